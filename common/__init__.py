@@ -1,0 +1,1 @@
+"""Shared building blocks of every stage: configs, record I/O, MMedBench schema, prompts, languages, training engine."""

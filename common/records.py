@@ -1,0 +1,305 @@
+"""Record I/O: JSONL (.jsonl, .jsonl.gz), parquet and HF dataset dirs as streams of dicts.
+
+Reads stream (parquet by record batches, JSONL line by line) so memory stays bounded. Every record carries its
+location ("file:line" or "file:row N") so a bad record is reported where it is. Writes are atomic: the data go to
+a temporary file in the same folder which is renamed over the target only when complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import gzip
+import io
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+ON_BAD_RECORD = ("error", "skip")
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".json.gz", ".ndjson")
+PARQUET_SUFFIXES = (".parquet",)
+
+
+class BadRecordError(ValueError):
+    """A record that cannot be used; the message names the file and line."""
+
+    def __init__(self, where: str, reason: str):
+        super().__init__(f"{where}: {reason}")
+        self.where = where
+        self.reason = reason
+
+
+# ---------------------------------------------------------------------------------------------------- writing
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
+    """Yield a temporary path next to `path`; rename it onto `path` only if the block succeeds."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix + ".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def _open_text_write(path: Path, gz: bool):
+    if gz:
+        return io.TextIOWrapper(gzip.open(path, "wb"), encoding="utf-8")
+    return open(path, "w", encoding="utf-8")
+
+
+def write_jsonl(path: str | os.PathLike, records: Iterable[dict]) -> int:
+    """Write records as JSON lines atomically (gzip when the name ends in .gz). Returns the count."""
+    n = 0
+    with atomic_path(path) as tmp:
+        with _open_text_write(tmp, str(path).endswith(".gz")) as f:
+            for rec in records:
+                f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                n += 1
+    return n
+
+
+def write_json(path: str | os.PathLike, obj: Any) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(obj, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def write_text(path: str | os.PathLike, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_parquet(path: str | os.PathLike, records: Iterable[dict] | list[dict], schema=None) -> int:
+    """Write records to one parquet file atomically. Nested dicts (e.g. `meta`) become struct/JSON columns."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = list(records)
+    table = pa.Table.from_pylist(rows, schema=schema)
+    with atomic_path(path, suffix=".parquet") as tmp:
+        pq.write_table(table, tmp)
+    return len(rows)
+
+
+class JsonlAppender:
+    """Append-only JSONL output for long jobs (generation): each record is flushed and fsynced.
+
+    On open, a torn last line left by a killed run is cut off, so a rerun continues with no duplicate and no
+    half record.
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._repair_tail()
+        self._f = open(self.path, "a", encoding="utf-8")
+
+    def _repair_tail(self) -> None:
+        if not self.path.exists():
+            return
+        data = self.path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            keep = data.rfind(b"\n") + 1
+            with open(self.path, "r+b") as f:
+                f.truncate(keep)
+
+    def write(self, record: dict) -> None:
+        self._f.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._f.flush()
+        os.fsync(self._f.fileno())
+
+    def close(self) -> None:
+        self._f.close()
+
+    def __enter__(self) -> JsonlAppender:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+# ---------------------------------------------------------------------------------------------------- rejects
+
+
+class RejectLog:
+    """Collects rejected records with where and why; written as JSONL beside the output (`rejects.jsonl`)."""
+
+    def __init__(self, path: str | os.PathLike | None):
+        self.path = Path(path) if path else None
+        self.items: list[dict] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.items)
+
+    def add(self, where: str, reason: str, raw: Any = None) -> None:
+        self.items.append({"where": where, "reason": reason, "raw": raw})
+
+    def close(self) -> None:
+        if self.path is not None and self.items:
+            write_jsonl(self.path, self.items)
+
+
+def handle_bad_record(where: str, reason: str, raw: Any, on_bad_record: str, rejects: RejectLog | None) -> None:
+    """Apply the `on_bad_record` policy: raise (error) or log the reject (skip). Never drops silently."""
+    if on_bad_record not in ON_BAD_RECORD:
+        raise ValueError(f"on_bad_record must be one of {ON_BAD_RECORD}, got {on_bad_record!r}")
+    if on_bad_record == "error" or rejects is None:
+        raise BadRecordError(where, reason + ("" if on_bad_record == "error" else " (no reject log given)"))
+    rejects.add(where, reason, raw)
+
+
+# ---------------------------------------------------------------------------------------------------- reading
+
+
+def is_hf_dataset_dir(path: str | os.PathLike) -> bool:
+    p = Path(path)
+    return p.is_dir() and ((p / "dataset_info.json").exists() or (p / "state.json").exists()
+                           or (p / "dataset_dict.json").exists())
+
+
+def record_format(path: str | os.PathLike) -> str:
+    name = str(path)
+    if is_hf_dataset_dir(name):
+        return "hf"
+    if name.endswith(PARQUET_SUFFIXES):
+        return "parquet"
+    if name.endswith(JSONL_SUFFIXES):
+        return "jsonl"
+    raise ValueError(f"{name}: unsupported record file (expected {JSONL_SUFFIXES + PARQUET_SUFFIXES} or a HF dataset dir)")
+
+
+def expand_inputs(spec: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
+    """Turn a glob, a file, a dir, or a list of those into a sorted, de-duplicated list of record files/dirs."""
+    items = [spec] if isinstance(spec, (str, os.PathLike)) else list(spec)
+    found: list[Path] = []
+    for item in items:
+        s = str(item)
+        if any(ch in s for ch in "*?["):
+            matches = sorted(glob.glob(s, recursive=True))
+            if not matches:
+                raise FileNotFoundError(f"input glob matched nothing: {s}")
+            found.extend(Path(m) for m in matches)
+            continue
+        p = Path(s)
+        if not p.exists():
+            raise FileNotFoundError(f"input not found: {p}")
+        if p.is_dir() and not is_hf_dataset_dir(p):
+            found.extend(sorted(x for x in p.rglob("*") if x.is_file() and x.name.endswith(JSONL_SUFFIXES + PARQUET_SUFFIXES)
+                                and not x.name.startswith(".")))
+            found.extend(sorted(d for d in p.rglob("*") if d.is_dir() and is_hf_dataset_dir(d)))
+        else:
+            found.append(p)
+    unique = sorted(dict.fromkeys(found), key=str)
+    return unique
+
+
+def _open_text_read(path: Path):
+    if str(path).endswith(".gz"):
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
+    return open(path, encoding="utf-8")
+
+
+def iter_jsonl(
+    path: str | os.PathLike,
+    on_bad_record: str = "error",
+    rejects: RejectLog | None = None,
+) -> Iterator[tuple[str, dict]]:
+    """Yield (where, record) for each JSON object line; blank lines are ignored; bad lines follow the policy."""
+    p = Path(path)
+    with _open_text_read(p) as f:
+        lineno = 0
+        while True:
+            try:
+                line = f.readline()
+            except (UnicodeDecodeError, OSError, EOFError) as err:
+                handle_bad_record(f"{p}:{lineno + 1}", f"unreadable data: {err}", None, on_bad_record, rejects)
+                return
+            if not line:
+                return
+            lineno += 1
+            where = f"{p}:{lineno}"
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as err:
+                handle_bad_record(where, f"invalid JSON ({err.msg} at column {err.colno})", line.rstrip("\n"),
+                                  on_bad_record, rejects)
+                continue
+            if not isinstance(rec, dict):
+                handle_bad_record(where, f"expected a JSON object, got {type(rec).__name__}", rec, on_bad_record,
+                                  rejects)
+                continue
+            yield where, rec
+
+
+def iter_parquet(path: str | os.PathLike, batch_size: int = 1024, columns: list[str] | None = None
+                 ) -> Iterator[tuple[str, dict]]:
+    """Yield (where, row) reading record batches, so a large shard never sits in memory whole."""
+    import pyarrow.parquet as pq
+
+    p = Path(path)
+    pf = pq.ParquetFile(p)
+    row = 0
+    for batch in pf.iter_batches(batch_size=batch_size, columns=columns):
+        for rec in batch.to_pylist():
+            yield f"{p}:row {row}", rec
+            row += 1
+
+
+def iter_hf_dataset(path: str | os.PathLike) -> Iterator[tuple[str, dict]]:
+    from datasets import load_from_disk
+
+    ds = load_from_disk(str(path))
+    if hasattr(ds, "keys"):  # a DatasetDict: every split in order
+        for split in ds.keys():
+            for i, rec in enumerate(ds[split]):
+                yield f"{path}[{split}]:row {i}", rec
+    else:
+        for i, rec in enumerate(ds):
+            yield f"{path}:row {i}", rec
+
+
+def iter_records(
+    path: str | os.PathLike,
+    on_bad_record: str = "error",
+    rejects: RejectLog | None = None,
+) -> Iterator[tuple[str, dict]]:
+    """Yield (where, record) from any supported record file or dataset dir."""
+    fmt = record_format(path)
+    if fmt == "jsonl":
+        yield from iter_jsonl(path, on_bad_record, rejects)
+    elif fmt == "parquet":
+        yield from iter_parquet(path)
+    else:
+        yield from iter_hf_dataset(path)
+
+
+def read_jsonl(path: str | os.PathLike, on_bad_record: str = "error", rejects: RejectLog | None = None
+               ) -> list[dict]:
+    return [rec for _, rec in iter_jsonl(path, on_bad_record, rejects)]
+
+
+def validated(
+    records: Iterable[tuple[str, dict]],
+    check: Callable[[dict], str | None],
+    on_bad_record: str,
+    rejects: RejectLog | None,
+) -> Iterator[tuple[str, dict]]:
+    """Pass through records whose `check` returns None; others go through the bad-record policy."""
+    for where, rec in records:
+        problem = check(rec)
+        if problem is None:
+            yield where, rec
+        else:
+            handle_bad_record(where, problem, rec, on_bad_record, rejects)

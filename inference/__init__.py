@@ -1,0 +1,1 @@
+"""Generation on MMedBench and English benchmarks, answer parsing, accuracy and rationale metrics, tables."""
