@@ -1,0 +1,92 @@
+"""data_collection.corpora on samples/corpora: WikiExtractor JSON, Baidu Baike JSON lines, UFAL TSV."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from common.records import BadRecordError
+from data_collection import corpora
+from data_collection.documents import read_document_shard
+
+
+def _docs(out):
+    return [d for p in sorted((out / "documents").glob("*.parquet")) for d in read_document_shard(p)]
+
+
+def _rejects(out):
+    return [json.loads(line) for p in sorted((out / "rejects").glob("*.jsonl")) for line in p.read_text().splitlines()]
+
+
+@pytest.mark.parametrize("lang,kept", [("en", {"Type 2 diabetes", "Pneumonia"}), ("fr", {"Hypertension artérielle"}),
+                                       ("zh", {"高血压"})])
+def test_wikipedia_keeps_medical_articles_by_keyword_filter(tmp_path, samples_dir, lang, kept):
+    counts = corpora.main(["wikipedia", "--input", str(samples_dir / "corpora" / "wikipedia" / lang),
+                           "--lang", lang, "--output", str(tmp_path)])
+    docs = _docs(tmp_path)
+    assert {d["meta"]["title"] for d in docs} == kept
+    assert all(d["source"] == "wikipedia" and d["lang"] == lang and d["mkc"] >= 4 for d in docs)
+    assert counts["rejected"] == 1 and counts["not_medical"] >= 1
+    assert _rejects(tmp_path)[0]["where"] == "AA/wiki_00:3"
+
+
+def test_wikipedia_title_list_and_categories(tmp_path, samples_dir):
+    titles = tmp_path / "titles.txt"
+    titles.write_text("Chess\nCategory:Respiratory diseases\n", encoding="utf-8")
+    src = tmp_path / "in" / "wiki_00"
+    src.parent.mkdir()
+    lines = (samples_dir / "corpora" / "wikipedia" / "en" / "AA" / "wiki_00").read_text().splitlines()
+    recs = [json.loads(line) for line in lines if line.endswith("}")]
+    recs[2]["categories"] = ["Category:Respiratory diseases"]  # Pneumonia
+    src.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    corpora.main(["wikipedia", "--input", str(src.parent), "--lang", "en", "--select", "titles",
+                  "--titles_file", str(titles), "--output", str(tmp_path / "out")])
+    assert {d["meta"]["title"] for d in _docs(tmp_path / "out")} == {"Chess", "Pneumonia"}
+
+
+def test_malformed_line_is_an_error_with_file_and_line_when_asked(tmp_path, samples_dir):
+    with pytest.raises(BadRecordError, match=r"AA/wiki_00:3"):
+        corpora.main(["wikipedia", "--input", str(samples_dir / "corpora" / "wikipedia" / "en"), "--lang", "en",
+                      "--on_bad_record", "error", "--output", str(tmp_path)])
+
+
+def test_baike_joins_sections_and_filters_medical_entries(tmp_path, samples_dir):
+    counts = corpora.main(["baike", "--input", str(samples_dir / "corpora" / "baike"), "--output", str(tmp_path)])
+    docs = {d["meta"]["title"]: d for d in _docs(tmp_path)}
+    assert set(docs) == {"糖尿病", "肺炎"}  # 故宫 is not medical
+    text = docs["糖尿病"]["text"]
+    assert text.index("糖尿病是一组") < text.index("临床表现") < text.index("二甲双胍")
+    assert docs["糖尿病"]["lang"] == "zh" and docs["糖尿病"]["source"] == "baike"
+    assert counts["rejected"] == 1 and "sections" in _rejects(tmp_path)[0]["reason"]
+
+
+def test_ufal_takes_the_wanted_side_and_skips_bad_rows(tmp_path, samples_dir):
+    counts = corpora.main(["ufal", "--input", str(samples_dir / "corpora" / "ufal"), "--lang", "fr",
+                           "--output", str(tmp_path)])
+    docs = _docs(tmp_path)
+    assert len(docs) == 1 and docs[0]["lang"] == "fr" and docs[0]["source"] == "ufal"
+    sentences = docs[0]["text"].split("\n")
+    assert sentences[0] == "Le paracétamol est utilisé pour traiter la douleur et la fièvre."
+    assert "Le Parlement a adopté la résolution." not in sentences  # general-domain row
+    assert len(sentences) == len(set(sentences)) == 5  # one repeated sentence dropped
+    assert counts["files_without_lang"] == 1  # shuffled.es-en.gz has no French side
+    assert counts["rejected"] == 1 and _rejects(tmp_path)[0]["where"] == "shuffled.fr-en:4"
+
+
+def test_ufal_english_side_reads_gzip_and_groups_documents(tmp_path, samples_dir):
+    counts = corpora.main(["ufal", "--input", str(samples_dir / "corpora" / "ufal"), "--lang", "en",
+                           "--ufal_doc_chars", "100", "--output", str(tmp_path)])
+    docs = _docs(tmp_path)
+    assert all(d["lang"] == "en" for d in docs) and len(docs) >= 4
+    assert any("Insulin treatment requires blood glucose monitoring." in d["text"] for d in docs)
+    assert counts["rejected"] == 2  # one malformed row per file
+    # rerun: every input is done, nothing is rewritten or duplicated
+    again = corpora.main(["ufal", "--input", str(samples_dir / "corpora" / "ufal"), "--lang", "en",
+                          "--ufal_doc_chars", "100", "--output", str(tmp_path)])
+    assert again["done_before"] == 2 and again["documents"] == counts["documents"]
+
+
+def test_missing_language_is_a_clear_error(tmp_path, samples_dir):
+    with pytest.raises(ValueError, match="--lang"):
+        corpora.main(["ufal", "--input", str(samples_dir / "corpora" / "ufal"), "--output", str(tmp_path)])
