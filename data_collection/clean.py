@@ -1,0 +1,67 @@
+"""Text cleaning for corpus assembly: Unicode and whitespace normalisation, boilerplate lines, minimum length.
+
+- `normalise_text`: NFC (canonical composition; full-width forms are kept, they are part of CJK typography),
+  control and format characters removed except newline and tab, runs of spaces/tabs collapsed to one space,
+  lines stripped, more than one blank line collapsed to one, and the whole text stripped.
+- Boilerplate: a line that occurs in at least `min_docs` documents of the same input shard (cookie banners,
+  navigation, "All rights reserved", page headers of a book) and is at most `max_chars` long is removed from every
+  document of that shard. Counting is per shard so it runs shard-parallel with bounded memory.
+- Documents shorter than the language's minimum (characters, after cleaning) are dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+
+_SPACES = re.compile(r"[^\S\n]+")  # whitespace other than newline (tabs, NBSP, ideographic space, ...)
+_BLANK_LINES = re.compile(r"\n{3,}")
+_DROP_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}  # control, format (zero-width), surrogate, private, unassigned
+_KEEP_CONTROL = {"\n", "\t"}
+
+
+def _drop_controls(text: str) -> str:
+    if text.isascii():
+        return "".join(ch for ch in text if ch >= " " or ch in _KEEP_CONTROL) if not text.isprintable() else text
+    return "".join(ch for ch in text if ch in _KEEP_CONTROL or unicodedata.category(ch) not in _DROP_CATEGORIES)
+
+
+def normalise_text(text: str) -> str:
+    """Unicode NFC, no control characters, single spaces, stripped lines, at most one blank line in a row."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _drop_controls(text)
+    text = _SPACES.sub(" ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+def _line_key(line: str) -> bytes:
+    return hashlib.blake2b(line.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+
+
+def boilerplate_lines(texts: Iterable[str], min_docs: int, max_chars: int) -> set[bytes]:
+    """Keys of lines (<= max_chars, non-empty) that occur in at least `min_docs` distinct documents."""
+    counts: Counter[bytes] = Counter()
+    for text in texts:
+        counts.update({_line_key(line) for line in text.split("\n") if line and len(line) <= max_chars})
+    return {key for key, n in counts.items() if n >= min_docs}
+
+
+def strip_lines(text: str, boilerplate: set[bytes]) -> tuple[str, int]:
+    """Remove boilerplate lines; returns (text, number of lines removed)."""
+    if not boilerplate:
+        return text, 0
+    kept, removed = [], 0
+    for line in text.split("\n"):
+        if line and _line_key(line) in boilerplate:
+            removed += 1
+        else:
+            kept.append(line)
+    return _BLANK_LINES.sub("\n\n", "\n".join(kept)).strip(), removed
+
+
+def min_chars_for(lang: str, min_chars: dict[str, int]) -> int:
+    return int(min_chars.get(lang, min_chars.get("default", 0)))

@@ -1,0 +1,388 @@
+"""Medical keyword filter (MKC / DENS) over web-corpus shards (CulturaX-style parquet, JSONL, HF datasets).
+
+Keeps a document when MKC >= t_mkc and DENS >= t_dens for its language (thresholds in the config; definition in
+data_collection/matcher.py). One output shard per input shard, resumable, shard-parallel:
+
+    python -m data_collection.filter --config configs/data_collection/filter.yaml \\
+        --input 'culturax/*/*.parquet' --lang auto --output out/filtered --num_proc 8
+    # Slurm: one array task per slice of the input shards (shard_index/num_shards default to the array env)
+    sbatch --array=0-99 scripts/slurm/filter_array.sbatch
+
+Output folder:
+    documents/<name>.parquet      kept documents (id, text, lang, source, meta (JSON string), mkc, dens)
+    documents/<name>.stats.json   docs in / kept / rejected / chars / seconds for that input shard
+    documents/<name>.done         written last: the shard is finished; a rerun skips it
+    rejected_scores/<name>.parquet  (--keep_rejected_scores) id, lang, mkc, dens, n_chars of rejected documents
+    rejects/<name>.jsonl          unreadable records (invalid JSON lines) when on_bad_record=skip
+    errors[.task-I-of-N].jsonl    shards that could not be read (file, reason); the run then exits non-zero
+    config.yaml, manifest[.task-I-of-N].json
+
+`<name>` is the input's path relative to its input root (the folder given, or the non-wildcard part of a glob),
+flattened (`en/part_0.parquet` -> `en__part_0`). Document ids are `make_doc_id(source, <that relative path>,
+<row index>)`: stable across reruns and machines for the same input root.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import sys
+import time
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from common.config import load_config
+from common.languages import resolve
+from common.manifest import RunManifest
+from common.records import (
+    RejectLog,
+    expand_inputs,
+    is_hf_dataset_dir,
+    iter_hf_dataset,
+    iter_jsonl,
+    record_format,
+    write_jsonl,
+    write_parquet,
+)
+from data_collection.documents import DocumentShardWriter, make_doc_id
+from data_collection.matcher import KeywordMatcher, keep
+from data_collection.shards import (
+    is_done,
+    mark_done,
+    read_shard_stats,
+    resolve_shard_args,
+    safe_output_name,
+    slice_for_task,
+    write_shard_stats,
+)
+
+PAPER_THRESHOLDS = {
+    "en": {"mkc": 5, "dens": 0.04}, "zh": {"mkc": 5, "dens": 0.05}, "ja": {"mkc": 5, "dens": 0.05},
+    "ru": {"mkc": 4, "dens": 0.02}, "es": {"mkc": 4, "dens": 0.04}, "fr": {"mkc": 4, "dens": 0.04},
+    "de": {"mkc": 4, "dens": 0.04}, "ar": {"mkc": 4, "dens": 0.04},  # untuned starting values
+}
+
+
+@dataclass
+class FilterConfig:
+    input: list[str] = field(default_factory=list, metadata={
+        "help": "input shards: globs, files or folders (parquet, jsonl, jsonl.gz, HF dataset dirs); comma list"})
+    output: str = field(default="", metadata={"help": "output folder"})
+    lang: str = field(default="auto", metadata={
+        "help": "language code of every input, or 'auto': the lang_field column, else the folder/file name"})
+    lang_field: str = field(default="lang", metadata={"help": "column holding the language when lang=auto"})
+    text_field: str = field(default="text", metadata={"help": "column holding the document text"})
+    source: str = field(default="web", metadata={"help": "source name written into each kept document"})
+    thresholds: dict[str, dict[str, float]] = field(default_factory=lambda: dict(PAPER_THRESHOLDS), metadata={
+        "help": "per language {mkc: int, dens: float}; keep when MKC >= mkc and DENS >= dens"})
+    keywords_dir: str | None = field(default=None, metadata={
+        "help": "folder of <lang>.txt keyword lists (default: the lists shipped in data_collection/keywords)"})
+    num_proc: int = field(default=1, metadata={"help": "worker processes (one input shard at a time each)"})
+    shard_index: int | None = field(default=None, metadata={
+        "help": "this task's slice of the input shards (default: SLURM_ARRAY_TASK_ID, else 0)"})
+    num_shards: int | None = field(default=None, metadata={
+        "help": "number of slices (default: SLURM_ARRAY_TASK_COUNT, else 1)"})
+    batch_size: int = field(default=1024, metadata={"help": "rows per parquet read batch (bounds memory)"})
+    keep_rejected_scores: bool = field(default=False, metadata={
+        "help": "also write mkc/dens of rejected documents (rejected_scores/) for threshold tuning"})
+    on_bad_record: str = field(default="skip", metadata={
+        "help": "an unreadable record (invalid JSON line): skip (logged in rejects/, counted) or error (the "
+                "shard fails and is listed in the errors file)"})
+    max_shards: int = field(default=0, metadata={"help": "stop after this many shards this run (0: all)"})
+    progress: bool = field(default=True, metadata={"help": "show a progress bar"})
+
+
+# ------------------------------------------------------------------------------------------------ planning
+@dataclass(frozen=True)
+class ShardTask:
+    path: str
+    rel: str  # path relative to its input root: the id key and the output name
+    name: str
+
+
+def _input_root(spec: str) -> Path:
+    if any(ch in spec for ch in "*?["):
+        prefix = spec[: min(spec.index(ch) for ch in "*?[" if ch in spec)]
+        return Path(prefix) if prefix.endswith(("/", "\\")) else Path(prefix).parent
+    p = Path(spec)
+    return p if p.is_dir() and not is_hf_dataset_dir(p) else p.parent
+
+
+def plan_tasks(specs: list[str]) -> list[ShardTask]:
+    """All input shards, in a stable order, each with its relative name and output name (unique)."""
+    tasks: dict[str, ShardTask] = {}
+    for spec in specs:
+        root = _input_root(spec)
+        for path in expand_inputs(spec):
+            rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+            name = safe_output_name(rel)
+            if name in tasks and tasks[name].path != str(path):
+                raise ValueError(f"two inputs map to the same output name {name!r}: {tasks[name].path} and {path}"
+                                 " (give them under one common input folder)")
+            tasks[name] = ShardTask(str(path), rel, name)
+    return sorted(tasks.values(), key=lambda t: t.name)
+
+
+def language_from_path(path: str) -> str | None:
+    """The nearest folder named after a language (`en`, `English`), else a file name starting `en_`/`en-`."""
+    p = Path(path)
+    for part in reversed(p.parent.parts):
+        try:
+            return resolve(part).code
+        except ValueError:
+            continue
+    head = p.name.replace("-", "_").replace(".", "_").split("_")[0]
+    try:
+        return resolve(head).code
+    except ValueError:
+        return None
+
+
+# ------------------------------------------------------------------------------------------------ reading
+def iter_rows(path: str, cfg: FilterConfig, rejects: RejectLog) -> Iterator[tuple[int, dict]]:
+    """(row index, record) for every record of a shard, streamed (parquet by batches)."""
+    fmt = record_format(path)
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        row = 0
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=cfg.batch_size):
+            for rec in batch.to_pylist():
+                yield row, rec
+                row += 1
+    elif fmt == "jsonl":
+        # row index = position among the file's records; invalid lines follow on_bad_record
+        for row, (_, rec) in enumerate(iter_jsonl(path, cfg.on_bad_record, rejects)):
+            yield row, rec
+    else:
+        for row, (_, rec) in enumerate(iter_hf_dataset(path)):
+            yield row, rec
+
+
+# ------------------------------------------------------------------------------------------------ one shard
+_MATCHERS: dict[tuple[str, str | None], KeywordMatcher] = {}
+
+
+def _matcher(lang: str, keywords_dir: str | None) -> KeywordMatcher:
+    key = (lang, keywords_dir)
+    if key not in _MATCHERS:
+        _MATCHERS[key] = KeywordMatcher.for_language(lang, keywords_dir)
+    return _MATCHERS[key]
+
+
+def _row_language(rec: dict, cfg: FilterConfig, folder_lang: str | None) -> str | None:
+    if cfg.lang != "auto":
+        return cfg.lang
+    value = rec.get(cfg.lang_field)
+    if isinstance(value, str) and value:
+        try:
+            return resolve(value).code
+        except ValueError:
+            return None
+    return folder_lang
+
+
+def _new_counts() -> dict:
+    return {"docs_in": 0, "kept": 0, "rejected": 0, "chars_in": 0, "chars_kept": 0, "bytes_in": 0}
+
+
+def filter_shard(task: ShardTask, cfg: FilterConfig) -> dict:
+    """Filter one input shard into its output shard; returns its stats. Raises on an unreadable shard."""
+    out_dir = Path(cfg.output)
+    out = out_dir / "documents" / f"{task.name}.parquet"
+    for suffix in (".parquet", ".stats.json", ".done"):  # temp files of a run killed mid-write
+        for stale in out.parent.glob(f".{task.name}{suffix}.*.tmp"):
+            stale.unlink()
+    t0 = time.monotonic()
+    rejects = RejectLog(None)
+    folder_lang = language_from_path(task.path)
+    by_lang: dict[str, dict] = {}
+    bad = {"bad_text": 0, "bad_lang": 0}
+    rejected_scores: list[dict] = []
+    with DocumentShardWriter(out) as writer:
+        for row, rec in iter_rows(task.path, cfg, rejects):
+            text = rec.get(cfg.text_field)
+            lang = _row_language(rec, cfg, folder_lang)
+            if not isinstance(text, str):
+                bad["bad_text"] += 1
+                continue
+            if lang is None or lang not in cfg.thresholds:
+                bad["bad_lang"] += 1
+                continue
+            score = _matcher(lang, cfg.keywords_dir).score(text)
+            counts = by_lang.setdefault(lang, _new_counts())
+            counts["docs_in"] += 1
+            counts["chars_in"] += score.n_chars
+            counts["bytes_in"] += len(text.encode("utf-8", "surrogatepass"))
+            doc_id = make_doc_id(cfg.source, task.rel, row)
+            t = cfg.thresholds[lang]
+            if keep(score, int(t["mkc"]), float(t["dens"])):
+                counts["kept"] += 1
+                counts["chars_kept"] += score.n_chars
+                meta = {k: v for k, v in rec.items() if k not in (cfg.text_field, cfg.lang_field)}
+                writer.add({"id": doc_id, "text": text, "lang": lang, "source": cfg.source, "meta": meta,
+                            "mkc": score.mkc, "dens": score.dens})
+            else:
+                counts["rejected"] += 1
+                if cfg.keep_rejected_scores:
+                    rejected_scores.append({"id": doc_id, "lang": lang, "mkc": score.mkc, "dens": score.dens,
+                                            "n_chars": score.n_chars})
+        # side files before the rename of the output and before the done marker: all or nothing
+        if cfg.keep_rejected_scores:
+            write_parquet(out_dir / "rejected_scores" / f"{task.name}.parquet", rejected_scores)
+        if rejects.count:
+            write_jsonl(out_dir / "rejects" / f"{task.name}.jsonl", rejects.items)
+    total = _new_counts()
+    for counts in by_lang.values():
+        for k, v in counts.items():
+            total[k] += v
+    stats = {"input": task.path, "output": str(out), **total,
+             "rejected": total["rejected"] + bad["bad_text"] + bad["bad_lang"] + rejects.count,
+             "docs_in": total["docs_in"] + bad["bad_text"] + bad["bad_lang"] + rejects.count,
+             **bad, "bad_records": rejects.count, "by_lang": by_lang,
+             "seconds": round(time.monotonic() - t0, 3)}
+    write_shard_stats(out, stats)
+    mark_done(out, {"input": task.path, "kept": stats["kept"]})
+    return stats
+
+
+_READ_ERRORS: tuple[type[BaseException], ...] = (OSError, ValueError, EOFError, zlib.error, KeyError)
+
+
+def _worker(args: tuple[ShardTask, FilterConfig]) -> tuple[ShardTask, dict | None, str | None]:
+    task, cfg = args
+    try:
+        return task, filter_shard(task, cfg), None
+    except _READ_ERRORS as err:  # recorded in the errors file by the parent; other shards go on
+        return task, None, f"{type(err).__name__}: {err}"
+
+
+# ------------------------------------------------------------------------------------------------ summary
+def summary_table(all_stats: list[dict]) -> str:
+    """Per language: docs, kept %, chars kept, MB/s (input text bytes per second of filtering)."""
+    rows: dict[str, dict] = {}
+    for s in all_stats:
+        shard_bytes = max(1, sum(c["bytes_in"] for c in s["by_lang"].values()))
+        for lang, c in s["by_lang"].items():
+            r = rows.setdefault(lang, {**_new_counts(), "seconds": 0.0})
+            for k in c:
+                r[k] += c[k]
+            r["seconds"] += s["seconds"] * c["bytes_in"] / shard_bytes  # time shared by bytes
+    lines = ["| lang | docs | kept | kept % | chars kept | MB/s |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    total = {**_new_counts(), "seconds": 0.0}
+    for lang in sorted(rows):
+        r = rows[lang]
+        for k in total:
+            total[k] += r[k]
+        lines.append(_summary_line(lang, r))
+    lines.append(_summary_line("all", total))
+    return "\n".join(lines)
+
+
+def _summary_line(label: str, r: dict) -> str:
+    pct = 100 * r["kept"] / r["docs_in"] if r["docs_in"] else 0.0
+    mbs = r["bytes_in"] / 1e6 / r["seconds"] if r["seconds"] > 0 else 0.0
+    return f"| {label} | {r['docs_in']} | {r['kept']} | {pct:.2f} | {r['chars_kept']} | {mbs:.1f} |"
+
+
+# ------------------------------------------------------------------------------------------------ main
+def check_config(cfg: FilterConfig) -> None:
+    if not cfg.input:
+        raise SystemExit("error: --input is required (a glob, a list, or a folder of shards)")
+    if not cfg.output:
+        raise SystemExit("error: --output is required")
+    if cfg.lang != "auto":
+        cfg.lang = resolve(cfg.lang).code
+        if cfg.lang not in cfg.thresholds:
+            raise SystemExit(f"error: no thresholds for language {cfg.lang!r} in the config")
+    for lang, t in cfg.thresholds.items():
+        if set(t) != {"mkc", "dens"}:
+            raise SystemExit(f"error: thresholds.{lang} must have exactly the keys mkc and dens, got {sorted(t)}")
+        _matcher(resolve(lang).code, cfg.keywords_dir)  # a missing keyword list fails now, not in a worker
+    _warm_up_arrow()
+
+
+def _warm_up_arrow() -> None:
+    """pyarrow imports pandas on first use (~0.5 s); do it before any shard is timed (and before forking)."""
+    import pyarrow as pa
+
+    from data_collection.documents import document_schema
+
+    pa.Table.from_pylist([], schema=document_schema())
+
+
+def run(cfg: FilterConfig) -> int:
+    """Filter this task's slice of the input shards. Returns the process exit code (1 if any shard failed)."""
+    check_config(cfg)
+    shard_index, num_shards = resolve_shard_args(cfg.shard_index, cfg.num_shards)
+    tag = "" if num_shards == 1 else f".task-{shard_index}-of-{num_shards}"
+    out_dir = Path(cfg.output)
+    manifest = RunManifest("data_collection.filter", out_dir, cfg)
+    mine = slice_for_task(plan_tasks(cfg.input), shard_index, num_shards)
+    done = [t for t in mine if is_done(out_dir / "documents" / f"{t.name}.parquet")]
+    todo = [t for t in mine if t not in done]
+    if cfg.max_shards > 0:
+        todo = todo[: cfg.max_shards]
+    print(f"filter: {len(mine)} shard(s) in this task ({shard_index}/{num_shards}), {len(done)} already done, "
+          f"{len(todo)} to do, {max(1, cfg.num_proc)} process(es)", flush=True)
+    new_stats, errors = _process(todo, cfg)
+    errors_path = out_dir / f"errors{tag}.jsonl"
+    write_jsonl(errors_path, errors)
+    all_stats = [read_shard_stats(out_dir / "documents" / f"{t.name}.parquet") for t in done] + new_stats
+    table = summary_table(all_stats)
+    counts = {k: sum(s[k] for s in all_stats) for k in ("docs_in", "kept", "rejected", "bad_text", "bad_lang",
+                                                          "bad_records", "chars_in", "chars_kept")}
+    counts.update(shards_done_before=len(done), shards_processed=len(new_stats), shards_failed=len(errors),
+                  shards_left=len(mine) - len(done) - len(new_stats))
+    manifest.finish(counts, name=f"manifest{tag}.json")
+    print(table)
+    print(f"in: {counts['docs_in']} docs, kept: {counts['kept']}, rejected: {counts['rejected']} "
+          f"(of which bad text {counts['bad_text']}, unknown language {counts['bad_lang']}, unreadable "
+          f"records {counts['bad_records']}); shards: {len(new_stats)} processed, {len(done)} skipped (done), "
+          f"{len(errors)} failed, {counts['shards_left']} left")
+    print(f"output: {out_dir / 'documents'}")
+    if errors:
+        print(f"error: {len(errors)} shard(s) failed, listed in {errors_path}:", file=sys.stderr)
+        for e in errors[:10]:
+            print(f"  {e['file']}: {e['reason']}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _process(todo: list[ShardTask], cfg: FilterConfig) -> tuple[list[dict], list[dict]]:
+    from tqdm import tqdm
+
+    stats, errors = [], []
+    bar = tqdm(total=len(todo), unit="shard", disable=not cfg.progress or not todo, file=sys.stderr)
+    jobs = [(t, cfg) for t in todo]
+    if cfg.num_proc > 1 and len(todo) > 1:
+        with mp.get_context("fork").Pool(min(cfg.num_proc, len(todo))) as pool:
+            results = list(_collect(pool.imap_unordered(_worker, jobs), bar, stats, errors))
+    else:
+        results = list(_collect(map(_worker, jobs), bar, stats, errors))
+    bar.close()
+    del results
+    return stats, errors
+
+
+def _collect(results, bar, stats: list[dict], errors: list[dict]) -> Iterator[None]:
+    docs = 0
+    for task, s, err in results:
+        if err is not None:
+            errors.append({"file": task.path, "reason": err})
+        else:
+            stats.append(s)
+            docs += s["docs_in"]
+        bar.update(1)
+        bar.set_postfix(docs=docs, failed=len(errors))
+        yield None
+
+
+def main(argv: list[str] | None = None) -> int:
+    cfg = load_config(FilterConfig, argv, description=__doc__, prog="python -m data_collection.filter")
+    return run(cfg)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

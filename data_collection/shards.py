@@ -1,0 +1,104 @@
+"""Shard bookkeeping shared by the data_collection stages: slicing work, done markers, per-shard stats.
+
+Protocol for one unit of work (an input shard, a PDF, a WARC file) producing `<out>.parquet`:
+
+    if is_done(out): skip
+    write_document_shard(out, docs)          # atomic (temp file + rename)
+    write_shard_stats(out, stats)            # atomic: <out>.stats.json
+    mark_done(out)                           # atomic, written LAST: <out>.done
+
+A run killed at any moment leaves at most a finished-but-unmarked output, which the rerun rewrites identically;
+nothing is lost and nothing is duplicated because each unit owns exactly one output path.
+
+Slicing (Slurm arrays): `slice_for_task(items, shard_index, num_shards)` takes every num_shards-th item starting
+at shard_index, after sorting, so array tasks split the work without talking to each other.
+`resolve_shard_args(shard_index, num_shards)` fills defaults from SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT
+(task ids are made 0-based using SLURM_ARRAY_TASK_MIN).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from common.records import write_json, write_text
+
+T = TypeVar("T")
+
+DONE_SUFFIX = ".done"
+STATS_SUFFIX = ".stats.json"
+
+
+def _sidecar(out_path: str | os.PathLike, suffix: str) -> Path:
+    p = Path(out_path)
+    stem = p.name[: -len(".parquet")] if p.name.endswith(".parquet") else p.name
+    return p.with_name(stem + suffix)
+
+
+def done_marker_path(out_path: str | os.PathLike) -> Path:
+    return _sidecar(out_path, DONE_SUFFIX)
+
+
+def stats_path(out_path: str | os.PathLike) -> Path:
+    return _sidecar(out_path, STATS_SUFFIX)
+
+
+def is_done(out_path: str | os.PathLike) -> bool:
+    """True when the unit that writes `out_path` finished (its done marker exists)."""
+    return done_marker_path(out_path).exists()
+
+
+def mark_done(out_path: str | os.PathLike, info: dict[str, Any] | None = None) -> Path:
+    """Write the done marker (last step of a unit). `info` is stored in it as JSON for humans."""
+    marker = done_marker_path(out_path)
+    write_text(marker, json.dumps(info or {}, ensure_ascii=False) + "\n")
+    return marker
+
+
+def write_shard_stats(out_path: str | os.PathLike, stats: dict[str, Any]) -> Path:
+    path = stats_path(out_path)
+    write_json(path, stats)
+    return path
+
+
+def read_shard_stats(out_path: str | os.PathLike) -> dict[str, Any]:
+    return json.loads(stats_path(out_path).read_text(encoding="utf-8"))
+
+
+def slice_for_task(items: Sequence[T], shard_index: int, num_shards: int) -> list[T]:
+    """The items array task `shard_index` of `num_shards` owns (round robin over the given order)."""
+    if num_shards < 1:
+        raise ValueError(f"num_shards must be >= 1, got {num_shards}")
+    if not 0 <= shard_index < num_shards:
+        raise ValueError(f"shard_index must be in [0, {num_shards}), got {shard_index}")
+    return [item for i, item in enumerate(items) if i % num_shards == shard_index]
+
+
+def resolve_shard_args(shard_index: int | None, num_shards: int | None) -> tuple[int, int]:
+    """Explicit values win; else the Slurm array environment; else (0, 1)."""
+    env = os.environ
+    if num_shards is None:
+        num_shards = int(env["SLURM_ARRAY_TASK_COUNT"]) if "SLURM_ARRAY_TASK_COUNT" in env else 1
+    if shard_index is None:
+        if "SLURM_ARRAY_TASK_ID" in env:
+            shard_index = int(env["SLURM_ARRAY_TASK_ID"]) - int(env.get("SLURM_ARRAY_TASK_MIN", "0"))
+        else:
+            shard_index = 0
+    if not 0 <= shard_index < num_shards:
+        raise ValueError(f"shard_index {shard_index} is outside [0, {num_shards})")
+    return shard_index, num_shards
+
+
+def safe_output_name(rel_path: str | os.PathLike) -> str:
+    """A flat, filesystem-safe output stem for an input given relative to its root (`en/part-0.parquet` ->
+    `en__part-0`), so inputs with the same file name in different folders never share an output."""
+    rel = str(rel_path).replace(os.sep, "/")
+    for suffix in (".parquet", ".jsonl.gz", ".json.gz", ".jsonl", ".ndjson"):
+        if rel.endswith(suffix):
+            rel = rel[: -len(suffix)]
+            break
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", rel.replace("/", "__")).strip("_") or "shard"

@@ -1,0 +1,189 @@
+"""The keyword filter as a user runs it: thresholds per language, outputs, resume, corrupt shards, slicing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from data_collection.filter import main
+
+MEDICAL_EN = ("The patient with diabetes and hypertension saw a physician at the hospital; chemotherapy and "
+              "surgery were discussed for the tumor, and insulin therapy for the diabetes.")
+FOUR_EN = "diabetes hypertension asthma pneumonia were noted."  # 4 keywords, dense
+FOUR_FR = "diabète hypertension asthme pneumonie notés."
+PLAIN_EN = "The weather was nice and we went for a long walk along the river to see the old bridge."
+MEDICAL_ZH = "糖尿病患者在医院接受胰岛素治疗，医生建议控制血压和血糖，并定期复查肝脏和肾脏。"
+PLAIN_ZH = "今天天气很好，我们去公园散步，看到很多人在放风筝。"
+
+
+def _parquet(path: Path, texts: list, extra: bool = True) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = [{"text": t, "url": f"https://example.org/{i}", "timestamp": "2023-01-01", "source": "mC4"}
+            if extra else {"text": t} for i, t in enumerate(texts)]
+    pq.write_table(pa.Table.from_pylist(rows), path)
+
+
+def _jsonl(path: Path, lines: list[str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.fixture()
+def corpus(tmp_path) -> Path:
+    root = tmp_path / "culturax"
+    _parquet(root / "en" / "part_0.parquet", [MEDICAL_EN, PLAIN_EN, FOUR_EN, None, MEDICAL_EN + " again"])
+    _parquet(root / "en" / "part_1.parquet", [PLAIN_EN] * 3 + [MEDICAL_EN])
+    _parquet(root / "fr" / "part_0.parquet", [FOUR_FR, "Il fait beau aujourd'hui."])
+    _jsonl(root / "zh" / "part_0.jsonl", [json.dumps({"text": t, "url": "u"}, ensure_ascii=False)
+                                          for t in (MEDICAL_ZH, PLAIN_ZH)] + ["{not json", '{"text": 5}'])
+    return root
+
+
+def _run(corpus: Path, out: Path, *extra: str) -> int:
+    return main(["--config", "configs/data_collection/filter.yaml", "--input", str(corpus), "--output", str(out),
+                 "--progress", "false", *extra])
+
+
+def _outputs(out: Path) -> dict[str, list[dict]]:
+    return {p.name: pq.read_table(p).to_pylist() for p in sorted((out / "documents").glob("*.parquet"))}
+
+
+def test_filter_keeps_medical_documents_per_language_thresholds(corpus, tmp_path, repo_root, monkeypatch):
+    monkeypatch.chdir(repo_root)
+    out = tmp_path / "out"
+    assert _run(corpus, out) == 0
+    docs = _outputs(out)
+    assert set(docs) == {"en__part_0.parquet", "en__part_1.parquet", "fr__part_0.parquet", "zh__part_0.parquet"}
+    en0 = docs["en__part_0.parquet"]
+    # en needs MKC >= 5: the 4-keyword text is dropped in English but the same kind of text is kept in French
+    assert [d["text"] for d in en0] == [MEDICAL_EN, MEDICAL_EN + " again"]
+    assert [d["text"] for d in docs["fr__part_0.parquet"]] == [FOUR_FR]
+    assert [d["text"] for d in docs["zh__part_0.parquet"]] == [MEDICAL_ZH]
+    d = en0[0]
+    assert d["lang"] == "en" and d["source"] == "web" and d["mkc"] >= 5 and d["dens"] >= 0.04
+    assert json.loads(d["meta"]) == {"url": "https://example.org/0", "timestamp": "2023-01-01", "source": "mC4"}
+    stats = json.loads((out / "documents" / "en__part_0.stats.json").read_text())
+    assert (stats["docs_in"], stats["kept"], stats["rejected"], stats["bad_text"]) == (5, 2, 3, 1)
+    zh = json.loads((out / "documents" / "zh__part_0.stats.json").read_text())
+    assert (zh["docs_in"], zh["kept"], zh["bad_records"], zh["bad_text"]) == (4, 1, 1, 1)
+    assert (out / "rejects" / "zh__part_0.jsonl").exists()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["counts"]["kept"] == 5 and (out / "config.yaml").exists()
+    # loads as a HF dataset
+    from datasets import load_dataset
+
+    ds = load_dataset("parquet", data_files=str(out / "documents" / "*.parquet"), split="train")
+    assert len(ds) == 5 and set(ds.column_names) >= {"id", "text", "lang", "source", "meta", "mkc", "dens"}
+    assert len(set(ds["id"])) == 5
+
+
+def test_ids_are_stable_and_rejected_scores_optional(corpus, tmp_path, repo_root, monkeypatch):
+    monkeypatch.chdir(repo_root)
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert _run(corpus, a) == 0
+    assert _run(corpus, b, "--keep_rejected_scores") == 0
+    assert _outputs(a) == _outputs(b)
+    rej = pq.read_table(b / "rejected_scores" / "en__part_1.parquet").to_pylist()
+    assert len(rej) == 3 and {"id", "lang", "mkc", "dens", "n_chars"} <= set(rej[0])
+    assert not (a / "rejected_scores").exists()
+
+
+def test_resume_after_kill_equals_clean_run(corpus, tmp_path, repo_root, monkeypatch, capsys):
+    monkeypatch.chdir(repo_root)
+    clean, resumed = tmp_path / "clean", tmp_path / "resumed"
+    assert _run(corpus, clean) == 0
+    # "killed" after one shard: one shard done; and a half-written shard without its done marker
+    assert _run(corpus, resumed, "--max_shards", "1") == 0
+    assert len(list((resumed / "documents").glob("*.done"))) == 1
+    (resumed / "documents" / "zh__part_0.parquet").write_bytes(b"half written")
+    (resumed / "documents" / ".zh__part_0.parquet.abc.parquet.tmp").write_bytes(b"temp of a killed writer")
+    capsys.readouterr()
+    assert _run(corpus, resumed) == 0
+    assert "1 skipped (done)" in capsys.readouterr().out
+    assert not list((resumed / "documents").glob(".*.tmp"))
+    assert _outputs(resumed) == _outputs(clean)
+    # a third run does nothing and changes nothing
+    assert _run(corpus, resumed) == 0
+    assert _outputs(resumed) == _outputs(clean)
+
+
+def test_corrupt_shard_is_recorded_and_others_finish(corpus, tmp_path, repo_root, monkeypatch, capsys):
+    monkeypatch.chdir(repo_root)
+    (corpus / "en" / "part_2.parquet").write_bytes(b"PAR1 this is not a parquet file")
+    out = tmp_path / "out"
+    assert _run(corpus, out) == 1
+    errors = [json.loads(x) for x in (out / "errors.jsonl").read_text().splitlines()]
+    assert len(errors) == 1 and errors[0]["file"].endswith("part_2.parquet") and errors[0]["reason"]
+    assert len(list((out / "documents").glob("*.done"))) == 4
+    assert "1 failed" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_slices_and_processes_give_the_same_output(corpus, tmp_path, repo_root, monkeypatch):
+    monkeypatch.chdir(repo_root)
+    whole, sliced = tmp_path / "whole", tmp_path / "sliced"
+    assert _run(corpus, whole, "--num_proc", "2") == 0
+    monkeypatch.setenv("SLURM_ARRAY_TASK_COUNT", "2")
+    for task in ("0", "1"):
+        monkeypatch.setenv("SLURM_ARRAY_TASK_ID", task)
+        assert _run(corpus, sliced) == 0
+    assert _outputs(sliced) == _outputs(whole)
+    assert (sliced / "manifest.task-0-of-2.json").exists() and (sliced / "manifest.task-1-of-2.json").exists()
+
+
+def test_fixed_language_and_text_field(tmp_path, repo_root, monkeypatch):
+    monkeypatch.chdir(repo_root)
+    path = tmp_path / "in" / "shard.jsonl.gz"
+    import gzip
+
+    path.parent.mkdir(parents=True)
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        f.write(json.dumps({"content": MEDICAL_EN}) + "\n" + json.dumps({"content": PLAIN_EN}) + "\n")
+    out = tmp_path / "out"
+    assert main(["--input", str(path), "--output", str(out), "--lang", "en", "--text_field", "content",
+                 "--progress", "false"]) == 0
+    assert [d["text"] for d in _outputs(out)["shard.parquet"]] == [MEDICAL_EN]
+
+
+def test_hf_dataset_with_language_column(tmp_path, repo_root, monkeypatch):
+    monkeypatch.chdir(repo_root)
+    from datasets import Dataset
+
+    rows = [{"text": MEDICAL_EN, "lang": "en", "url": "a"}, {"text": FOUR_FR, "lang": "French", "url": "b"},
+            {"text": MEDICAL_EN, "lang": "xx", "url": "c"}, {"text": MEDICAL_ZH, "lang": "zh", "url": "d"}]
+    Dataset.from_list(rows).save_to_disk(str(tmp_path / "hf"))
+    out = tmp_path / "out"
+    assert main(["--input", str(tmp_path / "hf"), "--output", str(out), "--progress", "false"]) == 0
+    (name, docs), = _outputs(out).items()
+    assert [(d["lang"], json.loads(d["meta"])["url"]) for d in docs] == [("en", "a"), ("fr", "b"), ("zh", "d")]
+    stats = json.loads(next((out / "documents").glob("*.stats.json")).read_text())
+    assert stats["bad_lang"] == 1 and stats["rejected"] == 1
+
+
+@pytest.mark.slow
+def test_really_killed_run_resumes_without_loss_or_duplicates(tmp_path, repo_root, monkeypatch):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    monkeypatch.chdir(repo_root)
+    root = tmp_path / "big"
+    for i in range(8):
+        _parquet(root / "en" / f"part_{i}.parquet", [MEDICAL_EN + f" {j}" if j % 3 else PLAIN_EN for j in range(3000)])
+    clean, killed = tmp_path / "clean", tmp_path / "killed"
+    assert _run(root, clean) == 0
+    proc = subprocess.Popen([sys.executable, "-m", "data_collection.filter", "--input", str(root), "--output",
+                             str(killed), "--progress", "false"], stdout=subprocess.DEVNULL, cwd=repo_root)
+    deadline = time.monotonic() + 60
+    while not list((killed / "documents").glob("*.done")) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert _run(root, killed) == 0
+    assert _outputs(killed) == _outputs(clean)

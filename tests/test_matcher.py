@@ -1,0 +1,145 @@
+"""The fast keyword matcher equals the definition (PAPER.md / data_collection.matcher docstring) on random texts."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from common.languages import LANGUAGES
+from data_collection.matcher import KeywordMatcher, keep, keywords_path, load_keywords
+
+
+# ------------------------------------------------------------------ the definition, written literally
+def norm(s: str) -> str:
+    return unicodedata.normalize("NFKC", s).casefold()
+
+
+def naive_count(kw: str, text: str, space_delimited: bool) -> int:
+    """Scan left to right; an occurrence counts if (space-delimited) its neighbours are not alphanumeric;
+    after a counted occurrence, scanning resumes at its end (non-overlapping)."""
+    count, i, n, m = 0, 0, len(text), len(kw)
+    while i + m <= n:
+        hit = text[i:i + m] == kw
+        if hit and space_delimited:
+            hit = (i == 0 or not text[i - 1].isalnum()) and (i + m == n or not text[i + m].isalnum())
+        if hit:
+            count += 1
+            i += m
+        else:
+            i += 1
+    return count
+
+
+def regex_count(kw: str, text: str, space_delimited: bool) -> int:
+    pattern = re.escape(kw)
+    if space_delimited:
+        pattern = r"(?<![^\W_])" + pattern + r"(?![^\W_])"
+    return sum(1 for _ in re.finditer(pattern, text))
+
+
+def naive_score(keywords: list[str], text: str, space_delimited: bool) -> tuple[int, float]:
+    t = norm(text)
+    kws = list(dict.fromkeys(k for k in (norm(k) for k in keywords) if k))
+    if not t:
+        return 0, 0.0
+    counts = {k: naive_count(k, t, space_delimited) for k in kws}
+    return sum(1 for c in counts.values() if c > 0), sum(c * len(k) for k, c in counts.items()) / len(t)
+
+
+# ------------------------------------------------------------------ random texts
+SPACE_KEYWORDS = ["ear", "heart", "blood", "blood pressure", "aa", "aaa", "a a", "covid-19", "straße", "œdème",
+                  "x-ray", "ﬁbrosis", "İnsulin", "рак", "врач", "السكري", "1", "ab ab"]
+CJK_KEYWORDS = ["糖尿病", "尿病", "病", "高血压", "血压", "肝炎", "がん", "ガン", "癌症", "ａｂ", "ab", "aa", "aaa"]
+FILLER = ["the", "heartbeat", "earring", "BLOOD", "Blood", "bloodpressure", "a", "b", "_", "ß", "SS", "ﬁ", "½",
+          "İ", "Ⅻ", "１２", "日本", "病院", "高", "血", "ｶﾞﾝ", "Ａ", "é", "e\u0301", "Рак", "ال"]
+SEPARATORS = [" ", "  ", "\n", ",", ".", "-", "_", "", "·", "\u3000", "(", ")"]
+
+
+def fullwidth(s: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in s)
+
+
+def variants(words: list[str]) -> st.SearchStrategy[str]:
+    base = st.sampled_from(words)
+    return st.one_of(
+        base, base.map(str.upper), base.map(str.title), base.map(fullwidth),
+        st.tuples(st.sampled_from(["x", "1", "é", "_", ""]), base, st.sampled_from(["s", "9", "é", "_", ""]))
+        .map(lambda t: "".join(t)),  # keyword inside a longer word (a near-miss)
+    )
+
+
+def texts(words: list[str]) -> st.SearchStrategy[str]:
+    piece = st.one_of(variants(words), st.sampled_from(FILLER), st.text(max_size=3))
+    return st.lists(st.tuples(piece, st.sampled_from(SEPARATORS)), max_size=25).map(
+        lambda parts: "".join(p + s for p, s in parts))
+
+
+@pytest.mark.parametrize("space_delimited,keywords", [(True, SPACE_KEYWORDS), (False, CJK_KEYWORDS)])
+def test_naive_reference_agrees_with_regex(space_delimited, keywords):
+    # guards the reference itself: the literal scan and re.finditer with lookarounds are the same definition
+    for text in ["heart ear earring ear", "aaaa aa aaa a a a", "blood pressure, BLOOD", "糖尿病病病", "a a a a"]:
+        t = norm(text)
+        for kw in keywords:
+            k = norm(kw)
+            assert naive_count(k, t, space_delimited) == regex_count(k, t, space_delimited), (kw, text)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=texts(SPACE_KEYWORDS))
+def test_matcher_equals_definition_space_delimited(text):
+    m = KeywordMatcher(SPACE_KEYWORDS, space_delimited=True)
+    got = m.score(text)
+    mkc, dens = naive_score(SPACE_KEYWORDS, text, True)
+    assert (got.mkc, got.dens) == (mkc, pytest.approx(dens, abs=1e-12))
+    t = norm(text)
+    for k, c in m.counts(text).items():
+        assert c == regex_count(k, t, True)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=texts(CJK_KEYWORDS))
+def test_matcher_equals_definition_cjk(text):
+    m = KeywordMatcher(CJK_KEYWORDS, space_delimited=False)
+    got = m.score(text)
+    mkc, dens = naive_score(CJK_KEYWORDS, text, False)
+    assert (got.mkc, got.dens) == (mkc, pytest.approx(dens, abs=1e-12))
+
+
+@pytest.mark.parametrize("lang", [x.code for x in LANGUAGES])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_matcher_equals_definition_on_real_keyword_lists(lang, data):
+    language = next(x for x in LANGUAGES if x.code == lang)
+    keywords = load_keywords(keywords_path(lang))
+    text = data.draw(texts(keywords))
+    got = KeywordMatcher(keywords, language.space_delimited).score(text)
+    mkc, dens = naive_score(keywords, text, language.space_delimited)
+    assert (got.mkc, got.dens) == (mkc, pytest.approx(dens, abs=1e-12))
+
+
+def test_examples_a_reader_can_check():
+    en = KeywordMatcher(["ear", "blood", "blood pressure", "heart"], space_delimited=True)
+    assert en.counts("heartbeat and earring") == {}
+    assert en.counts("Blood pressure; BLOOD. heart") == {"blood pressure": 1, "blood": 2, "heart": 1}
+    s = en.score("blood pressure")  # blood (5) + blood pressure (14) over 14 chars
+    assert s.mkc == 2 and s.dens == pytest.approx(19 / 14)
+    zh = KeywordMatcher(["尿病", "糖尿病"], space_delimited=False)
+    assert zh.counts("糖尿病患者") == {"尿病": 1, "糖尿病": 1}
+    assert zh.score("").mkc == 0 and zh.score("").dens == 0.0
+    # full-width and case variants normalise onto the keyword
+    assert KeywordMatcher(["covid-19"], True).counts("ＣＯＶＩＤ－１９ cases") == {"covid-19": 1}
+
+
+def test_keyword_lists_have_about_200_entries():
+    for language in LANGUAGES:
+        words = load_keywords(keywords_path(language.code))
+        assert 180 <= len(set(norm(w) for w in words)) <= 260, language.code
+
+
+def test_thresholds_rule():
+    s = KeywordMatcher(["a", "b", "c", "d", "e"], True).score("a b c d e")
+    assert keep(s, 5, 0.04) and not keep(s, 6, 0.04) and not keep(s, 5, 0.9)
