@@ -69,6 +69,19 @@ def _strings(value) -> Iterator[str]:
             yield from _strings(v)
 
 
+def prompt_texts() -> list[str]:
+    """The fixed prompt scaffolding in every language, so it tokenizes into few tokens (short prompts)."""
+    from common.languages import MMEDBENCH_LANGUAGES
+    from common.prompts import build_prompt, format_response
+
+    options = {"A": "-", "B": "-", "C": "-", "D": "-", "E": "-"}
+    texts = []
+    for language in MMEDBENCH_LANGUAGES:
+        for mode in ("answer", "rationale"):
+            texts.append(build_prompt("-", options, language, mode) + format_response(mode, ["A", "C"], "-"))
+    return texts
+
+
 def train_tokenizer(texts: list[str], vocab_size: int):
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
     from transformers import PreTrainedTokenizerFast
@@ -102,6 +115,7 @@ def build_tiny_model(cfg: TinyModelConfig) -> Path:
     texts = sorted(set(t for t in iter_sample_texts(samples) if t.strip()))
     if not texts:
         raise ValueError(f"{samples}: no texts to train the tokenizer on")
+    texts += prompt_texts()
     tokenizer = train_tokenizer(texts, cfg.vocab_size)
 
     torch.manual_seed(cfg.seed)

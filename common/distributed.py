@@ -1,0 +1,81 @@
+"""Process-group setup from torchrun's environment (or a single process without torchrun), and small collectives.
+
+NCCL on CUDA, gloo on CPU, same code. A single process (no RANK/WORLD_SIZE in the environment) still gets a
+one-member process group, so FSDP2, DCP checkpoints and the collectives below work identically everywhere.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import torch
+import torch.distributed as dist
+
+
+@dataclass
+class DistInfo:
+    rank: int
+    world_size: int
+    local_rank: int
+    device: torch.device
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+def _pick_device(device: str, local_rank: int) -> torch.device:
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda":
+        if not torch.cuda.is_available():
+            raise RuntimeError("train.device=cuda but no CUDA device is visible")
+        torch.cuda.set_device(local_rank)
+        return torch.device("cuda", local_rank)
+    return torch.device("cpu")
+
+
+def init_distributed(backend: str = "auto", device: str = "auto") -> DistInfo:
+    """Join (or create) the default process group; idempotent."""
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    dev = _pick_device(device, local_rank)
+    if backend == "auto":
+        backend = "nccl" if dev.type == "cuda" else "gloo"
+    if not dist.is_initialized():
+        if "TORCHELASTIC_RUN_ID" in os.environ or ("MASTER_ADDR" in os.environ and world_size > 1):
+            dist.init_process_group(backend=backend, device_id=dev if dev.type == "cuda" else None)
+        else:
+            # plain `python -m ...`: a one-process group in memory, no port to pick
+            dist.init_process_group(backend=backend, store=dist.HashStore(), rank=0, world_size=1)
+    return DistInfo(rank=dist.get_rank(), world_size=dist.get_world_size(), local_rank=local_rank, device=dev)
+
+
+def is_main() -> bool:
+    return not dist.is_initialized() or dist.get_rank() == 0
+
+
+def barrier() -> None:
+    if dist.is_initialized() and dist.get_world_size() > 1:
+        dist.barrier()
+
+
+def all_reduce_sum(values: list[float], device: torch.device) -> list[float]:
+    """Sum a few Python numbers over ranks (float64 so token counts stay exact)."""
+    t = torch.tensor(values, dtype=torch.float64, device=device)
+    if dist.is_initialized() and dist.get_world_size() > 1:
+        dist.all_reduce(t)
+    return t.tolist()
+
+
+def all_reduce_max(value: float, device: torch.device) -> float:
+    t = torch.tensor([value], dtype=torch.float64, device=device)
+    if dist.is_initialized() and dist.get_world_size() > 1:
+        dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return float(t.item())
+
+
+def cleanup() -> None:
+    if dist.is_initialized():
+        dist.destroy_process_group()

@@ -1,0 +1,364 @@
+"""The training engine shared by continued pretraining and full/LoRA fine-tuning.
+
+    trainer = Trainer(cfg.train, model, train_dataset, collate_fn, eval_datasets={"en": ds_en}, tokenizer=tok)
+    summary = trainer.train()        # resumes from the latest complete checkpoint in cfg.train.output_dir
+    trainer.export_hf(out_dir)       # collective; rank 0 writes a plain HF dir (safetensors)
+
+A step: each rank runs `grad_accum` micro-batches (gradient sync only on the last one), the loss is the summed
+token loss over the whole step on all ranks divided by its number of target tokens (label != -100), gradients are
+clipped by global norm, AdamW steps, the LR schedule steps. The data order is a function of (seed, step) alone
+(see StepSampler), so a resumed run sees exactly the batches an uninterrupted run would have seen.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import resource
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+
+from common.checkpoint import CheckpointManager, latest_checkpoint
+from common.distributed import DistInfo, all_reduce_max, all_reduce_sum, init_distributed
+from common.hf_export import export_hf, gather_full_state_dict
+from common.metrics_log import MetricsLogger
+from common.parallel import parallelize
+from common.train_config import TrainConfig, resolve_peak_flops
+
+
+class StepSampler:
+    """Deterministic, resumable data order. Epoch e is a permutation of the dataset seeded by (seed, e); step s of
+    the epoch takes the global batch perm[s*G:(s+1)*G] (the tail that does not fill a batch is left out of that
+    epoch); rank r's micro-batch a is positions [(a*W + r)*m, (a*W + r + 1)*m) of it."""
+
+    def __init__(self, dataset_size: int, global_batch: int, micro_batch: int, world_size: int, rank: int,
+                 seed: int, shuffle: bool = True):
+        if dataset_size < global_batch:
+            raise ValueError(f"the training set has {dataset_size} sequences, fewer than one global batch "
+                             f"({global_batch}): lower train.global_batch_size or add data")
+        self.n, self.global_batch, self.micro, self.world, self.rank = (dataset_size, global_batch, micro_batch,
+                                                                         world_size, rank)
+        self.seed, self.shuffle = seed, shuffle
+        self.steps_per_epoch = dataset_size // global_batch
+        self._perm_epoch, self._perm = -1, None
+
+    def position(self, step: int) -> dict:
+        """Where step `step` (0-based: the next step to run) starts: epoch and sequences consumed in it."""
+        return {"epoch": step // self.steps_per_epoch, "index": (step % self.steps_per_epoch) * self.global_batch,
+                "dataset_size": self.n, "seed": self.seed}
+
+    def _permutation(self, epoch: int) -> torch.Tensor:
+        if epoch != self._perm_epoch:
+            if self.shuffle:
+                gen = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
+                self._perm = torch.randperm(self.n, generator=gen)
+            else:
+                self._perm = torch.arange(self.n)
+            self._perm_epoch = epoch
+        return self._perm
+
+    def micro_batches(self, step: int) -> list[list[int]]:
+        pos = self.position(step)
+        batch = self._permutation(pos["epoch"])[pos["index"]:pos["index"] + self.global_batch].tolist()
+        accum = self.global_batch // (self.micro * self.world)
+        return [batch[(a * self.world + self.rank) * self.micro:(a * self.world + self.rank + 1) * self.micro]
+                for a in range(accum)]
+
+
+class _RankBatches:
+    """batch_sampler for DataLoader: this rank's micro-batches from `start_step` to `end_step`."""
+
+    def __init__(self, sampler: StepSampler, start_step: int, end_step: int):
+        self.sampler, self.start, self.end = sampler, start_step, end_step
+
+    def __iter__(self):
+        for step in range(self.start, self.end):
+            yield from self.sampler.micro_batches(step)
+
+    def __len__(self) -> int:
+        return (self.end - self.start) * (self.sampler.global_batch // (self.sampler.micro * self.sampler.world))
+
+
+def lr_lambda(total_steps: int, warmup_steps: int, schedule: str, min_ratio: float):
+    def factor(step: int) -> float:
+        if step < warmup_steps:
+            return (step + 1) / warmup_steps
+        if schedule == "constant":
+            return 1.0
+        progress = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))
+        shape = 0.5 * (1.0 + math.cos(math.pi * progress)) if schedule == "cosine" else 1.0 - progress
+        return min_ratio + (1.0 - min_ratio) * shape
+    return factor
+
+
+def model_flops_per_token(model: nn.Module, seq_len: int) -> float:
+    """6 * (params - input embedding params) + 6 * layers * heads * head_dim * seq_len (STYLE.md, torchtitan)."""
+    config = model.config.get_text_config() if hasattr(model.config, "get_text_config") else model.config
+    params = sum(p.numel() for p in model.parameters())
+    embed = model.get_input_embeddings().weight.numel()
+    heads = config.num_attention_heads
+    head_dim = getattr(config, "head_dim", None) or config.hidden_size // heads
+    return 6.0 * (params - embed) + 6.0 * config.num_hidden_layers * heads * head_dim * seq_len
+
+
+def token_loss_sum(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Summed next-token cross-entropy in fp32 over positions whose label is not -100."""
+    return F.cross_entropy(logits[:, :-1].flatten(0, 1).float(), labels[:, 1:].flatten(), ignore_index=-100,
+                           reduction="sum")
+
+
+def peak_memory_gb(device: torch.device) -> float:
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 1e9
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # Linux: KiB; the process's peak RSS
+
+
+class Trainer:
+    def __init__(self, cfg: TrainConfig, model: nn.Module, train_dataset: Dataset, collate_fn,
+                 eval_datasets: dict[str, Dataset] | None = None, tokenizer=None):
+        cfg.validate()
+        self.cfg, self.tokenizer, self.collate_fn = cfg, tokenizer, collate_fn
+        self.train_dataset, self.eval_datasets = train_dataset, eval_datasets or {}
+        self.dist: DistInfo = init_distributed(cfg.backend, cfg.device)
+        self.device = self.dist.device
+        self.output_dir = Path(cfg.output_dir)
+        self.grad_accum = cfg.grad_accum_steps(self.dist.world_size)
+        self.sampler = StepSampler(len(train_dataset), cfg.global_batch_size, cfg.micro_batch_size,
+                                   self.dist.world_size, self.dist.rank, cfg.seed)
+        self.total_steps = cfg.max_steps if cfg.max_steps > 0 else max(1, int(cfg.epochs * self.sampler.steps_per_epoch))
+        self._seed_everything(cfg.seed + self.dist.rank)
+
+        self._model = model
+        self._flops_model = model  # parameter counts are taken before sharding
+        self.peak_flops = resolve_peak_flops(cfg.device_peak_flops, self.device.type,
+                                             torch.cuda.get_device_name(self.device) if self.device.type == "cuda" else "")
+        self.model = parallelize(model, cfg, self.device)
+        self.optimizer = self._build_optimizer()
+        warmup = math.ceil(cfg.warmup_ratio * self.total_steps)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, lr_lambda(self.total_steps, warmup, cfg.lr_schedule, cfg.min_lr_ratio))
+        self.checkpoints = CheckpointManager(self.output_dir / "checkpoints", cfg.keep_last)
+        self.step, self.tokens_seen = 0, 0
+        self.resumed_from = self._maybe_resume()
+        self.metrics = MetricsLogger(self.output_dir, self.dist.is_main, self.step, cfg.tensorboard)
+
+    # ------------------------------------------------------------------------------------------- setup
+
+    @staticmethod
+    def _seed_everything(seed: int) -> None:
+        random.seed(seed)
+        torch.manual_seed(seed)
+
+    @property
+    def unwrapped_model(self) -> nn.Module:
+        return self._model
+
+    def _build_optimizer(self) -> torch.optim.Optimizer:
+        # no decay on norms and biases (1-D tensors), as HF Trainer, which the paper's runs used
+        decay, no_decay = [], []
+        for p in self.model.parameters():
+            if p.requires_grad:
+                (decay if p.ndim >= 2 else no_decay).append(p)
+        if not decay and not no_decay:
+            raise ValueError("the model has no trainable parameters")
+        groups = [{"params": decay, "weight_decay": self.cfg.weight_decay},
+                  {"params": no_decay, "weight_decay": 0.0}]
+        return torch.optim.AdamW([g for g in groups if g["params"]], lr=self.cfg.lr,
+                                 betas=(self.cfg.adam_beta1, self.cfg.adam_beta2), eps=self.cfg.adam_eps)
+
+    def _maybe_resume(self) -> Path | None:
+        spec = self.cfg.resume
+        if spec == "none":
+            return None
+        path = latest_checkpoint(self.checkpoints.root) if spec == "auto" else Path(spec)
+        if path is None:
+            return None
+        state = self.checkpoints.load(path, self.model, self.optimizer)
+        saved = state["sampler"]
+        if saved["dataset_size"] != self.sampler.n:
+            raise ValueError(f"{path}: the checkpoint was trained on {saved['dataset_size']} sequences, the "
+                             f"training set now has {self.sampler.n}; its data position does not apply "
+                             "(use a new output_dir or train.resume=none)")
+        self.step, self.tokens_seen = state["step"], state["tokens_seen"]
+        self.scheduler.load_state_dict(state["scheduler"])
+        if state.get("rng_restored") is False:  # other world size: fresh but deterministic per-rank RNG
+            self._seed_everything(self.cfg.seed + self.dist.rank + 1_000_003 * self.step)
+        if self.dist.is_main:
+            print(f"resumed from {path} at step {self.step} (epoch {saved['epoch']}, sequence {saved['index']})",
+                  flush=True)
+        return path
+
+    # ------------------------------------------------------------------------------------------- steps
+
+    def _to_device(self, batch: dict) -> dict:
+        return {k: v.to(self.device, non_blocking=True) if torch.is_tensor(v) else v for k, v in batch.items()}
+
+    def _forward_loss_sum(self, batch: dict) -> torch.Tensor:
+        kwargs = {"input_ids": batch["input_ids"], "use_cache": False}
+        if "attention_mask" in batch:
+            kwargs["attention_mask"] = batch["attention_mask"]
+        logits = self.model(**kwargs).logits
+        return token_loss_sum(logits, batch["labels"])
+
+    def _set_grad_sync(self, enabled: bool) -> None:
+        if hasattr(self.model, "set_requires_gradient_sync"):  # FSDP2: skip reduce-scatter until the last micro
+            self.model.set_requires_gradient_sync(enabled)
+        elif hasattr(self.model, "require_backward_grad_sync"):  # DDP
+            self.model.require_backward_grad_sync = enabled
+
+    def train_step(self, micro_batches: list[dict]) -> dict:
+        """One optimizer step over this rank's micro-batches. Returns local sums; the caller reduces for logs."""
+        self.model.train()
+        batches = [self._to_device(b) for b in micro_batches]
+        local_targets = sum(int((b["labels"][:, 1:] != -100).sum()) for b in batches)
+        local_inputs = sum(b["input_ids"].numel() for b in batches)
+        global_targets, global_inputs = all_reduce_sum([local_targets, local_inputs], self.device)
+        # gradients are averaged over ranks by FSDP/DDP: scale by world size so the result is sum / global tokens
+        scale = self.dist.world_size / max(global_targets, 1.0)
+        loss_sum = torch.zeros((), dtype=torch.float64, device=self.device)
+        for i, batch in enumerate(batches):
+            self._set_grad_sync(i == len(batches) - 1)
+            micro_loss = self._forward_loss_sum(batch)
+            (micro_loss * scale).backward()
+            loss_sum += micro_loss.detach().double()
+        grad_norm = self._clip_gradients()
+        self.optimizer.step()
+        self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        self.tokens_seen += int(global_inputs)
+        return {"loss_sum": loss_sum, "targets": global_targets, "inputs": global_inputs, "grad_norm": grad_norm}
+
+    def _clip_gradients(self) -> float:
+        params = [p for p in self.model.parameters() if p.requires_grad and p.grad is not None]
+        max_norm = self.cfg.max_grad_norm if self.cfg.max_grad_norm > 0 else float("inf")
+        norm = torch.nn.utils.clip_grad_norm_(params, max_norm)
+        if hasattr(norm, "full_tensor"):  # DTensor under FSDP2
+            norm = norm.full_tensor()
+        return float(norm)
+
+    @torch.no_grad()
+    def evaluate(self) -> dict[str, float]:
+        """Validation loss per named set: token-weighted over the whole set, split across ranks. Every rank runs
+        the same number of forward passes (FSDP needs it); a rank out of data runs a fully masked batch."""
+        self.model.eval()
+        out = {}
+        m, world, rank = self.cfg.micro_batch_size, self.dist.world_size, self.dist.rank
+        for name, ds in self.eval_datasets.items():
+            n_batches = math.ceil(len(ds) / (m * world))
+            if self.cfg.eval_max_batches > 0:
+                n_batches = min(n_batches, self.cfg.eval_max_batches)
+            loss, targets = 0.0, 0
+            for b in range(n_batches):
+                idx = [i for i in range((b * world + rank) * m, (b * world + rank + 1) * m) if i < len(ds)]
+                batch = self._to_device(self.collate_fn([ds[i] for i in (idx or [0])]))
+                if not idx:
+                    batch["labels"] = torch.full_like(batch["labels"], -100)
+                loss += float(self._forward_loss_sum(batch))
+                targets += int((batch["labels"][:, 1:] != -100).sum())
+            total_loss, total_targets = all_reduce_sum([loss, targets], self.device)
+            out[f"val_loss_{name}"] = total_loss / max(total_targets, 1.0)
+        self.model.train()
+        return out
+
+    # ------------------------------------------------------------------------------------------- loop
+
+    def _loader(self) -> DataLoader:
+        return DataLoader(self.train_dataset, batch_sampler=_RankBatches(self.sampler, self.step, self.total_steps),
+                          collate_fn=self.collate_fn, num_workers=self.cfg.num_workers,
+                          pin_memory=self.device.type == "cuda")
+
+    def save_checkpoint(self) -> Path:
+        state = {"sampler": self.sampler.position(self.step), "scheduler": self.scheduler.state_dict(),
+                 "tokens_seen": self.tokens_seen}
+        return self.checkpoints.save(self.step, self.model, self.optimizer, state)
+
+    def _log_row(self, stats: dict, window_inputs: float, window_seconds: float, seq_len: int) -> dict:
+        (loss_sum,) = all_reduce_sum([float(stats["loss_sum"])], self.device)
+        targets = stats["targets"]  # already summed over ranks
+        tps = window_inputs / max(window_seconds, 1e-9)
+        tps_dev = tps / self.dist.world_size
+        mfu = None
+        if self.peak_flops:
+            mfu = 100.0 * model_flops_per_token(self._flops_model, seq_len) * tps_dev / self.peak_flops
+        return {"step": self.step, "loss": loss_sum / max(targets, 1.0), "lr": self.scheduler.get_last_lr()[0],
+                "grad_norm": stats["grad_norm"], "tokens_per_s": tps, "tokens_per_s_per_device": tps_dev,
+                "mfu": mfu, "peak_mem_gb": peak_memory_gb(self.device), "tokens_seen": self.tokens_seen}
+
+    def _should_stop_for_time(self, started: float) -> bool:
+        if self.cfg.max_train_minutes <= 0:
+            return False
+        over = (time.time() - started) / 60 >= self.cfg.max_train_minutes
+        return all_reduce_max(float(over), self.device) > 0  # all ranks stop together, at the same step
+
+    def train(self) -> dict:
+        """Run to total_steps (or a stop condition). Collective. Returns a summary."""
+        from tqdm import tqdm
+
+        cfg, started = self.cfg, time.time()
+        start_step, last_loss, stopped = self.step, None, None
+        bar = tqdm(total=self.total_steps, initial=self.step, disable=not self.dist.is_main, desc="train",
+                   dynamic_ncols=True)
+        batches = iter(self._loader())
+        window_inputs, window_start = 0.0, time.perf_counter()
+        last_saved = self.step if self.resumed_from else None
+        last_eval = None
+        while self.step < self.total_steps:
+            micro = [next(batches) for _ in range(self.grad_accum)]
+            stats = self.train_step(micro)
+            self.step += 1
+            window_inputs += stats["inputs"]
+            bar.update(1)
+            if self.step % cfg.log_every == 0 or self.step == self.total_steps:
+                if self.device.type == "cuda":
+                    torch.cuda.synchronize(self.device)
+                row = self._log_row(stats, window_inputs, time.perf_counter() - window_start,
+                                    micro[0]["input_ids"].shape[1])
+                if cfg.eval_every > 0 and self.step % cfg.eval_every == 0 and self.eval_datasets:
+                    row.update(self.evaluate())
+                    last_eval = self.step
+                self.metrics.log(row)
+                last_loss = row["loss"]
+                bar.set_postfix(loss=f"{row['loss']:.4f}", lr=f"{row['lr']:.2e}")
+                window_inputs, window_start = 0.0, time.perf_counter()
+            elif cfg.eval_every > 0 and self.step % cfg.eval_every == 0 and self.eval_datasets:
+                self.metrics.log({"step": self.step, **self.evaluate()})
+                last_eval = self.step
+            if cfg.checkpoint_every > 0 and self.step % cfg.checkpoint_every == 0:
+                self.save_checkpoint()
+                last_saved = self.step
+            if cfg.stop_after_steps > 0 and self.step - start_step >= cfg.stop_after_steps:
+                stopped = "stop_after_steps"  # a simulated kill: nothing beyond the regular checkpoints
+                break
+            if self._should_stop_for_time(started):
+                stopped = "max_train_minutes"
+                break
+        bar.close()
+        if stopped != "stop_after_steps" and last_saved != self.step and cfg.checkpoint_every >= 0:
+            self.save_checkpoint()
+        summary = {"steps": self.step, "total_steps": self.total_steps, "steps_this_run": self.step - start_step,
+                   "final_loss": last_loss, "tokens_seen": self.tokens_seen, "seconds": time.time() - started,
+                   "finished": self.step >= self.total_steps, "stopped": stopped,
+                   "resumed_from": str(self.resumed_from) if self.resumed_from else None}
+        if self.step >= self.total_steps and self.eval_datasets and last_eval != self.step:
+            final_eval = self.evaluate()
+            self.metrics.log({"step": self.step, **final_eval})
+            summary.update(final_eval)
+        return summary
+
+    # ------------------------------------------------------------------------------------------- export
+
+    def full_state_dict(self) -> dict | None:
+        """Collective: the unsharded CPU state dict on rank 0 (None on other ranks)."""
+        return gather_full_state_dict(self.model)
+
+    def export_hf(self, out_dir: str | Path, tokenizer=None, dtype: str = "auto") -> Path:
+        """Collective: rank 0 writes a HF model dir (safetensors shards, config, tokenizer)."""
+        return export_hf(self.model, self._model, out_dir, tokenizer or self.tokenizer, dtype=dtype)
+
+    def close(self) -> None:
+        self.metrics.close()

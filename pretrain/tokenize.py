@@ -1,0 +1,396 @@
+"""Tokenize corpus shards into fixed-length training sequences (a HF dataset written with `save_to_disk`).
+
+    python -m pretrain.tokenize --config configs/pretrain/tokenize_tiny.yaml
+    python -m pretrain.tokenize --input 'corpus/*/*.parquet' --tokenizer /models/Meta-Llama-3-8B \\
+        --output data/mmedc-llama3 --seq_len 2048 --mode pack --num_proc 16
+    # Slurm array (one task per group of input files), then one assemble job:
+    sbatch --array=0-63 scripts/slurm/tokenize.sbatch configs/pretrain/tokenize_llama3.yaml
+
+Every document gets BOS (when the tokenizer has one and add_bos) and EOS appended. Modes:
+- pack (default): the documents of one input file and language are concatenated and cut into seq_len blocks:
+  no padding, every token in exactly one sequence (the last partial block of each file+language is left out
+  and counted as dropped_tail_tokens).
+- window (the paper): each document is cut into windows of seq_len tokens overlapping by `overlap` (512); the
+  last window of a long document ends at its last token; a document shorter than seq_len is padded at the right
+  and the padding is excluded from the loss (labels -100, attention_mask 0). `mask_overlap` also excludes the
+  tokens already trained on in the previous window.
+
+Output: <output>/train (and <output>/validation when val_ratio > 0: whole documents chosen by a hash of their id)
+with columns input_ids, labels, lang (+ attention_mask in window mode); meta.json with the tokenizer, seq_len,
+mode and counts per language; config.yaml; manifest.json. Work is done per input file into <output>/parts/ (a
+part is finished when its .stats.json exists), so a killed run resumes where it stopped and an array task
+touches only its own files; `stage=assemble` (or the end of a single-task run) joins the parts.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import shutil
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from common.config import load_config
+from common.records import (
+    RejectLog,
+    expand_inputs,
+    handle_bad_record,
+    iter_records,
+    write_json,
+)
+
+SPLITS = ("train", "validation")
+
+
+@dataclass
+class TokenizeConfig:
+    input: list[str] = field(default_factory=list, metadata={
+        "help": "corpus shards: globs, files or dirs (parquet, jsonl[.gz], HF dataset dirs)"})
+    tokenizer: str = field(default="", metadata={"help": "HF tokenizer (or model) dir"})
+    output: str = field(default="", metadata={"help": "output dir: train/, validation/, meta.json"})
+    seq_len: int = field(default=2048, metadata={"help": "tokens per sequence"})
+    mode: str = field(default="pack", metadata={"help": "pack (concatenate, no padding) | window (the paper)"})
+    overlap: int = field(default=512, metadata={"help": "window mode: tokens shared by consecutive windows"})
+    mask_overlap: bool = field(default=False, metadata={
+        "help": "window mode: no loss on tokens already trained in the previous window (the paper: false)"})
+    add_bos: bool = field(default=True, metadata={"help": "prepend the tokenizer's BOS token to each document"})
+    text_field: str = field(default="text", metadata={"help": "record field with the document text"})
+    lang_field: str = field(default="lang", metadata={"help": "record field with the ISO language code"})
+    default_lang: str = field(default="", metadata={
+        "help": "language of records without lang_field (empty: the input file's parent dir name, e.g. "
+                "culturax/en/x.parquet -> en; a record with neither is a bad record)"})
+    id_field: str = field(default="id", metadata={"help": "record field with the document id (validation split)"})
+    val_ratio: float = field(default=0.0, metadata={"help": "share of documents held out for validation"})
+    trust_remote_code: bool = field(default=False, metadata={"help": "allow the tokenizer dir's own code"})
+    num_proc: int = field(default=1, metadata={"help": "worker processes (one input file each)"})
+    batch_docs: int = field(default=256, metadata={"help": "documents per tokenizer call"})
+    shard_index: int = field(default=-1, metadata={"help": "this task's share of the input files (default: "
+                                                           "SLURM_ARRAY_TASK_ID or 0)"})
+    num_shards: int = field(default=-1, metadata={"help": "number of tasks (default: SLURM_ARRAY_TASK_COUNT or 1)"})
+    stage: str = field(default="all", metadata={
+        "help": "all (parts, then assemble when every part is done) | parts | assemble"})
+    output_shards: int = field(default=0, metadata={"help": "files per split in save_to_disk (0 = by size)"})
+    keep_parts: bool = field(default=False, metadata={"help": "keep parts/ after assembling"})
+    on_bad_record: str = field(default="error", metadata={"help": "error | skip (skipped ones go to rejects)"})
+
+
+# ------------------------------------------------------------------------------------------- sequences
+
+
+def window_sequences(ids: list[int], seq_len: int, overlap: int, pad_id: int, mask_overlap: bool = False
+                     ) -> list[dict]:
+    """Windows of one document. Short documents are right-padded, padding out of loss and attention."""
+    if len(ids) <= seq_len:
+        pad = seq_len - len(ids)
+        return [{"input_ids": ids + [pad_id] * pad, "labels": ids + [-100] * pad,
+                 "attention_mask": [1] * len(ids) + [0] * pad}]
+    stride = seq_len - overlap
+    starts = list(range(0, len(ids) - seq_len, stride)) + [len(ids) - seq_len]  # the last ends at the last token
+    out, trained_until = [], 0
+    for start in starts:
+        window = ids[start:start + seq_len]
+        labels = list(window)
+        if mask_overlap and start < trained_until:
+            labels[:trained_until - start] = [-100] * (trained_until - start)
+        trained_until = start + seq_len
+        out.append({"input_ids": window, "labels": labels, "attention_mask": [1] * seq_len})
+    return out
+
+
+class Packer:
+    """Concatenates documents and emits full seq_len blocks; the remainder stays in `buffer`."""
+
+    def __init__(self, seq_len: int):
+        self.seq_len = seq_len
+        self.buffer: list[int] = []
+
+    def add(self, ids: list[int]) -> list[dict]:
+        self.buffer.extend(ids)
+        n_full = len(self.buffer) // self.seq_len
+        blocks = [self.buffer[i * self.seq_len:(i + 1) * self.seq_len] for i in range(n_full)]
+        self.buffer = self.buffer[n_full * self.seq_len:]
+        return [{"input_ids": b, "labels": list(b)} for b in blocks]
+
+
+def is_validation(doc_key: str, val_ratio: float) -> bool:
+    return val_ratio > 0 and zlib.crc32(doc_key.encode("utf-8")) % 1_000_000 < val_ratio * 1_000_000
+
+
+# ------------------------------------------------------------------------------------------- parts
+
+_TOKENIZER = None
+
+
+def _load_tokenizer(path: str, trust_remote_code: bool):
+    from transformers import AutoTokenizer
+
+    if not Path(path).is_dir():
+        raise FileNotFoundError(f"tokenizer dir not found: {path} (nothing is downloaded)")
+    return AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
+
+
+def _init_worker(path: str, trust_remote_code: bool) -> None:
+    global _TOKENIZER
+    _TOKENIZER = _load_tokenizer(path, trust_remote_code)
+
+
+def _empty_lang_stats() -> dict:
+    return {"documents": 0, "tokens": 0, "sequences": 0, "padding_tokens": 0, "target_tokens": 0,
+            "dropped_tail_tokens": 0}
+
+
+class PartWriter:
+    """Rows of one input file, per split, streamed to parquet (temp file, renamed at close)."""
+
+    def __init__(self, parts_dir: Path, part_name: str, with_mask: bool):
+        import pyarrow as pa
+
+        self.parts_dir, self.part_name = parts_dir, part_name
+        fields = [("input_ids", pa.list_(pa.int32())), ("labels", pa.list_(pa.int32()))]
+        if with_mask:
+            fields.append(("attention_mask", pa.list_(pa.int8())))
+        self.schema = pa.schema(fields + [("lang", pa.string())])
+        self.rows = {s: [] for s in SPLITS}
+        self.writers = {}
+
+    def add(self, split: str, rows: list[dict], lang: str) -> None:
+        for row in rows:
+            row["lang"] = lang
+        self.rows[split].extend(rows)
+        if len(self.rows[split]) >= 1024:
+            self._flush(split)
+
+    def _flush(self, split: str) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if not self.rows[split]:
+            return
+        if split not in self.writers:
+            tmp = self.parts_dir / f".{self.part_name}.{split}.parquet.tmp"
+            self.writers[split] = (pq.ParquetWriter(tmp, self.schema), tmp)
+        self.writers[split][0].write_table(pa.Table.from_pylist(self.rows[split], schema=self.schema))
+        self.rows[split] = []
+
+    def close(self) -> None:
+        for split in SPLITS:
+            self._flush(split)
+        for split, (writer, tmp) in self.writers.items():
+            writer.close()
+            os.replace(tmp, self.parts_dir / f"{self.part_name}.{split}.parquet")
+
+
+def _document_lang(rec: dict, cfg: TokenizeConfig, path: Path) -> str | None:
+    lang = rec.get(cfg.lang_field)
+    if isinstance(lang, str) and lang:
+        return lang
+    return cfg.default_lang or (path.parent.name if len(path.parent.name) in (2, 3) else None)
+
+
+def _iter_documents(path: Path, cfg: TokenizeConfig, rejects: RejectLog):
+    """(doc_key, lang, text) of the good records; bad ones go through the on_bad_record policy."""
+    for where, rec in iter_records(path, cfg.on_bad_record, rejects):
+        text = rec.get(cfg.text_field)
+        if not isinstance(text, str) or not text.strip():
+            handle_bad_record(where, f"no text in field {cfg.text_field!r}", rec, cfg.on_bad_record, rejects)
+            continue
+        lang = _document_lang(rec, cfg, path)
+        if lang is None:
+            handle_bad_record(where, f"no language: no {cfg.lang_field!r} field and no default_lang", rec,
+                              cfg.on_bad_record, rejects)
+            continue
+        yield str(rec.get(cfg.id_field) or where), lang, text
+
+
+def _batched(items, size: int):
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def tokenize_part(args: tuple[int, str, TokenizeConfig]) -> dict:
+    """Tokenize one input file into parts/<index>.{train,validation}.parquet and its .stats.json (last)."""
+    index, path_str, cfg = args
+    tok = _TOKENIZER
+    path, parts_dir = Path(path_str), Path(cfg.output) / "parts"
+    name = f"{index:06d}"
+    rejects = RejectLog(parts_dir / f"{name}.rejects.jsonl")
+    writer = PartWriter(parts_dir, name, with_mask=cfg.mode == "window")
+    stats: dict[str, dict[str, dict]] = {s: {} for s in SPLITS}
+    packers: dict[tuple[str, str], Packer] = {}
+    bos = [tok.bos_token_id] if cfg.add_bos and tok.bos_token_id is not None else []
+    eos = [tok.eos_token_id]
+    pad_id = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id  # Llama 3 has no pad
+    for batch in _batched(_iter_documents(path, cfg, rejects), cfg.batch_docs):
+        encoded = tok([text for _, _, text in batch], add_special_tokens=False)["input_ids"]
+        for (key, lang, _), ids in zip(batch, encoded):
+            split = "validation" if is_validation(key, cfg.val_ratio) else "train"
+            ids = bos + list(ids) + eos
+            if cfg.mode == "window":
+                rows = window_sequences(ids, cfg.seq_len, cfg.overlap, pad_id, cfg.mask_overlap)
+            else:
+                rows = packers.setdefault((split, lang), Packer(cfg.seq_len)).add(ids)
+            s = stats[split].setdefault(lang, _empty_lang_stats())
+            s["documents"] += 1
+            s["tokens"] += len(ids)
+            s["sequences"] += len(rows)
+            s["padding_tokens"] += sum(r["attention_mask"].count(0) for r in rows) if cfg.mode == "window" else 0
+            s["target_tokens"] += sum(sum(1 for x in r["labels"][1:] if x != -100) for r in rows)
+            writer.add(split, rows, lang)
+    for (split, lang), packer in packers.items():
+        stats[split][lang]["dropped_tail_tokens"] += len(packer.buffer)
+    writer.close()
+    rejects.close()
+    result = {"input": str(path), "stats": stats, "rejected": rejects.count}
+    write_json(parts_dir / f"{name}.stats.json", result)  # the done marker, written last
+    return result
+
+
+# ------------------------------------------------------------------------------------------- driver
+
+
+def _shard_args(cfg: TokenizeConfig) -> tuple[int, int]:
+    num = cfg.num_shards if cfg.num_shards > 0 else int(os.environ.get("SLURM_ARRAY_TASK_COUNT", "1"))
+    idx = cfg.shard_index if cfg.shard_index >= 0 else int(os.environ.get("SLURM_ARRAY_TASK_ID", "0"))
+    if not 0 <= idx < num:
+        raise ValueError(f"shard_index {idx} is not in [0, {num})")
+    return idx, num
+
+
+def run_parts(cfg: TokenizeConfig, files: list[Path]) -> tuple[int, int]:
+    """Tokenize this task's pending files. Returns (done now, skipped as already done)."""
+    parts_dir = Path(cfg.output) / "parts"
+    parts_dir.mkdir(parents=True, exist_ok=True)
+    shard, num = _shard_args(cfg)
+    mine = [(i, str(p), cfg) for i, p in enumerate(files) if i % num == shard]
+    pending = [a for a in mine if not (parts_dir / f"{a[0]:06d}.stats.json").exists()]
+    if cfg.num_proc > 1 and len(pending) > 1:
+        ctx = mp.get_context("spawn")  # fork after the tokenizer's threads start is unsafe
+        with ctx.Pool(cfg.num_proc, initializer=_init_worker, initargs=(cfg.tokenizer, cfg.trust_remote_code)) as pool:
+            for result in pool.imap_unordered(tokenize_part, pending):
+                print(f"tokenized {result['input']}", flush=True)
+    else:
+        _init_worker(cfg.tokenizer, cfg.trust_remote_code)
+        for args in pending:
+            result = tokenize_part(args)
+            print(f"tokenized {result['input']}", flush=True)
+    return len(pending), len(mine) - len(pending)
+
+
+def _merge_stats(parts: list[dict]) -> dict:
+    merged: dict[str, dict[str, dict]] = {s: {} for s in SPLITS}
+    for part in parts:
+        for split in SPLITS:
+            for lang, s in part["stats"][split].items():
+                into = merged[split].setdefault(lang, _empty_lang_stats())
+                for key, value in s.items():
+                    into[key] += value
+    return merged
+
+
+def assemble(cfg: TokenizeConfig, files: list[Path]) -> dict:
+    """Join every part into <output>/<split> (save_to_disk) and write meta.json. Needs all parts done."""
+    from datasets import Dataset
+
+    out, parts_dir = Path(cfg.output), Path(cfg.output) / "parts"
+    missing = [str(p) for i, p in enumerate(files) if not (parts_dir / f"{i:06d}.stats.json").exists()]
+    if missing:
+        raise RuntimeError(f"{len(missing)} input files are not tokenized yet (first: {missing[0]}); run the "
+                           "parts stage for every shard first")
+    parts = [json.loads((parts_dir / f"{i:06d}.stats.json").read_text(encoding="utf-8")) for i in range(len(files))]
+    stats = _merge_stats(parts)
+    sequences = {}
+    for split in SPLITS:
+        shards = [str(parts_dir / f"{i:06d}.{split}.parquet") for i in range(len(files))
+                  if (parts_dir / f"{i:06d}.{split}.parquet").exists()]
+        shutil.rmtree(out / split, ignore_errors=True)
+        if not shards:
+            continue
+        cache = out / ".hf_cache"
+        ds = Dataset.from_parquet(shards, cache_dir=str(cache))
+        ds.save_to_disk(str(out / split), num_shards=cfg.output_shards or None)
+        sequences[split] = len(ds)
+        del ds
+        shutil.rmtree(cache, ignore_errors=True)
+    meta = build_meta(cfg, stats, sequences, sum(p["rejected"] for p in parts), len(files))
+    write_json(out / "meta.json", meta)
+    if not cfg.keep_parts:
+        shutil.rmtree(parts_dir)
+    return meta
+
+
+def build_meta(cfg: TokenizeConfig, stats: dict, sequences: dict, rejected: int, n_inputs: int) -> dict:
+    def totals(split: str) -> dict:
+        t = _empty_lang_stats()
+        for s in stats[split].values():
+            for key, value in s.items():
+                t[key] += value
+        return t
+
+    train = totals("train")
+    slots = train["sequences"] * cfg.seq_len
+    return {"tokenizer": cfg.tokenizer, "seq_len": cfg.seq_len, "mode": cfg.mode,
+            "overlap": cfg.overlap if cfg.mode == "window" else 0, "mask_overlap": cfg.mask_overlap,
+            "add_bos": cfg.add_bos, "add_eos": True, "val_ratio": cfg.val_ratio, "inputs": n_inputs,
+            "rejected": rejected, "sequences": sequences, "languages": stats,
+            "totals": {s: totals(s) for s in SPLITS},
+            "padding_share": train["padding_tokens"] / slots if slots else 0.0}
+
+
+def print_summary(meta: dict) -> None:
+    print(f"{'split':<11}{'lang':<6}{'docs':>10}{'tokens':>14}{'sequences':>11}{'padding':>10}{'dropped':>9}")
+    for split in SPLITS:
+        for lang, s in sorted(meta["languages"][split].items()):
+            print(f"{split:<11}{lang:<6}{s['documents']:>10,}{s['tokens']:>14,}{s['sequences']:>11,}"
+                  f"{s['padding_tokens']:>10,}{s['dropped_tail_tokens']:>9,}")
+    print(f"padding share of train: {100 * meta['padding_share']:.2f}%; rejected records: {meta['rejected']}")
+
+
+def validate(cfg: TokenizeConfig) -> None:
+    if not cfg.input or not cfg.tokenizer or not cfg.output:
+        raise ValueError("set input, tokenizer and output")
+    if cfg.mode not in ("pack", "window"):
+        raise ValueError(f"mode must be pack or window, got {cfg.mode!r}")
+    if cfg.mode == "window" and not 0 <= cfg.overlap < cfg.seq_len:
+        raise ValueError(f"overlap {cfg.overlap} must be in [0, seq_len={cfg.seq_len})")
+    if cfg.stage not in ("all", "parts", "assemble"):
+        raise ValueError(f"stage must be all, parts or assemble, got {cfg.stage!r}")
+
+
+def main(argv: list[str] | None = None) -> dict | None:
+    from common.manifest import RunManifest
+
+    cfg = load_config(TokenizeConfig, argv, description=__doc__, prog="python -m pretrain.tokenize")
+    validate(cfg)
+    files = expand_inputs(cfg.input)
+    out = Path(cfg.output)
+    if (out / "meta.json").exists() and cfg.stage != "parts":
+        print(f"{out}: already tokenized (meta.json exists); delete it to redo")
+        return json.loads((out / "meta.json").read_text(encoding="utf-8"))
+    manifest = RunManifest("pretrain.tokenize", out, cfg)
+    print(f"in: {len(files)} input files -> {out} ({cfg.mode}, seq_len {cfg.seq_len})")
+    if cfg.stage in ("all", "parts"):
+        done, skipped = run_parts(cfg, files)
+        print(f"parts: {done} tokenized now, {skipped} already done")
+    parts_dir = out / "parts"
+    all_done = all((parts_dir / f"{i:06d}.stats.json").exists() for i in range(len(files)))
+    if cfg.stage == "assemble" or (cfg.stage == "all" and all_done and _shard_args(cfg)[1] == 1):
+        meta = assemble(cfg, files)
+        print_summary(meta)
+        print(f"out: {meta['sequences']} sequences in {out}/{{{','.join(meta['sequences'])}}}, meta.json")
+        manifest.finish(counts={"inputs": len(files), "sequences": meta["sequences"], "rejected": meta["rejected"],
+                                "tokens": {s: meta["totals"][s]["tokens"] for s in SPLITS}})
+        return meta
+    print("assemble later with --stage assemble once every shard is done")
+    return None
+
+
+if __name__ == "__main__":
+    main()

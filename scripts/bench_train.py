@@ -1,0 +1,139 @@
+"""Training throughput and MFU of the engine (common/trainer.py) on synthetic sequences.
+
+    # CPU, the tiny model of configs/pretrain/tiny.yaml (no MFU: no peak for a CPU)
+    python scripts/bench_train.py --pretrain_config configs/pretrain/tiny.yaml --seq_len 128 --steps 8
+    # one GPU: the Llama-3-8B layer shape (4 of its 32 decoder layers, full vocab), BF16, MFU against the
+    # device's peak (H100 SXM 989 TFLOP/s; A100 312; or --peak_flops N)
+    python scripts/bench_train.py --device cuda --shape llama3_8b_layers --layers 4 --seq_len 2048
+    # 8 GPUs, FSDP2 across them
+    torchrun --nproc_per_node 8 scripts/bench_train.py --device cuda --shape llama3_8b_layers --layers 8
+
+MFU = 100 * flops_per_token * tokens/s/device / peak, flops_per_token = 6 * (params - embedding params)
++ 6 * layers * heads * head_dim * seq_len. Timed steps exclude the first `warmup_steps`.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import torch  # noqa: E402
+
+from common.config import load_config  # noqa: E402
+
+SHAPES = {
+    # Meta-Llama-3-8B config.json, with num_hidden_layers from --layers
+    "llama3_8b_layers": dict(vocab_size=128256, hidden_size=4096, intermediate_size=14336, num_attention_heads=32,
+                             num_key_value_heads=8, rope_theta=500000.0, max_position_embeddings=8192,
+                             tie_word_embeddings=False),
+    # a laptop-sized Llama to check the script itself on CPU
+    "debug_layers": dict(vocab_size=1024, hidden_size=128, intermediate_size=256, num_attention_heads=4,
+                         num_key_value_heads=2, max_position_embeddings=4096, tie_word_embeddings=False),
+    # internlm2-1_8b shape as a Llama (same block structure)
+    "internlm2_1_8b_layers": dict(vocab_size=92544, hidden_size=2048, intermediate_size=8192,
+                                  num_attention_heads=16, num_key_value_heads=8, rope_theta=1000000.0,
+                                  max_position_embeddings=32768, tie_word_embeddings=False),
+}
+
+
+@dataclass
+class BenchConfig:
+    pretrain_config: str = field(default="", metadata={"help": "a pretrain YAML: its model and train settings"})
+    shape: str = field(default="", metadata={"help": f"instead of a model dir: one of {', '.join(SHAPES)}"})
+    layers: int = field(default=4, metadata={"help": "decoder layers of --shape"})
+    seq_len: int = field(default=2048, metadata={"help": "tokens per sequence"})
+    micro_batch_size: int = field(default=1, metadata={"help": "sequences per forward pass"})
+    steps: int = field(default=10, metadata={"help": "timed optimizer steps"})
+    warmup_steps: int = field(default=3, metadata={"help": "untimed steps first"})
+    device: str = field(default="auto", metadata={"help": "auto | cuda | cpu"})
+    mixed_precision: str = field(default="", metadata={"help": "bf16 | fp32 (default: the config's, bf16 for --shape)"})
+    activation_checkpointing: str = field(default="", metadata={"help": "true | false (default: the config's)"})
+    peak_flops: str = field(default="auto", metadata={"help": "peak BF16 FLOP/s per device, a name, auto or none"})
+
+
+def build_model(bench: BenchConfig, device: torch.device):
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    config = LlamaConfig(num_hidden_layers=bench.layers, **SHAPES[bench.shape])
+    torch.manual_seed(0)
+    with torch.device(device):  # initialised in place: no 8B-vocab copy through the CPU
+        return LlamaForCausalLM(config)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    from common.distributed import cleanup, init_distributed
+    from common.hf_export import load_causal_lm
+    from common.train_config import TrainConfig
+    from common.trainer import Trainer, model_flops_per_token
+
+    bench = load_config(BenchConfig, argv, description=__doc__, prog="python scripts/bench_train.py")
+    if bool(bench.pretrain_config) == bool(bench.shape):
+        raise ValueError("give either --pretrain_config (a pretrain YAML) or --shape")
+    train = TrainConfig()
+    model_dir = trust = None
+    if bench.pretrain_config:
+        from common.config import read_yaml
+
+        raw = read_yaml(bench.pretrain_config)
+        train = TrainConfig(**raw.get("train", {}))
+        model_dir, trust = raw["model"], raw.get("trust_remote_code", False)
+    world_probe = init_distributed("auto", bench.device)
+    world = world_probe.world_size
+    train.output_dir = "/tmp/bench_train_unused"
+    train.device, train.checkpoint_every, train.tensorboard, train.resume = bench.device, -1, False, "none"
+    train.micro_batch_size = bench.micro_batch_size
+    train.global_batch_size = bench.micro_batch_size * world
+    train.max_steps = bench.steps + bench.warmup_steps
+    train.device_peak_flops = bench.peak_flops
+    train.mixed_precision = bench.mixed_precision or ("bf16" if bench.shape else train.mixed_precision)
+    if bench.activation_checkpointing:
+        train.activation_checkpointing = bench.activation_checkpointing.lower() in ("true", "1", "yes")
+    model = build_model(bench, world_probe.device) if bench.shape else load_causal_lm(model_dir, trust)
+    vocab = model.config.vocab_size
+    gen = torch.Generator().manual_seed(0)
+    data = [{"input_ids": ids, "labels": ids} for ids in
+            torch.randint(0, vocab, (train.global_batch_size * train.max_steps, bench.seq_len), generator=gen)]
+
+    def collate(rows):
+        return {k: torch.stack([r[k] for r in rows]) for k in ("input_ids", "labels")}
+
+    flops_per_token = model_flops_per_token(model, bench.seq_len)
+    params = sum(p.numel() for p in model.parameters())
+    trainer = Trainer(train, model, data, collate)
+    times = []
+    for step in range(train.max_steps):
+        micro = [collate([data[i] for i in mb]) for mb in trainer.sampler.micro_batches(step)]
+        if trainer.device.type == "cuda":
+            torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        trainer.train_step(micro)
+        if trainer.device.type == "cuda":
+            torch.cuda.synchronize()
+        if step >= bench.warmup_steps:
+            times.append(time.perf_counter() - t0)
+    step_s = statistics.median(times)
+    tps_dev = train.micro_batch_size * bench.seq_len / step_s
+    mfu = 100 * flops_per_token * tps_dev / trainer.peak_flops if trainer.peak_flops else None
+    device_name = torch.cuda.get_device_name() if trainer.device.type == "cuda" else "cpu"
+    result = {"device": device_name, "world_size": world, "model": bench.shape or model_dir,
+              "params": params, "layers": model.config.num_hidden_layers, "seq_len": bench.seq_len,
+              "micro_batch_size": bench.micro_batch_size, "mixed_precision": train.mixed_precision,
+              "activation_checkpointing": train.activation_checkpointing, "step_seconds": step_s,
+              "tokens_per_s": tps_dev * world, "tokens_per_s_per_device": tps_dev,
+              "flops_per_token": flops_per_token, "peak_flops": trainer.peak_flops, "mfu": mfu,
+              "peak_mem_gb": torch.cuda.max_memory_allocated() / 1e9 if trainer.device.type == "cuda" else None}
+    if trainer.dist.is_main:
+        for key, value in result.items():
+            print(f"{key:>26}: {value:,.4g}" if isinstance(value, float) else f"{key:>26}: {value}")
+    trainer.close()
+    cleanup()
+    return result
+
+
+if __name__ == "__main__":
+    main()
