@@ -1,0 +1,193 @@
+"""Fine-tune a causal LM on MMedBench Train: full fine-tuning (FSDP2) or LoRA (PEFT), with the shared engine.
+
+One process (LoRA on one GPU, or the tiny model on a CPU):
+    python -m finetune.run --config configs/finetune/tiny_lora.yaml
+One node, 8 GPUs (full fine-tuning, FSDP2):
+    torchrun --standalone --nproc_per_node 8 -m finetune.run --config configs/finetune/llama3_8b_full.yaml
+Several nodes (Slurm): sbatch --nodes 4 scripts/slurm/finetune.sbatch configs/finetune/llama3_8b_full.yaml
+
+Every question gives a with-rationale and an answer-only example (common.prompts, the templates inference uses);
+only response tokens carry loss. `method: full|lora` is the only switch between the two recipes. Writes into
+`train.output_dir`: checkpoints/ (exact resume: rerun the same command), metrics.jsonl, tensorboard/,
+config.yaml, manifest.json (counts: questions, examples, truncated, rejected), rejects.jsonl (on_bad_record: skip)
+and the result: `model/` (a HF model dir, full) or `adapter/` (a PEFT adapter dir with the tokenizer, LoRA; merge
+it with `python -m finetune.merge`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from common.config import load_config
+from common.manifest import RunManifest
+from common.records import RejectLog
+from common.train_config import TrainConfig
+from finetune.data import FinetuneDataConfig, PadCollator, build_dataset
+from finetune.lora import LoraSection, apply_lora
+
+METHODS = ("full", "lora")
+MODEL_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}
+
+
+@dataclass
+class FinetuneConfig:
+    model: str = field(default="artifacts/tiny-llama", metadata={"help": "base HF model dir (offline)"})
+    method: str = field(default="lora", metadata={"help": "full (all weights, FSDP2) | lora (PEFT adapter)"})
+    model_dtype: str = field(default="fp32", metadata={
+        "help": "fp32 | bf16: dtype the base weights are loaded in. Full fine-tuning keeps fp32 master weights "
+                "(train.mixed_precision sets the compute dtype); LoRA may load the frozen base in bf16 (the "
+                "adapter stays fp32)"})
+    trust_remote_code: bool = field(default=False, metadata={"help": "run model code from the model dir "
+                                                                     "(needed by InternLM2)"})
+    data: FinetuneDataConfig = field(default_factory=FinetuneDataConfig)
+    lora: LoraSection = field(default_factory=LoraSection)
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(
+        output_dir="outputs/finetune/run", lr=1e-6, warmup_ratio=0.03, global_batch_size=128, epochs=5.0))
+
+
+def check_config(cfg: FinetuneConfig) -> None:
+    """Fail before any heavy work on settings that cannot work."""
+    if cfg.method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {cfg.method!r}")
+    if cfg.model_dtype not in MODEL_DTYPES:
+        raise ValueError(f"model_dtype must be one of {tuple(MODEL_DTYPES)}, got {cfg.model_dtype!r}")
+    if cfg.method == "full" and cfg.model_dtype != "fp32":
+        raise ValueError("method full keeps fp32 master weights: use model_dtype fp32 (train.mixed_precision "
+                         "bf16 computes in bf16)")
+    if cfg.data.on_bad_record not in ("error", "skip"):
+        raise ValueError(f"data.on_bad_record must be error or skip, got {cfg.data.on_bad_record!r}")
+    if not (Path(cfg.model) / "config.json").exists():
+        raise FileNotFoundError(f"model dir not found (no config.json): {cfg.model} (nothing is downloaded; "
+                                "build the tiny one with `python -m common.tiny_model`)")
+    cfg.train.validate()
+
+
+# what must not change between a run and its resumption (train.* may: e.g. a longer max_steps or a new time limit)
+RESUME_KEYS = ("model", "method", "model_dtype", "data", "lora")
+
+
+def check_same_run(cfg: FinetuneConfig) -> None:
+    """Resuming auto-picks the latest checkpoint in output_dir: refuse it when it belongs to another recipe."""
+    from common.checkpoint import latest_checkpoint
+    from common.config import config_to_dict, read_yaml
+
+    out = Path(cfg.train.output_dir)
+    if cfg.train.resume != "auto" or latest_checkpoint(out / "checkpoints") is None or \
+            not (out / "config.yaml").exists():
+        return
+    before, now = read_yaml(out / "config.yaml"), config_to_dict(cfg)
+    changed = [k for k in RESUME_KEYS if k in before and before[k] != now[k]]
+    if changed:
+        raise ValueError(f"{out} holds checkpoints of a run with other {', '.join(changed)} (see its config.yaml); "
+                         "use a new train.output_dir, or train.resume none to start over there")
+
+
+def load_tokenizer(cfg: FinetuneConfig) -> Any:
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(cfg.model, trust_remote_code=cfg.trust_remote_code)
+    if tokenizer.pad_token_id is None:  # Llama 3 ships none: padding is masked anyway, any id works
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def load_model(cfg: FinetuneConfig) -> Any:
+    """The HF model on CPU (the engine moves, shards or replicates it), LoRA-wrapped for method lora. Under FSDP
+    only rank 0 reads fp32 weights; the other ranks build on the meta device and get them after sharding."""
+    from transformers import AutoModelForCausalLM
+
+    from common.hf_export import load_causal_lm
+
+    if cfg.model_dtype == "fp32":
+        model = load_causal_lm(cfg.model, cfg.trust_remote_code,
+                               meta_on_other_ranks=cfg.train.parallelism == "fsdp")
+    else:  # LoRA with a bf16 base: every rank loads it (half the memory of fp32)
+        model = AutoModelForCausalLM.from_pretrained(cfg.model, dtype=MODEL_DTYPES[cfg.model_dtype],
+                                                     trust_remote_code=cfg.trust_remote_code)
+    model.config.use_cache = False
+    if cfg.method == "lora":
+        # same seed on every rank, so the fresh adapters agree even where nothing is broadcast
+        torch.manual_seed(cfg.train.seed)
+        model = apply_lora(model, cfg.lora)
+    return model
+
+
+def trainable_summary(model: torch.nn.Module) -> dict[str, int]:
+    total = sum(p.numel() for p in model.parameters())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return {"params": total, "trainable_params": trainable}
+
+
+def save_result(cfg: FinetuneConfig, trainer: Any, tokenizer: Any) -> Path:
+    """Collective. full: a HF model dir; lora: the PEFT adapter (the engine saves a PEFT model as its adapter from
+    the gathered state dict). Both get the tokenizer, so either dir is all inference needs."""
+    target = Path(cfg.train.output_dir) / ("model" if cfg.method == "full" else "adapter")
+    return trainer.export_hf(target, tokenizer=tokenizer)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    from common.distributed import init_distributed
+    from common.trainer import Trainer
+
+    # config and process group
+    cfg = load_config(FinetuneConfig, argv, description=__doc__, prog="python -m finetune.run")
+    check_config(cfg)
+    check_same_run(cfg)
+    dist_info = init_distributed(cfg.train.backend, cfg.train.device)
+    out = Path(cfg.train.output_dir)
+    manifest = RunManifest("finetune.run", out, cfg) if dist_info.is_main else None
+
+    # data: every rank builds the same examples (cheap next to training); rank 0 writes the rejects
+    tokenizer = load_tokenizer(cfg)
+    rejects = RejectLog(out / "rejects.jsonl" if dist_info.is_main else None)
+    dataset, counts = build_dataset(cfg.data, tokenizer, rejects)
+    rejects.close()
+    if dist_info.is_main:
+        print(f"[finetune] {counts['questions']} questions from {cfg.data.train_dir} -> {len(dataset)} examples "
+              f"({_kinds(counts)}); truncated {counts['truncated']}, rejected {counts['rejected']}", flush=True)
+
+    # model and training
+    model = load_model(cfg)
+    sizes = trainable_summary(model)
+    if dist_info.is_main:
+        print(f"[finetune] method {cfg.method}: {sizes['trainable_params']:,} of {sizes['params']:,} parameters "
+              "trained", flush=True)
+    trainer = Trainer(cfg.train, model, dataset, PadCollator(tokenizer.pad_token_id), tokenizer=tokenizer)
+    summary = trainer.train()
+    trainer.close()
+    if not summary["finished"]:  # stopped on purpose (time limit): the checkpoint is there, rerun to continue
+        if dist_info.is_main:
+            print(f"[finetune] stopped at step {summary['steps']} of {summary['total_steps']} "
+                  f"({summary['stopped']}); rerun the same command to resume from {out / 'checkpoints'}", flush=True)
+        return summary
+
+    # result
+    target = save_result(cfg, trainer, tokenizer)
+    if manifest is not None:
+        manifest.finish(counts={**counts, **sizes}, train=_jsonable(summary), result=str(target))
+        print(f"[finetune] wrote {target} (run folder {out})", flush=True)
+    return summary
+
+
+def _kinds(counts: Counter) -> str:
+    return ", ".join(f"{k.removeprefix('examples_')} {v}" for k, v in sorted(counts.items())
+                     if k.startswith("examples_"))
+
+
+def _jsonable(summary: Any) -> Any:
+    return json.loads(json.dumps(summary, default=str))
+
+
+if __name__ == "__main__":
+    from common.distributed import cleanup
+
+    try:
+        main()
+    finally:
+        cleanup()
