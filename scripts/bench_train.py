@@ -48,6 +48,8 @@ class BenchConfig:
     layers: int = field(default=4, metadata={"help": "decoder layers of --shape"})
     seq_len: int = field(default=2048, metadata={"help": "tokens per sequence"})
     micro_batch_size: int = field(default=1, metadata={"help": "sequences per forward pass"})
+    grad_accum: int = field(default=1, metadata={"help": "micro-batches per optimizer step (as real runs: "
+                                                     "the optimizer step is amortised over them)"})
     steps: int = field(default=10, metadata={"help": "timed optimizer steps"})
     warmup_steps: int = field(default=3, metadata={"help": "untimed steps first"})
     device: str = field(default="auto", metadata={"help": "auto | cuda | cpu"})
@@ -87,7 +89,7 @@ def main(argv: list[str] | None = None) -> dict:
     train.output_dir = "/tmp/bench_train_unused"
     train.device, train.checkpoint_every, train.tensorboard, train.resume = bench.device, -1, False, "none"
     train.micro_batch_size = bench.micro_batch_size
-    train.global_batch_size = bench.micro_batch_size * world
+    train.global_batch_size = bench.micro_batch_size * world * bench.grad_accum
     train.max_steps = bench.steps + bench.warmup_steps
     train.device_peak_flops = bench.peak_flops
     train.mixed_precision = bench.mixed_precision or ("bf16" if bench.shape else train.mixed_precision)
@@ -117,12 +119,13 @@ def main(argv: list[str] | None = None) -> dict:
         if step >= bench.warmup_steps:
             times.append(time.perf_counter() - t0)
     step_s = statistics.median(times)
-    tps_dev = train.micro_batch_size * bench.seq_len / step_s
+    tps_dev = train.global_batch_size // world * bench.seq_len / step_s
     mfu = 100 * flops_per_token * tps_dev / trainer.peak_flops if trainer.peak_flops else None
     device_name = torch.cuda.get_device_name() if trainer.device.type == "cuda" else "cpu"
     result = {"device": device_name, "world_size": world, "model": bench.shape or model_dir,
               "params": params, "layers": model.config.num_hidden_layers, "seq_len": bench.seq_len,
-              "micro_batch_size": bench.micro_batch_size, "mixed_precision": train.mixed_precision,
+              "micro_batch_size": bench.micro_batch_size, "grad_accum": bench.grad_accum,
+              "mixed_precision": train.mixed_precision,
               "activation_checkpointing": train.activation_checkpointing, "step_seconds": step_s,
               "tokens_per_s": tps_dev * world, "tokens_per_s_per_device": tps_dev,
               "flops_per_token": flops_per_token, "peak_flops": trainer.peak_flops, "mfu": mfu,
