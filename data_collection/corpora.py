@@ -40,6 +40,7 @@ from data_collection.documents import DocumentShardWriter, make_doc_id
 from data_collection.filter import PAPER_THRESHOLDS
 from data_collection.matcher import KeywordMatcher, keep
 from data_collection.shards import (
+    find_named_inputs,
     is_done,
     mark_done,
     read_shard_stats,
@@ -83,38 +84,9 @@ class CorporaConfig:
 # ---------------------------------------------------------------------------------------------------- inputs
 
 
-def _add_unique(found: dict[str, Path], new: dict[str, Path]) -> None:
-    """Names identify inputs (ids, output names): two different files may not share one."""
-    for name, path in new.items():
-        if name in found and found[name].resolve() != path.resolve():
-            raise ValueError(f"two inputs have the same name {name!r}: {found[name]} and {path} "
-                             "(give their common folder as the input instead)")
-        found[name] = path
-
-
 def find_files(specs: list[str]) -> list[tuple[Path, str]]:
     """(path, name relative to its input root) for every non-hidden file, sorted by name."""
-    import glob
-
-    found: dict[str, Path] = {}
-    for spec in specs:
-        if any(ch in spec for ch in "*?["):
-            matches = [Path(m) for m in sorted(glob.glob(spec, recursive=True))]
-            if not matches:
-                raise FileNotFoundError(f"input glob matched nothing: {spec}")
-            _add_unique(found, {m.name: m for m in matches if m.is_file()})
-            continue
-        p = Path(spec)
-        if not p.exists():
-            raise FileNotFoundError(f"input not found: {p}")
-        if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                rel = f.relative_to(p)
-                if f.is_file() and not any(part.startswith(".") for part in rel.parts):
-                    _add_unique(found, {rel.as_posix(): f})
-        else:
-            _add_unique(found, {p.name: p})
-    return sorted(((path, rel) for rel, path in found.items()), key=lambda t: t[1])
+    return find_named_inputs(specs)
 
 
 def iter_lines(path: Path, rel: str, cfg: CorporaConfig, rejects: RejectLog) -> Iterator[tuple[int, str]]:

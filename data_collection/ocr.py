@@ -48,7 +48,7 @@ from data_collection.pdf_pages import (
     render_page,
 )
 from data_collection.reading_order import order_page
-from data_collection.shards import resolve_shard_args, slice_for_task
+from data_collection.shards import find_named_inputs, resolve_shard_args, slice_for_task
 
 
 @dataclass
@@ -79,36 +79,9 @@ class OcrConfig:
 # ---------------------------------------------------------------------------------------------------- inputs
 
 
-def _add_unique(found: dict[str, Path], new: dict[str, Path]) -> None:
-    """Names identify inputs (ids, output names): two different files may not share one."""
-    for name, path in new.items():
-        if name in found and found[name].resolve() != path.resolve():
-            raise ValueError(f"two inputs have the same name {name!r}: {found[name]} and {path} "
-                             "(give their common folder as the input instead)")
-        found[name] = path
-
-
 def find_pdfs(specs: list[str]) -> list[tuple[Path, str]]:
     """(path, name relative to its input root) for every PDF, sorted by name; the name identifies the book."""
-    import glob
-
-    found: dict[str, Path] = {}
-    for spec in specs:
-        if any(ch in spec for ch in "*?["):
-            matches = [Path(m) for m in sorted(glob.glob(spec, recursive=True))]
-            if not matches:
-                raise FileNotFoundError(f"input glob matched nothing: {spec}")
-            _add_unique(found, {m.name: m for m in matches if m.is_file()})
-            continue
-        p = Path(spec)
-        if not p.exists():
-            raise FileNotFoundError(f"input not found: {p}")
-        if p.is_dir():
-            for pdf in sorted(x for x in p.rglob("*") if x.is_file() and x.suffix.lower() == ".pdf"):
-                _add_unique(found, {pdf.relative_to(p).as_posix(): pdf})
-        else:
-            _add_unique(found, {p.name: p})
-    return sorted(((path, rel) for rel, path in found.items()), key=lambda t: t[1])
+    return find_named_inputs(specs, keep=lambda p: p.suffix.lower() == ".pdf")
 
 
 def book_json_name(rel: str) -> str:

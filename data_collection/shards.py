@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -102,3 +102,42 @@ def safe_output_name(rel_path: str | os.PathLike) -> str:
             rel = rel[: -len(suffix)]
             break
     return re.sub(r"[^A-Za-z0-9._-]+", "_", rel.replace("/", "__")).strip("_") or "shard"
+
+
+def find_named_inputs(specs: Sequence[str], keep: Callable[[Path], bool] | None = None) -> list[tuple[Path, str]]:
+    """(path, name relative to its input root) for every input file, sorted by name.
+
+    `specs` are globs, files or folders (searched recursively; hidden files skipped; `keep` filters by path).
+    The name is what ids and output names are built from, so they do not depend on where a folder sits or how it
+    was given; two different files that would share a name are an error.
+    """
+    import glob
+
+    found: dict[str, Path] = {}
+
+    def add(name: str, path: Path) -> None:
+        if name in found and found[name].resolve() != path.resolve():
+            raise ValueError(f"two inputs have the same name {name!r}: {found[name]} and {path} "
+                             "(give their common folder as the input instead)")
+        found[name] = path
+
+    for spec in specs:
+        if any(ch in spec for ch in "*?["):
+            matches = [Path(m) for m in sorted(glob.glob(spec, recursive=True))]
+            if not matches:
+                raise FileNotFoundError(f"input glob matched nothing: {spec}")
+            for m in matches:
+                if m.is_file() and (keep is None or keep(m)):
+                    add(m.name, m)
+            continue
+        p = Path(spec)
+        if not p.exists():
+            raise FileNotFoundError(f"input not found: {p}")
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                rel = f.relative_to(p)
+                if f.is_file() and not any(part.startswith(".") for part in rel.parts) and (keep is None or keep(f)):
+                    add(rel.as_posix(), f)
+        else:
+            add(p.name, p)
+    return sorted(((path, rel) for rel, path in found.items()), key=lambda t: t[1])

@@ -18,7 +18,6 @@ Outputs under --output:
 from __future__ import annotations
 
 import functools
-import glob
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,7 +29,14 @@ from common.languages import LANGUAGES, by_code
 from common.manifest import RunManifest
 from common.records import RejectLog
 from data_collection.documents import make_doc_id, write_document_shard
-from data_collection.shards import is_done, mark_done, resolve_shard_args, slice_for_task, write_shard_stats
+from data_collection.shards import (
+    find_named_inputs,
+    is_done,
+    mark_done,
+    resolve_shard_args,
+    slice_for_task,
+    write_shard_stats,
+)
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 WARC_SUFFIXES = (".warc", ".warc.gz")
@@ -62,35 +68,10 @@ class Page:
 # ---------------------------------------------------------------------------------------------------- inputs
 
 
-def _add_unique(found: dict[str, Path], new: dict[str, Path]) -> None:
-    """Names identify inputs (ids, output names): two different files may not share one."""
-    for name, path in new.items():
-        if name in found and found[name].resolve() != path.resolve():
-            raise ValueError(f"two inputs have the same name {name!r}: {found[name]} and {path} "
-                             "(give their common folder as the input instead)")
-        found[name] = path
-
-
 def find_inputs(specs: list[str]) -> list[tuple[Path, str]]:
-    """(path, name relative to its input root), sorted by name; the name is what ids and meta.file use, so ids
-    do not depend on where the folder sits or how it was given."""
-    found: dict[str, Path] = {}
-    for spec in specs:
-        if any(ch in spec for ch in "*?["):
-            matches = sorted(Path(m) for m in glob.glob(spec, recursive=True))
-            if not matches:
-                raise FileNotFoundError(f"input glob matched nothing: {spec}")
-            _add_unique(found, {m.name: m for m in matches if m.is_file()})
-            continue
-        p = Path(spec)
-        if not p.exists():
-            raise FileNotFoundError(f"input not found: {p}")
-        if p.is_dir():
-            _add_unique(found, {x.relative_to(p).as_posix(): x for x in sorted(p.rglob("*")) if x.is_file()
-                          and x.name.lower().endswith(HTML_SUFFIXES + WARC_SUFFIXES)})
-        else:
-            _add_unique(found, {p.name: p})
-    return sorted(((path, rel) for rel, path in found.items()), key=lambda t: t[1])
+    """(path, name relative to its input root) of saved pages and WARC files, sorted by name; the name is what
+    ids and meta.file use."""
+    return find_named_inputs(specs, keep=lambda p: p.name.lower().endswith(HTML_SUFFIXES + WARC_SUFFIXES))
 
 
 def iter_warc_pages(path: Path, rel: str, rejects: RejectLog) -> Iterator[Page]:
