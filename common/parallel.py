@@ -1,7 +1,8 @@
-"""Parallelism applied to a model in one place: activation checkpointing, then FSDP2 `fully_shard` on every
-decoder layer and on the root with one MixedPrecisionPolicy (or DDP, or nothing).
+"""Parallelism applied to a model in one place: activation checkpointing, optionally torch.compile per decoder
+layer, then FSDP2 `fully_shard` on every decoder layer and on the root with one MixedPrecisionPolicy (or DDP, or
+nothing).
 
-Order follows torchtitan: checkpointing first, then sharding the layers, then the root (which takes the
+Order follows torchtitan: checkpointing first, then compiling, then sharding the layers, then the root (which takes the
 embeddings, final norm and head). Master weights stay fp32; `mixed_precision=bf16` casts the gathered parameters
 to bf16 for compute and reduces gradients in fp32.
 """
@@ -59,6 +60,15 @@ def apply_activation_checkpointing(model: nn.Module, layer_cls: list[str] | None
     wrap_checkpoint(model, check_fn=lambda m: type(m).__name__ in names)
 
 
+def apply_compile(model: nn.Module, cfg: TrainConfig) -> None:
+    """torch.compile every decoder layer in place. `Module.compile` keeps the module and its parameter names (no
+    `_orig_mod.` prefix), so state dicts, checkpoints, exports and PEFT adapters are unchanged. Applied after
+    activation checkpointing (the checkpoint is traced into the compiled layer) and before fully_shard (FSDP's
+    hooks stay outside the compiled region), as torchtitan does."""
+    for layer in decoder_layers(model, cfg.fsdp_layer_cls):
+        layer.compile(backend=cfg.compile_backend)
+
+
 def mixed_precision_policy(cfg: TrainConfig):
     from torch.distributed.fsdp import MixedPrecisionPolicy
 
@@ -88,6 +98,8 @@ def parallelize(model: nn.Module, cfg: TrainConfig, device: torch.device) -> nn.
 
     if cfg.activation_checkpointing:
         apply_activation_checkpointing(model, cfg.fsdp_layer_cls)
+    if cfg.compile:
+        apply_compile(model, cfg)
     meta_init = all_reduce_max(float(has_meta_params(model)), device) > 0
     if cfg.parallelism == "fsdp":
         full_state = buffers = None

@@ -50,6 +50,18 @@ class TrainConfig:
     cpu_offload: bool = field(default=False, metadata={"help": "FSDP CPU offload of params, grads, optimizer state"})
     reshard_after_forward: bool = field(default=True, metadata={
         "help": "free gathered layer weights after forward (ZeRO-3); false = ZeRO-2-like, faster, more memory"})
+    compile: bool = field(default=False, metadata={
+        "help": "torch.compile each decoder layer in place (parameter names, checkpoints, exports and PEFT "
+                "adapters are unchanged); fuses the elementwise ops around the matmuls. Off = exact eager numerics"})
+    compile_backend: str = field(default="inductor", metadata={
+        "help": "torch.compile backend for train.compile and loss_impl=compiled: inductor (fused kernels) | "
+                "aot_eager (no code generation: tests, debugging)"})
+    loss_impl: str = field(default="eager", metadata={
+        "help": "eager: fp32 cross-entropy over all logits of the micro-batch at once (B x T x vocab fp32 copy) | "
+                "chunked: fp32 upcast per chunk of loss_chunk_size positions, recomputed in backward (saves "
+                "memory) | compiled: the loss under torch.compile (fused upcast + log-softmax, no fp32 copy). "
+                "Same loss and gradients up to rounding"})
+    loss_chunk_size: int = field(default=1024, metadata={"help": "positions per chunk of loss_impl=chunked"})
     checkpoint_every: int = field(default=500, metadata={"help": "save a checkpoint every N steps (0 = only at the end, -1 = never: benchmarks)"})
     keep_last: int = field(default=3, metadata={"help": "complete checkpoints to keep (older ones are deleted)"})
     resume: str = field(default="auto", metadata={
@@ -74,13 +86,15 @@ class TrainConfig:
         """Raise ValueError naming the field for settings that cannot work (before any GPU work starts)."""
         choices = {"lr_schedule": ("cosine", "linear", "constant"), "mixed_precision": ("bf16", "fp32"),
                    "parallelism": ("fsdp", "ddp", "none"), "backend": ("auto", "nccl", "gloo"),
-                   "device": ("auto", "cuda", "cpu")}
+                   "device": ("auto", "cuda", "cpu"), "loss_impl": ("eager", "chunked", "compiled")}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"train.{name}: {getattr(self, name)!r} is not one of {', '.join(allowed)}")
         for name in ("global_batch_size", "micro_batch_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"train.{name} must be at least 1")
+        if self.loss_chunk_size < 1:
+            raise ValueError("train.loss_chunk_size must be at least 1")
         if self.max_steps <= 0 and self.epochs <= 0:
             raise ValueError("train: set max_steps > 0 or epochs > 0")
         if not 0 <= self.warmup_ratio < 1:

@@ -112,6 +112,67 @@ def token_loss_sum(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
                            reduction="sum")
 
 
+def next_token_targets(labels: torch.Tensor) -> torch.Tensor:
+    """(B, T) labels -> (B*T,) targets aligned with logits.flatten(0, 1): position t predicts labels[t + 1]; the
+    last position of each row gets -100. Shifting the labels instead of slicing logits[:, :-1] keeps the logits a
+    view (the slice would copy B x T x vocab)."""
+    return F.pad(labels[:, 1:], (0, 1), value=-100).flatten()
+
+
+def _fused_token_loss_sum(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """token_loss_sum written for torch.compile: inductor fuses the fp32 upcast into the log-softmax reduction
+    and recomputes it in backward, so no fp32 copy of the logits is ever stored."""
+    return F.cross_entropy(logits.flatten(0, 1).float(), next_token_targets(labels), ignore_index=-100,
+                           reduction="sum")
+
+
+class _ChunkedCrossEntropySum(torch.autograd.Function):
+    """Summed cross-entropy of (N, V) logits (any float dtype) computed in fp32 one chunk of rows at a time. Saves
+    only the logits and one fp32 log-sum-exp per row; backward recomputes softmax - onehot per chunk and writes
+    the gradient in the logits' dtype (as autograd through `.float()` would)."""
+
+    @staticmethod
+    def forward(ctx, logits: torch.Tensor, targets: torch.Tensor, chunk: int) -> torch.Tensor:
+        total = torch.zeros((), dtype=torch.float32, device=logits.device)
+        lse = torch.empty(logits.shape[0], dtype=torch.float32, device=logits.device)
+        for start in range(0, logits.shape[0], chunk):
+            x = logits[start:start + chunk].float()
+            t = targets[start:start + chunk]
+            lse[start:start + chunk] = torch.logsumexp(x, dim=-1)
+            picked = x.gather(1, t.clamp(min=0).unsqueeze(1)).squeeze(1)
+            total += torch.where(t != -100, lse[start:start + chunk] - picked, 0.0).sum()
+        ctx.save_for_backward(logits, targets, lse)
+        ctx.chunk = chunk
+        return total
+
+    @staticmethod
+    def backward(ctx, grad_total: torch.Tensor):
+        logits, targets, lse = ctx.saved_tensors
+        grad = torch.empty_like(logits)
+        for start in range(0, logits.shape[0], ctx.chunk):
+            t = targets[start:start + ctx.chunk]
+            probs = (logits[start:start + ctx.chunk].float() - lse[start:start + ctx.chunk, None]).exp_()
+            probs.scatter_add_(1, t.clamp(min=0).unsqueeze(1), torch.full_like(probs[:, :1], -1.0))
+            row_scale = torch.where(t != -100, grad_total.float(), 0.0)
+            grad[start:start + ctx.chunk] = probs.mul_(row_scale.unsqueeze(1))
+        return grad, None, None
+
+
+def chunked_token_loss_sum(logits: torch.Tensor, labels: torch.Tensor, chunk_size: int = 1024) -> torch.Tensor:
+    """token_loss_sum with the fp32 upcast done `chunk_size` positions at a time (the peak extra memory is one
+    chunk x vocab in fp32 instead of the whole micro-batch)."""
+    return _ChunkedCrossEntropySum.apply(logits.flatten(0, 1), next_token_targets(labels), chunk_size)
+
+
+def build_loss_fn(cfg: TrainConfig):
+    """The (logits, labels) -> summed token loss function that train.loss_impl selects."""
+    if cfg.loss_impl == "chunked":
+        return lambda logits, labels: chunked_token_loss_sum(logits, labels, cfg.loss_chunk_size)
+    if cfg.loss_impl == "compiled":
+        return torch.compile(_fused_token_loss_sum, backend=cfg.compile_backend)
+    return token_loss_sum
+
+
 def peak_memory_gb(device: torch.device) -> float:
     if device.type == "cuda":
         return torch.cuda.max_memory_allocated(device) / 1e9
@@ -138,6 +199,7 @@ class Trainer:
         self.peak_flops = resolve_peak_flops(cfg.device_peak_flops, self.device.type,
                                              torch.cuda.get_device_name(self.device) if self.device.type == "cuda" else "")
         self.model = parallelize(model, cfg, self.device)
+        self.loss_fn = build_loss_fn(cfg)
         self.optimizer = self._build_optimizer()
         warmup = math.ceil(cfg.warmup_ratio * self.total_steps)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
@@ -203,7 +265,7 @@ class Trainer:
         if "attention_mask" in batch:
             kwargs["attention_mask"] = batch["attention_mask"]
         logits = self.model(**kwargs).logits
-        return token_loss_sum(logits, batch["labels"])
+        return self.loss_fn(logits, batch["labels"])
 
     def _set_grad_sync(self, enabled: bool) -> None:
         if hasattr(self.model, "set_requires_gradient_sync"):  # FSDP2: skip reduce-scatter until the last micro

@@ -7,6 +7,9 @@
     python scripts/bench_train.py --device cuda --shape llama3_8b_layers --layers 4 --seq_len 2048
     # 8 GPUs, FSDP2 across them
     torchrun --nproc_per_node 8 scripts/bench_train.py --device cuda --shape llama3_8b_layers --layers 8
+    # engine speed options (train.compile, train.loss_impl, train.reshard_after_forward), e.g.
+    python scripts/bench_train.py --device cuda --shape llama3_8b_layers --layers 4 --micro_batch_size 2 \
+        --grad_accum 8 --activation_checkpointing false --compile true --loss_impl compiled
 
 MFU = 100 * flops_per_token * tokens/s/device / peak, flops_per_token = 6 * (params - embedding params)
 + 6 * layers * heads * head_dim * seq_len. Timed steps exclude the first `warmup_steps`.
@@ -56,6 +59,35 @@ class BenchConfig:
     mixed_precision: str = field(default="", metadata={"help": "bf16 | fp32 (default: the config's, bf16 for --shape)"})
     activation_checkpointing: str = field(default="", metadata={"help": "true | false (default: the config's)"})
     peak_flops: str = field(default="auto", metadata={"help": "peak BF16 FLOP/s per device, a name, auto or none"})
+    compile: str = field(default="", metadata={"help": "true | false: torch.compile each decoder layer "
+                                               "(train.compile; default: the config's, off)"})
+    compile_backend: str = field(default="", metadata={"help": "inductor | aot_eager (default: the config's)"})
+    reshard_after_forward: str = field(default="", metadata={"help": "true | false: FSDP2 frees gathered layer "
+                                                             "weights after forward (default: the config's, true)"})
+    loss_impl: str = field(default="", metadata={"help": "eager | chunked | compiled (train.loss_impl; default: "
+                                                 "the config's, eager)"})
+    loss_chunk_size: int = field(default=0, metadata={"help": "positions per chunk of loss_impl=chunked "
+                                                      "(0: the config's, 1024)"})
+
+
+def parse_bool(name: str, text: str) -> bool:
+    if text.lower() in ("true", "1", "yes"):
+        return True
+    if text.lower() in ("false", "0", "no"):
+        return False
+    raise ValueError(f"--{name}: {text!r} is not true or false")
+
+
+def apply_overrides(bench: BenchConfig, train) -> None:
+    """The engine options chosen on the command line win over the config's."""
+    for name in ("activation_checkpointing", "compile", "reshard_after_forward"):
+        if getattr(bench, name):
+            setattr(train, name, parse_bool(name, getattr(bench, name)))
+    for name in ("compile_backend", "loss_impl"):
+        if getattr(bench, name):
+            setattr(train, name, getattr(bench, name))
+    if bench.loss_chunk_size:
+        train.loss_chunk_size = bench.loss_chunk_size
 
 
 def build_model(bench: BenchConfig, device: torch.device):
@@ -93,8 +125,7 @@ def main(argv: list[str] | None = None) -> dict:
     train.max_steps = bench.steps + bench.warmup_steps
     train.device_peak_flops = bench.peak_flops
     train.mixed_precision = bench.mixed_precision or ("bf16" if bench.shape else train.mixed_precision)
-    if bench.activation_checkpointing:
-        train.activation_checkpointing = bench.activation_checkpointing.lower() in ("true", "1", "yes")
+    apply_overrides(bench, train)
     model = build_model(bench, world_probe.device) if bench.shape else load_causal_lm(model_dir, trust)
     vocab = model.config.vocab_size
     gen = torch.Generator().manual_seed(0)
@@ -126,7 +157,11 @@ def main(argv: list[str] | None = None) -> dict:
               "params": params, "layers": model.config.num_hidden_layers, "seq_len": bench.seq_len,
               "micro_batch_size": bench.micro_batch_size, "grad_accum": bench.grad_accum,
               "mixed_precision": train.mixed_precision,
-              "activation_checkpointing": train.activation_checkpointing, "step_seconds": step_s,
+              "activation_checkpointing": train.activation_checkpointing, "compile": train.compile,
+              "compile_backend": train.compile_backend if train.compile or train.loss_impl == "compiled" else None,
+              "reshard_after_forward": train.reshard_after_forward, "loss_impl": train.loss_impl,
+              "loss_chunk_size": train.loss_chunk_size if train.loss_impl == "chunked" else None,
+              "step_seconds": step_s,
               "tokens_per_s": tps_dev * world, "tokens_per_s_per_device": tps_dev,
               "flops_per_token": flops_per_token, "peak_flops": trainer.peak_flops, "mfu": mfu,
               "peak_mem_gb": torch.cuda.max_memory_allocated() / 1e9 if trainer.device.type == "cuda" else None}
