@@ -1,7 +1,7 @@
 """Assemble document shards of every source into the corpus: clean, check language, deduplicate, decontaminate.
 
     python -m data_collection.build_corpus --config configs/data_collection/build_corpus.yaml \\
-        --input out/filtered/documents,out/textbooks,out/web --output out/corpus
+        --input out/filtered/documents,out/textbooks/documents,out/web/documents --output out/corpus
 
 Two stages (`--stage all` runs both):
 1. `clean` (per input shard; shard-parallel with --num_proc, or a Slurm array via shard_index/num_shards):
