@@ -19,7 +19,7 @@ echo "[demo_finetune] base model: $BASE"
 rm -rf outputs/demo/finetune_lora outputs/demo/finetune_full   # the demo always starts fresh
 
 python -m finetune.run --config configs/finetune/tiny_lora.yaml --model "$BASE" \
-  --data.train_dir samples/mmedbench/Train --train.output_dir outputs/demo/finetune_lora --train.max_steps 30
+  --data.train_dir samples/mmedbench/Train --train.output_dir outputs/demo/finetune_lora --train.max_steps 100
 python -m finetune.merge --base "$BASE" --adapter outputs/demo/finetune_lora/adapter \
   --out outputs/demo/finetune_lora/merged
 
