@@ -129,9 +129,12 @@ def _record_problem(rec: dict) -> str | None:
     return None
 
 
-def load_predictions(path: Path, on_bad_record: str, rejects: RejectLog) -> tuple[list[dict], int]:
-    """Valid records of a file or folder, first copy of each (id, mode); returns (records, duplicates)."""
-    records, seen, duplicates = [], set(), 0
+def load_predictions(path: Path, on_bad_record: str, rejects: RejectLog, seen: set | None = None
+                     ) -> tuple[list[dict], int]:
+    """Valid records of a file or folder, first copy of each (id, mode); returns (records, duplicates).
+    `seen` carries the (id, mode) keys already loaded for the same model from its other paths."""
+    records, duplicates = [], 0
+    seen = set() if seen is None else seen
     for file in prediction_files(path):
         for where, rec in iter_jsonl(file, on_bad_record, rejects):
             problem = _record_problem(rec)
@@ -332,9 +335,9 @@ def main(argv: list[str] | None = None) -> None:
                          str(resolve_device(cfg.device)))
     results, counts = [], Counter()
     for name, paths in paths_by_model.items():
-        records, duplicates = [], 0
+        records, duplicates, seen = [], 0, set()
         for path in paths:
-            recs, dups = load_predictions(path, cfg.on_bad_record, rejects)
+            recs, dups = load_predictions(path, cfg.on_bad_record, rejects, seen)
             records += recs
             duplicates += dups
         if not records:

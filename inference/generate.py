@@ -176,8 +176,9 @@ def make_backend(cfg: GenerateConfig):
 
 
 def batches(items: Sequence[WorkItem], lengths: Sequence[int], batch_size: int) -> Iterator[list[WorkItem]]:
-    """Longest prompts first (an out-of-memory shows at once), similar lengths together (little padding)."""
-    order = sorted(range(len(items)), key=lambda i: (-lengths[i], items[i].key))
+    """One mode per batch (a short answer-mode row would otherwise wait for long rationale-mode rows), longest
+    prompts first (an out-of-memory shows at once), similar lengths together (little padding)."""
+    order = sorted(range(len(items)), key=lambda i: (items[i].mode, -lengths[i], items[i].key))
     for start in range(0, len(order), batch_size):
         yield [items[i] for i in order[start:start + batch_size]]
 
@@ -236,7 +237,9 @@ def main(argv: list[str] | None = None) -> None:
     # data: every (question, mode), this shard's share, minus what a previous run wrote
     rejects = RejectLog(out_dir / (f"rejects-{index:05d}.jsonl" if num > 1 else "rejects.jsonl"))
     questions = load_questions(cfg, rejects)
-    items = [it for k, it in enumerate(work_items(questions, cfg.modes)) if k % num == index]
+    # shard by question (both modes of a question together), so every shard gets the same mix of short
+    # answer-mode and long rationale-mode items
+    items = work_items([q for k, q in enumerate(questions) if k % num == index], cfg.modes)
     path = predictions_path(out_dir, index, num)
     with JsonlAppender(path) as out:  # opening repairs a torn last line before we read what is done
         done = done_keys(path)

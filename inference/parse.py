@@ -1,6 +1,6 @@
 """Answer parsing: the option letters a model chose, read from its raw output.
 
-Accepted, in order of trust (the first that matches wins):
+Accepted, in order of trust (an answer line wins; else the last match of kinds 2 and 3; else kind 4):
 1. the trained answer line: "###Answer: OPTION A,C IS CORRECT." (any case, "OPTIONS", "ARE", spaces);
 2. "OPTION C IS CORRECT" anywhere; 3. an explicit answer cue: "Answer: B", "The answer is B", "答案：B",
 "正解は B", "Ответ: B", "Respuesta: B", "Réponse : B"; 4. a lone letter ("B", "(B)", "B."), before trailing
@@ -26,11 +26,16 @@ _END_TOKENS = re.compile(r"(<\|end_of_text\|>|<\|eot_id\|>|<\|endoftext\|>|<\|im
                          r"<\|pad\|>)+")
 _LOOKALIKES = str.maketrans({"А": "A", "В": "B", "С": "C", "Е": "E", "Α": "A", "Β": "B", "Ε": "E"})
 _LETTER = r"[A-ZА-ЯΑ-Ω]"
-# letters joined by commas, "、", "/", "&", "and"/"et"/"y"/"и"/"和" (a model's paraphrase of "A,C")
-_SEP = r"(?:\s*(?:,|、|/|&|;)\s*|\s+(?i:and|et|y|и|und)\s+|\s*[和及]\s*|\s+)"
 # a letter must not run into a word ("Bacteria", "Да"); CJK text may follow directly ("B选项", "Bです")
 _NOT_WORD = r"(?![A-Za-z0-9\u0370-\u03FF\u0400-\u04FF])"
-_LETTERS = rf"({_LETTER}(?:{_SEP}{_LETTER})*){_NOT_WORD}"
+# the pronoun "I" ("I think", "I'm") is not option I
+_OPTION_LETTER = rf"(?!I\s+[a-z]|I')(?:{_LETTER}){_NOT_WORD}"
+# letters joined by commas, "、", "/", "&", "and"/"et"/"y"/"и"/"和", also ", and" (a model's paraphrase of "A,C")
+_JOIN = r"(?:\s*(?:,|、|/|&|;)\s*(?:(?i:and|et|y|и|und)\s+)?|\s+(?i:and|et|y|и|und)\s+|\s*[和及]\s*)"
+# a bare space joins two letters only inside a list of letters ("A C IS CORRECT"), not "A I believe"
+_SPACE_JOIN = (rf"\s+(?={_OPTION_LETTER}(?:{_JOIN}|\s+{_OPTION_LETTER}|\s*(?i:IS|ARE)\b|\s*[.)\]]|\s*$))")
+_SEP = rf"(?:{_JOIN}|{_SPACE_JOIN})"
+_LETTERS = rf"({_OPTION_LETTER}(?:{_SEP}{_OPTION_LETTER})*)"
 
 # keywords ignore case (scoped (?i:...)); letters never do, so the article "a" is not option A
 _OPTION_CORRECT = re.compile(rf"(?i:OPTIONS?)\s*:?\s*{_LETTERS}\s*(?i:IS|ARE)\s+(?i:CORRECT)")
@@ -41,9 +46,12 @@ _CUES = (
     r"(?:la\s+)?respuesta\s*(?:correcta\s*)?(?:es|:)?",  # Spanish
     r"(?:правильный\s+)?ответ\s*(?:[—-]|:)?",  # Russian
     r"(?:正确)?答案\s*(?:是|为|:)?",  # Chinese
+    r"故?选",  # Chinese: "故选B"
     r"正解\s*(?:は|:)?",  # Japanese
+    r"答え\s*(?:は|:)?",  # Japanese
 )
-_CUE = re.compile(rf"(?i:{'|'.join(_CUES)})\s*(?i:option\s*)?[:\s]*[(\[]?{_LETTERS}")
+# an article may stand before the letter: "la C", "el B", "le A"
+_CUE = re.compile(rf"(?i:{'|'.join(_CUES)})\s*(?i:option\s*)?[:\s]*(?i:(?:la|le|el|l')\s*)?[(\[]?{_LETTERS}")
 _LONE = re.compile(rf"^\W*\(?({_LETTER})\)?[.)]?\W*$")
 _ANSWER_LINE_END = re.compile(rf"{re.escape(ANSWER_HEADER)}[^\n]*?IS\s+CORRECT\.?", re.IGNORECASE)
 _ANSWER_LINE_DONE = re.compile(rf"{re.escape(ANSWER_HEADER)}[^\n]*?IS\s+CORRECT\.", re.IGNORECASE)
@@ -72,11 +80,17 @@ def _letters(group: str) -> tuple[str, ...]:
 def parse_answer(output: str) -> ParsedAnswer:
     """The letters the output chooses (sorted), or unparsed."""
     text = normalise_output(output)
-    for how, pattern in (("answer_line", _ANSWER_LINE), ("option_correct", _OPTION_CORRECT), ("cue", _CUE)):
-        for match in pattern.finditer(text):
-            letters = _letters(match.group(1))
-            if letters:
-                return ParsedAnswer(letters, how)
+    # the trained answer line: the first one (generation stops there)
+    for match in _ANSWER_LINE.finditer(text):
+        if letters := _letters(match.group(1)):
+            return ParsedAnswer(letters, "answer_line")
+    # looser forms: the last one in the text, since a reasoning text states its conclusion at the end
+    # ("Option A is correct only in children ... the answer is C")
+    found = [(match.start(), how, letters) for how, pattern in (("option_correct", _OPTION_CORRECT), ("cue", _CUE))
+             for match in pattern.finditer(text) if (letters := _letters(match.group(1)))]
+    if found:
+        _, how, letters = max(found)
+        return ParsedAnswer(letters, how)
     lone = _LONE.match(text)
     if lone:
         return ParsedAnswer(_letters(lone.group(1)), "lone_letter")

@@ -264,6 +264,19 @@ def test_two_shards_cover_the_test_set_once(tiny_model_dir, test_dir, tmp_path):
     assert [f.name for f in files] == ["predictions-00000-of-00002.jsonl", "predictions-00001-of-00002.jsonl"]
     keys = [(r["id"], r["mode"]) for f in files for r in read_jsonl(f)]
     assert len(keys) == len(set(keys)) == 12
+    for f in files:  # a question's two modes stay together, so every shard has the same mix of work
+        assert sorted(r["mode"] for r in read_jsonl(f)) == ["answer"] * 3 + ["rationale"] * 3
+
+
+def test_same_model_over_several_paths_counts_each_prediction_once(tmp_path):
+    ans = "###Answer: OPTION {} IS CORRECT."
+    _write(tmp_path / "a.jsonl", [_rec(1, "English", "answer", ["B"], ans.format("B"))])
+    _write(tmp_path / "b.jsonl", [_rec(1, "English", "answer", ["B"], ans.format("B")),
+                                  _rec(2, "English", "answer", ["C"], ans.format("A"))])
+    out = tmp_path / "eval"
+    evaluate.main(["--predictions", f"m={tmp_path / 'a.jsonl'}", f"m={tmp_path / 'b.jsonl'}", "--out", str(out),
+                   "--bertscore", "false"])
+    assert _read_csv(out / "accuracy_metric.csv")[1][:2] == ["m", "50.00"]
 
 
 def test_missing_model_dir_is_named(test_dir, tmp_path):

@@ -45,6 +45,18 @@ CASES = [
     ("La respuesta correcta es E", ("E",)),
     ("Respuesta: C", ("C",)),
     ("No lo sé", None),
+    ("La respuesta correcta es la C", ("C",)),
+    ("La bonne réponse est la B", ("B",)),
+    ("故选B", ("B",)),
+    ("答えはBです", ("B",)),
+    # lists with ", and" / ", et"; a bare space joins letters only inside a list
+    ("###Answer: OPTION A, B, and C IS CORRECT.", ("A", "B", "C")),
+    ("###Answer: OPTION A, C, et D IS CORRECT.", ("A", "C", "D")),
+    ("OPTION A C IS CORRECT", ("A", "C")),
+    ("The answer is A I believe", ("A",)),
+    ("Answer: I think A", None),
+    # a reasoning text's conclusion wins over an earlier mention
+    ("Option A is correct only in children. In adults, the answer is C.", ("C",)),
 ]
 
 
