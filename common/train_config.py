@@ -101,6 +101,9 @@ class TrainConfig:
             raise ValueError("train.warmup_ratio must be in [0, 1)")
 
     def grad_accum_steps(self, world_size: int) -> int:
+        if self.parallelism == "none" and world_size > 1:
+            raise ValueError(f"train.parallelism none runs {world_size} unsynchronised copies of the model: "
+                             "use fsdp or ddp under torchrun")
         per_pass = self.micro_batch_size * world_size
         if self.global_batch_size % per_pass:
             raise ValueError(f"train.global_batch_size {self.global_batch_size} is not divisible by "

@@ -50,7 +50,7 @@ class StepSampler:
     def position(self, step: int) -> dict:
         """Where step `step` (0-based: the next step to run) starts: epoch and sequences consumed in it."""
         return {"epoch": step // self.steps_per_epoch, "index": (step % self.steps_per_epoch) * self.global_batch,
-                "dataset_size": self.n, "seed": self.seed}
+                "dataset_size": self.n, "seed": self.seed, "global_batch": self.global_batch}
 
     def _permutation(self, epoch: int) -> torch.Tensor:
         if epoch != self._perm_epoch:
@@ -246,6 +246,11 @@ class Trainer:
             raise ValueError(f"{path}: the checkpoint was trained on {saved['dataset_size']} sequences, the "
                              f"training set now has {self.sampler.n}; its data position does not apply "
                              "(use a new output_dir or train.resume=none)")
+        for key, now in (("global_batch", self.sampler.global_batch), ("seed", self.sampler.seed)):
+            if saved.get(key, now) != now:  # the step -> data position map would silently change
+                raise ValueError(f"{path}: the checkpoint was trained with {key} {saved[key]}, the config now "
+                                 f"says {now}; its data position does not apply (use the same value, a new "
+                                 "output_dir or train.resume=none)")
         self.step, self.tokens_seen = state["step"], state["tokens_seen"]
         self.scheduler.load_state_dict(state["scheduler"])
         if state.get("rng_restored") is False:  # other world size: fresh but deterministic per-rank RNG

@@ -49,7 +49,8 @@ def test_sampler_ranks_split_each_global_batch_and_resume_is_a_function_of_step(
     assert len(epoch0) == 16  # two full batches of distinct sequences, the tail of 4 is left out
     fresh = StepSampler(20, global_batch, micro, world, 1, seed=1)
     assert fresh.micro_batches(3) == ranks[1].micro_batches(3)  # a restarted process sees the same batches
-    assert ranks[0].position(3) == {"epoch": 1, "index": 8, "dataset_size": 20, "seed": 1}
+    assert ranks[0].position(3) == {"epoch": 1, "index": 8, "dataset_size": 20, "seed": 1,
+                                     "global_batch": 8}
     other_seed = StepSampler(20, global_batch, micro, world, 0, seed=2)
     assert other_seed.micro_batches(0) != ranks[0].micro_batches(0)
 
@@ -65,6 +66,8 @@ def test_batch_that_does_not_divide_is_an_error():
     with pytest.raises(ValueError, match="not divisible"):
         cfg.grad_accum_steps(8)
     assert TrainConfig(global_batch_size=512, micro_batch_size=4).grad_accum_steps(8) == 16
+    with pytest.raises(ValueError, match="unsynchronised"):
+        TrainConfig(global_batch_size=8, parallelism="none").grad_accum_steps(2)
 
 
 def test_peak_flops_never_guessed():

@@ -106,6 +106,8 @@ def test_killed_lora_run_resumes_to_the_same_adapter(lora_run, ft_model_dir, tmp
     assert [row["step"] for row in _metrics(out)] == list(range(1, 16))
     with pytest.raises(ValueError, match="holds checkpoints of a run with other data"):
         finetune_main([*flags, "--data.modes", "answer"])  # another recipe must not resume these checkpoints
+    with pytest.raises(ValueError, match="global_batch 10"):  # same data, another batch: other data order
+        finetune_main([*flags, "--train.global_batch_size", "5", "--train.max_steps", "20"])
 
 
 def test_full_finetune_overfits_to_the_answer_format(tmp_path, ft_model_dir, tokenizer):  # noqa: F811
