@@ -53,9 +53,10 @@ def naive_score(keywords: list[str], text: str, space_delimited: bool) -> tuple[
 # ------------------------------------------------------------------ random texts
 SPACE_KEYWORDS = ["ear", "heart", "blood", "blood pressure", "aa", "aaa", "a a", "covid-19", "straße", "œdème",
                   "x-ray", "ﬁbrosis", "İnsulin", "рак", "врач", "السكري", "1", "ab ab"]
-CJK_KEYWORDS = ["糖尿病", "尿病", "病", "高血压", "血压", "肝炎", "がん", "ガン", "癌症", "ａｂ", "ab", "aa", "aaa"]
+CJK_KEYWORDS = ["糖尿病", "尿病", "病", "高血压", "血压", "肝炎", "がん", "ガン", "癌症", "ａｂ", "ab", "aa", "aaa",
+                "𠮷", "𠮷野家", "野𠮷", "癌"]  # last ones: outside the BMP (surrogate pairs in UTF-16), one character
 FILLER = ["the", "heartbeat", "earring", "BLOOD", "Blood", "bloodpressure", "a", "b", "_", "ß", "SS", "ﬁ", "½",
-          "İ", "Ⅻ", "１２", "日本", "病院", "高", "血", "ｶﾞﾝ", "Ａ", "é", "e\u0301", "Рак", "ال"]
+          "İ", "Ⅻ", "１２", "日本", "病院", "高", "血", "ｶﾞﾝ", "Ａ", "é", "e\u0301", "Рак", "ال", "𠮷", "野", "糖"]
 SEPARATORS = [" ", "  ", "\n", ",", ".", "-", "_", "", "·", "\u3000", "(", ")"]
 
 
@@ -119,6 +120,62 @@ def test_matcher_equals_definition_on_real_keyword_lists(lang, data):
     got = KeywordMatcher(keywords, language.space_delimited).score(text)
     mkc, dens = naive_score(keywords, text, language.space_delimited)
     assert (got.mkc, got.dens) == (mkc, pytest.approx(dens, abs=1e-12))
+
+
+def batches(words: list[str]) -> st.SearchStrategy[list[str]]:
+    """Batches of texts, with empty texts and keywords split across (or ending / starting) adjacent texts."""
+    kw = st.sampled_from(words)
+    split = st.tuples(kw, st.integers(0, 3), texts(words), texts(words)).map(
+        lambda t: [t[2] + t[0][: t[1]], t[0][t[1]:] + t[3]])
+    single = st.one_of(texts(words), st.just(""), kw).map(lambda t: [t])
+    return st.lists(st.one_of(single, split), max_size=8).map(lambda parts: [t for part in parts for t in part])
+
+
+def check_batch(matcher: KeywordMatcher, keywords: list[str], batch: list[str], space_delimited: bool) -> None:
+    got = matcher.score_many(batch)
+    assert got == [matcher.score(t) for t in batch]
+    for text, score in zip(batch, got):
+        mkc, dens = naive_score(keywords, text, space_delimited)
+        assert (score.mkc, score.dens, score.n_chars) == (mkc, pytest.approx(dens, abs=1e-12), len(norm(text)))
+
+
+SPACE_MATCHER = KeywordMatcher(SPACE_KEYWORDS, space_delimited=True)
+CJK_MATCHER = KeywordMatcher(CJK_KEYWORDS, space_delimited=False)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batch=batches(CJK_KEYWORDS))
+def test_score_many_equals_definition_cjk(batch):
+    check_batch(CJK_MATCHER, CJK_KEYWORDS, batch, False)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batch=batches(SPACE_KEYWORDS))
+def test_score_many_equals_definition_space_delimited(batch):
+    check_batch(SPACE_MATCHER, SPACE_KEYWORDS, batch, True)
+
+
+@pytest.mark.parametrize("lang", ["zh", "ja", "en"])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_score_many_equals_definition_on_real_keyword_lists(lang, data):
+    language = next(x for x in LANGUAGES if x.code == lang)
+    keywords = load_keywords(keywords_path(lang))
+    check_batch(KeywordMatcher(keywords, language.space_delimited), keywords, data.draw(batches(keywords)),
+                language.space_delimited)
+
+
+def test_score_many_examples():
+    zh = KeywordMatcher(["糖尿病", "癌"], space_delimited=False)
+    # a keyword split over two texts of a batch counts in neither; one at a text's very start / end counts
+    assert [s.mkc for s in zh.score_many(["患有糖", "尿病", "", "癌", "x糖尿病"])] == [0, 0, 0, 1, 1]
+    assert zh.score_many([]) == []
+    assert zh.score_many(["", "ＡＢ"]) == [zh.score(""), zh.score("ＡＢ")]
+    # each text is normalised on its own: a combining mark opening a text does not join the previous text's
+    # last letter, and texts that contain NUL themselves are handled too
+    batch = ["e", "\u0301癌", "a\0癌", "ß", "\0"]
+    assert zh.score_many(batch) == [zh.score(t) for t in batch]
+    assert [s.n_chars for s in zh.score_many(batch)] == [1, 2, 3, 2, 1]
 
 
 def test_examples_a_reader_can_check():
