@@ -10,7 +10,7 @@ Protocol for one unit of work (an input shard, a PDF, a WARC file) producing `<o
 A run killed at any moment leaves at most a finished-but-unmarked output, which the rerun rewrites identically;
 nothing is lost and nothing is duplicated because each unit owns exactly one output path.
 
-Slicing (Slurm arrays): `slice_for_task(items, shard_index, num_shards)` takes every num_shards-th item starting
+Slicing (Slurm arrays, common/sharding.py, re-exported here): `slice_for_task(items, shard_index, num_shards)` takes every num_shards-th item starting
 at shard_index, after sorting, so array tasks split the work without talking to each other.
 `resolve_shard_args(shard_index, num_shards)` fills defaults from SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT
 (task ids are made 0-based using SLURM_ARRAY_TASK_MIN).
@@ -23,11 +23,10 @@ import os
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from common.records import write_json, write_text
-
-T = TypeVar("T")
+from common.sharding import resolve_shard_args, slice_for_task  # noqa: F401  (re-exported for the stages)
 
 DONE_SUFFIX = ".done"
 STATS_SUFFIX = ".stats.json"
@@ -67,30 +66,6 @@ def write_shard_stats(out_path: str | os.PathLike, stats: dict[str, Any]) -> Pat
 
 def read_shard_stats(out_path: str | os.PathLike) -> dict[str, Any]:
     return json.loads(stats_path(out_path).read_text(encoding="utf-8"))
-
-
-def slice_for_task(items: Sequence[T], shard_index: int, num_shards: int) -> list[T]:
-    """The items array task `shard_index` of `num_shards` owns (round robin over the given order)."""
-    if num_shards < 1:
-        raise ValueError(f"num_shards must be >= 1, got {num_shards}")
-    if not 0 <= shard_index < num_shards:
-        raise ValueError(f"shard_index must be in [0, {num_shards}), got {shard_index}")
-    return [item for i, item in enumerate(items) if i % num_shards == shard_index]
-
-
-def resolve_shard_args(shard_index: int | None, num_shards: int | None) -> tuple[int, int]:
-    """Explicit values win; else the Slurm array environment; else (0, 1)."""
-    env = os.environ
-    if num_shards is None:
-        num_shards = int(env["SLURM_ARRAY_TASK_COUNT"]) if "SLURM_ARRAY_TASK_COUNT" in env else 1
-    if shard_index is None:
-        if "SLURM_ARRAY_TASK_ID" in env:
-            shard_index = int(env["SLURM_ARRAY_TASK_ID"]) - int(env.get("SLURM_ARRAY_TASK_MIN", "0"))
-        else:
-            shard_index = 0
-    if not 0 <= shard_index < num_shards:
-        raise ValueError(f"shard_index {shard_index} is outside [0, {num_shards})")
-    return shard_index, num_shards
 
 
 def safe_output_name(rel_path: str | os.PathLike) -> str:

@@ -16,7 +16,6 @@ shard i writes predictions-<i>-of-<N>.jsonl; `inference.evaluate` reads the whol
 
 from __future__ import annotations
 
-import os
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -28,6 +27,7 @@ from common.manifest import RunManifest
 from common.mmedbench import load_split
 from common.prompts import MODES, build_prompt, format_answer_line
 from common.records import JsonlAppender, RejectLog, iter_jsonl
+from common.sharding import resolve_shard_args
 from inference.backends import HFBackend, ModelSpec, VLLMBackend
 from inference.benchmarks import BENCHMARKS, MMLU_MEDICAL_SUBJECTS, Question, load_benchmark
 
@@ -88,13 +88,7 @@ class WorkItem:
 
 
 def resolve_shard(cfg: GenerateConfig) -> tuple[int, int]:
-    num = cfg.num_shards or int(os.environ.get("SLURM_ARRAY_TASK_COUNT", "1"))
-    # array ids start at SLURM_ARRAY_TASK_MIN (--array=1-8 is allowed); shards are 0-based
-    slurm_index = int(os.environ.get("SLURM_ARRAY_TASK_ID", "0")) - int(os.environ.get("SLURM_ARRAY_TASK_MIN", "0"))
-    index = cfg.shard_index if cfg.shard_index >= 0 else slurm_index
-    if num < 1 or not 0 <= index < num:
-        raise ValueError(f"shard_index must be in 0..{num - 1}, got {index} (num_shards={num})")
-    return index, num
+    return resolve_shard_args(cfg.shard_index if cfg.shard_index >= 0 else None, cfg.num_shards or None)
 
 
 def predictions_path(output_dir: str | Path, index: int, num: int) -> Path:

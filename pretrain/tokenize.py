@@ -40,6 +40,7 @@ from common.records import (
     iter_records,
     write_json,
 )
+from common.sharding import resolve_shard_args
 
 SPLITS = ("train", "validation")
 
@@ -257,11 +258,8 @@ def tokenize_part(args: tuple[int, str, TokenizeConfig]) -> dict:
 
 
 def _shard_args(cfg: TokenizeConfig) -> tuple[int, int]:
-    num = cfg.num_shards if cfg.num_shards > 0 else int(os.environ.get("SLURM_ARRAY_TASK_COUNT", "1"))
-    idx = cfg.shard_index if cfg.shard_index >= 0 else int(os.environ.get("SLURM_ARRAY_TASK_ID", "0"))
-    if not 0 <= idx < num:
-        raise ValueError(f"shard_index {idx} is not in [0, {num})")
-    return idx, num
+    return resolve_shard_args(cfg.shard_index if cfg.shard_index >= 0 else None,
+                              cfg.num_shards if cfg.num_shards > 0 else None)
 
 
 def run_parts(cfg: TokenizeConfig, files: list[Path]) -> tuple[int, int]:
