@@ -49,6 +49,8 @@ def _describe(tp: Any) -> str:
 def _coerce(value: Any, tp: Any, where: str) -> Any:
     """Check (and minimally convert) a YAML or CLI value against a field type."""
     inner, optional = _unwrap_optional(tp)
+    if optional and isinstance(value, str) and value.strip().lower() == "null":  # `--field null` on the CLI
+        value = None
     if value is None:
         if optional or inner is Any:
             return None
@@ -90,7 +92,7 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
     if origin in (list, tuple):
         (item_tp, *_) = typing.get_args(tp) or (Any,)
         if isinstance(value, str):
-            value = [v for v in value.split(",") if v != ""] if not value.startswith("[") else json.loads(value)
+            value = _parse_list_flag(value)
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"{where}: expected a list, got {value!r}")
         return [_coerce(v, item_tp, f"{where}[{i}]") for i, v in enumerate(value)]
@@ -109,6 +111,18 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
             raise ConfigError(f"{where}: expected one of {typing.get_args(tp)}, got {value!r}")
         return value
     return value
+
+
+def _parse_list_flag(text: str) -> list:
+    """`a,b,c` or a JSON list (for items that contain commas); `[ab]*.parquet` is a glob, not JSON."""
+    if text.startswith("["):
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError:
+            parsed = None
+        if isinstance(parsed, list):
+            return parsed
+    return [v for v in text.split(",") if v != ""]
 
 
 def _build(cls: type[T], data: dict, where: str) -> T:

@@ -7,6 +7,7 @@ a temporary file in the same folder which is renamed over the target only when c
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import glob
 import gzip
@@ -14,6 +15,7 @@ import io
 import json
 import os
 import tempfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,10 @@ from typing import Any
 ON_BAD_RECORD = ("error", "skip")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".json.gz", ".ndjson")
 PARQUET_SUFFIXES = (".parquet",)
+
+
+class UnreadableFileError(OSError):
+    """A file that cannot be read to its end (truncated or corrupt compression); the message names it."""
 
 
 class BadRecordError(ValueError):
@@ -179,7 +185,8 @@ def record_format(path: str | os.PathLike) -> str:
 
 
 def expand_inputs(spec: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
-    """Turn a glob, a file, a dir, or a list of those into a sorted, de-duplicated list of record files/dirs."""
+    """Turn a glob, a file, a dir, or a list of those into a sorted, de-duplicated list of record files/dirs.
+    Inside a dir, paths with a component starting with "_" or "." are skipped."""
     items = [spec] if isinstance(spec, (str, os.PathLike)) else list(spec)
     found: list[Path] = []
     for item in items:
@@ -194,19 +201,15 @@ def expand_inputs(spec: str | os.PathLike | Iterable[str | os.PathLike]) -> list
         if not p.exists():
             raise FileNotFoundError(f"input not found: {p}")
         if p.is_dir() and not is_hf_dataset_dir(p):
-            found.extend(sorted(x for x in p.rglob("*") if x.is_file() and x.name.endswith(JSONL_SUFFIXES + PARQUET_SUFFIXES)
-                                and not x.name.startswith(".")))
-            found.extend(sorted(d for d in p.rglob("*") if d.is_dir() and is_hf_dataset_dir(d)))
+            # names starting with "_" or "." are work or hidden files (build_corpus's _work/, temp files), not data
+            visible = [x for x in sorted(p.rglob("*"))
+                       if not any(part.startswith(("_", ".")) for part in x.relative_to(p).parts)]
+            found.extend(x for x in visible if x.is_file() and x.name.endswith(JSONL_SUFFIXES + PARQUET_SUFFIXES))
+            found.extend(d for d in visible if d.is_dir() and is_hf_dataset_dir(d))
         else:
             found.append(p)
     unique = sorted(dict.fromkeys(found), key=str)
     return unique
-
-
-def _open_text_read(path: Path):
-    if str(path).endswith(".gz"):
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
-    return open(path, encoding="utf-8")
 
 
 def iter_jsonl(
@@ -214,20 +217,34 @@ def iter_jsonl(
     on_bad_record: str = "error",
     rejects: RejectLog | None = None,
 ) -> Iterator[tuple[str, dict]]:
-    """Yield (where, record) for each JSON object line; blank lines are ignored; bad lines follow the policy."""
+    """Yield (where, record) for each JSON object line; blank lines are ignored; bad lines follow the policy.
+
+    Lines are decoded one by one, so a line that is not UTF-8 is one bad record (at its own line number), not the
+    end of the file. A damaged file (a truncated or corrupt gzip stream) raises UnreadableFileError naming the
+    file and the last good line: what follows cannot be read, and skipping it silently would lose data.
+    """
     p = Path(path)
-    with _open_text_read(p) as f:
-        lineno = 0
+    opener = gzip.open if p.name.endswith(".gz") else open
+    lineno = 0
+    with opener(p, "rb") as f:
+        lines = iter(f)
         while True:
             try:
-                line = f.readline()
-            except (UnicodeDecodeError, OSError, EOFError) as err:
-                handle_bad_record(f"{p}:{lineno + 1}", f"unreadable data: {err}", None, on_bad_record, rejects)
+                raw = next(lines)
+            except StopIteration:
                 return
-            if not line:
-                return
+            except (EOFError, OSError, zlib.error) as err:
+                raise UnreadableFileError(f"{p}: unreadable after line {lineno}: {type(err).__name__}: {err}") from err
             lineno += 1
             where = f"{p}:{lineno}"
+            if lineno == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8):]
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                handle_bad_record(where, f"not valid UTF-8 ({err.reason} at byte {err.start})",
+                                  raw.decode("utf-8", "replace").rstrip("\n"), on_bad_record, rejects)
+                continue
             if not line.strip():
                 continue
             try:

@@ -43,15 +43,22 @@ def _line_key(line: str) -> bytes:
 
 
 def boilerplate_lines(texts: Iterable[str], min_docs: int, max_chars: int) -> set[bytes]:
-    """Keys of lines (<= max_chars, non-empty) that occur in at least `min_docs` distinct documents."""
+    """Keys of lines (<= max_chars, non-empty) that occur in at least `min_docs` distinct documents. A text that
+    occurs several times counts once: copies of one article are a matter for deduplication, not boilerplate."""
     counts: Counter[bytes] = Counter()
+    seen_texts: set[bytes] = set()
     for text in texts:
+        text_key = _line_key(text)
+        if text_key in seen_texts:
+            continue
+        seen_texts.add(text_key)
         counts.update({_line_key(line) for line in text.split("\n") if line and len(line) <= max_chars})
     return {key for key, n in counts.items() if n >= min_docs}
 
 
 def strip_lines(text: str, boilerplate: set[bytes]) -> tuple[str, int]:
-    """Remove boilerplate lines; returns (text, number of lines removed)."""
+    """Remove boilerplate lines; returns (text, number of lines removed). A document made only of such lines is
+    kept as it is (it is content that recurs, e.g. a short notice, not a page around content)."""
     if not boilerplate:
         return text, 0
     kept, removed = [], 0
@@ -60,7 +67,8 @@ def strip_lines(text: str, boilerplate: set[bytes]) -> tuple[str, int]:
             removed += 1
         else:
             kept.append(line)
-    return _BLANK_LINES.sub("\n\n", "\n".join(kept)).strip(), removed
+    stripped = _BLANK_LINES.sub("\n\n", "\n".join(kept)).strip()
+    return (stripped, removed) if stripped else (text, 0)
 
 
 def min_chars_for(lang: str, min_chars: dict[str, int]) -> int:

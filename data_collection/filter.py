@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
+import pyarrow as pa
+
 from common.config import load_config
 from common.languages import resolve
 from common.manifest import RunManifest
@@ -188,6 +190,15 @@ def _new_counts() -> dict:
     return {"docs_in": 0, "kept": 0, "rejected": 0, "chars_in": 0, "chars_kept": 0, "bytes_in": 0}
 
 
+def _encodable(text: str) -> bool:
+    """False for text with lone surrogates (valid in JSON, impossible in a UTF-8 parquet column)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _scored_rows(path: str, cfg: FilterConfig, rejects: RejectLog, folder_lang: str | None,
                  bad: dict) -> Iterator[tuple[int, dict, str, str, Score]]:
     """(row, record, text, lang, score) for the usable rows of a shard, in order; counts the others in `bad`.
@@ -198,7 +209,7 @@ def _scored_rows(path: str, cfg: FilterConfig, rejects: RejectLog, folder_lang: 
         for row, rec in chunk:
             text = rec.get(cfg.text_field)
             lang = _row_language(rec, cfg, folder_lang)
-            if not isinstance(text, str):
+            if not isinstance(text, str) or not _encodable(text):
                 bad["bad_text"] += 1
             elif lang is None or lang not in cfg.thresholds:
                 bad["bad_lang"] += 1
@@ -264,7 +275,8 @@ def filter_shard(task: ShardTask, cfg: FilterConfig) -> dict:
     return stats
 
 
-_READ_ERRORS: tuple[type[BaseException], ...] = (OSError, ValueError, EOFError, zlib.error, KeyError)
+_READ_ERRORS: tuple[type[BaseException], ...] = (OSError, ValueError, EOFError, zlib.error, KeyError, TypeError,
+                                                 pa.ArrowException)
 
 
 def _worker(args: tuple[ShardTask, FilterConfig]) -> tuple[ShardTask, dict | None, str | None]:

@@ -126,3 +126,15 @@ def test_dedup_unit_exact_near_and_priority():
     drop = d.resolve()
     assert drop == {a: "near", b: "near"} and c not in drop and e not in drop
     assert dedup_key("A  b\nc") == dedup_key("a b c")
+
+
+def test_boilerplate_is_counted_over_distinct_documents_and_never_empties_one():
+    from data_collection.clean import boilerplate_lines, strip_lines
+
+    article = "Metformin lowers hepatic glucose output.\nIt is first-line therapy in type 2 diabetes.\nDose: 500 mg."
+    # five copies of one article are duplicates (dedup keeps one), not five pages sharing boilerplate
+    assert boilerplate_lines([article] * 5, min_docs=5, max_chars=200) == set()
+    pages = [f"Cookie notice\nArticle {i} about asthma and inhaled corticosteroids." for i in range(5)]
+    boiler = boilerplate_lines(pages, min_docs=5, max_chars=200)
+    assert strip_lines(pages[0], boiler) == ("Article 0 about asthma and inhaled corticosteroids.", 1)
+    assert strip_lines("Cookie notice", boiler) == ("Cookie notice", 0)  # stripping would leave nothing

@@ -79,3 +79,9 @@ def test_saved_config_reloads_identically(tmp_path):
 def test_missing_config_file_is_clear_error(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_config(RunCfg, ["--config", str(tmp_path / "nope.yaml")])
+
+
+def test_list_flags_take_globs_and_json_and_optional_takes_null():
+    cfg = load_config(RunCfg, ["--langs", "[ab]*.parquet", "--note", "null"])
+    assert cfg.langs == ["[ab]*.parquet"] and cfg.note is None
+    assert load_config(RunCfg, ["--langs", '["a,b.parquet", "c"]']).langs == ["a,b.parquet", "c"]

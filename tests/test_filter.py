@@ -122,6 +122,27 @@ def test_corrupt_shard_is_recorded_and_others_finish(corpus, tmp_path, repo_root
     assert "1 failed" in capsys.readouterr().out
 
 
+def test_bad_bytes_are_one_reject_and_a_truncated_gzip_is_a_failed_shard(corpus, tmp_path, repo_root,
+                                                                          monkeypatch):
+    import gzip
+
+    monkeypatch.chdir(repo_root)
+    lines = [json.dumps({"text": MEDICAL_EN}).encode(), b'{"text": "\xff broken"}',
+             json.dumps({"text": "\ud800 " + MEDICAL_EN}).encode(), json.dumps({"text": MEDICAL_EN + " 2"}).encode()]
+    (corpus / "en" / "part_3.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    big = gzip.compress("".join(json.dumps({"text": f"{PLAIN_EN} {i}"}) + "\n" for i in range(3000)).encode())
+    (corpus / "en" / "part_4.jsonl.gz").write_bytes(big[: len(big) // 2])
+    out = tmp_path / "out"
+    assert _run(corpus, out) == 1  # the truncated shard failed; every other shard finished
+    errors = [json.loads(x) for x in (out / "errors.jsonl").read_text().splitlines()]
+    assert [e["file"].rsplit("/", 1)[-1] for e in errors] == ["part_4.jsonl.gz"]
+    assert "unreadable after line" in errors[0]["reason"]
+    kept = [d["text"] for d in _outputs(out)["en__part_3.parquet"]]
+    assert kept == [MEDICAL_EN, MEDICAL_EN + " 2"]  # the undecodable line and the lone surrogate are rejected
+    stats = json.loads((out / "documents" / "en__part_3.stats.json").read_text())
+    assert stats["docs_in"] == 4 and stats["kept"] == 2 and stats["rejected"] == 2
+
+
 @pytest.mark.slow
 def test_slices_and_processes_give_the_same_output(corpus, tmp_path, repo_root, monkeypatch):
     monkeypatch.chdir(repo_root)

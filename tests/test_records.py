@@ -48,6 +48,9 @@ def test_roundtrip_jsonl_and_parquet_and_expand(tmp_path):
     for f in files:
         assert [r for _, r in iter_records(f)] == rows
     assert expand_inputs(str(tmp_path / "d" / "**" / "*.parquet")) == [tmp_path / "d" / "sub" / "b.parquet"]
+    write_jsonl(tmp_path / "d" / "_work" / "partial.jsonl", rows)  # work files are not inputs
+    write_jsonl(tmp_path / "d" / ".hidden.jsonl", rows)
+    assert [f.name for f in expand_inputs(tmp_path / "d")] == ["a.jsonl", "b.parquet"]
 
 
 def test_atomic_write_leaves_nothing_on_failure(tmp_path):
@@ -70,3 +73,26 @@ def test_appender_repairs_torn_tail(tmp_path):
 def test_missing_input_is_clear(tmp_path):
     with pytest.raises(FileNotFoundError, match="nowhere"):
         expand_inputs(tmp_path / "nowhere")
+
+
+def test_a_line_that_is_not_utf8_is_one_bad_record_at_its_line(tmp_path):
+    path = tmp_path / "x.jsonl"
+    lines = [b'{"a": %d}\n' % i for i in range(300)]
+    lines[5] = b'{"a": "\xff"}\n'
+    path.write_bytes(b"".join(lines))
+    with pytest.raises(BadRecordError, match=r"x\.jsonl:6: not valid UTF-8"):
+        read_jsonl(path)
+    rejects = RejectLog(None)
+    assert len(read_jsonl(path, on_bad_record="skip", rejects=rejects)) == 299 and rejects.count == 1
+
+
+def test_truncated_gzip_raises_naming_the_file(tmp_path):
+    from common.records import UnreadableFileError
+
+    path = tmp_path / "x.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        f.write("".join(json.dumps({"text": "word " * 50, "i": i}) + "\n" for i in range(2000)))
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(UnreadableFileError, match=r"x\.jsonl\.gz: unreadable after line \d+"):
+        read_jsonl(path, on_bad_record="skip", rejects=RejectLog(None))
