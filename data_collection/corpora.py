@@ -18,7 +18,10 @@ extensionless `AA/wiki_00` files included):
              sentences grouped into documents of about --ufal_doc_chars characters.
 
 Outputs under --output: documents/<kind>-<lang>-<input name>.parquet (+ .stats.json, .done: a rerun skips
-finished inputs), rejects/<kind>-<lang>-<input name>.jsonl (malformed lines with file:line and reason), config.yaml, manifest.json.
+finished inputs), rejects/<kind>-<lang>-<input name>.jsonl (malformed lines with file:line and reason),
+errors[-<i>-of-<n>].jsonl (input files that could not be read, e.g. a truncated .gz: {"file", "reason"}; the
+other files are still converted, the failed ones are not marked done, and the command exits 1),
+config.yaml, manifest.json.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import sys
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -35,7 +40,7 @@ from typing import Any
 from common.config import load_config
 from common.languages import by_code
 from common.manifest import RunManifest
-from common.records import BadRecordError, RejectLog, handle_bad_record
+from common.records import BadRecordError, RejectLog, handle_bad_record, write_jsonl
 from data_collection.documents import DocumentShardWriter, make_doc_id
 from data_collection.filter import PAPER_THRESHOLDS
 from data_collection.matcher import KeywordMatcher, keep
@@ -51,6 +56,9 @@ from data_collection.shards import (
 )
 
 KINDS = ("wikipedia", "baike", "ufal")
+# what reading a damaged input raises: truncated gzip (EOFError), bad gzip header (BadGzipFile, an OSError),
+# corrupt deflate data (zlib.error), and I/O errors
+UNREADABLE_FILE_ERRORS = (EOFError, zlib.error, OSError)
 SELECT = ("keywords", "titles", "all")
 
 
@@ -335,22 +343,39 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             print(f"  {rel}: skipped (no {lang} side)")
         total["files_without_lang"] = len(other)
         files = [(p, rel) for p, rel in files if rel not in other]
+    errors = []
     for path, rel in files:
-        counts = convert_file(path, rel, cfg, lang, out)
+        try:
+            counts = convert_file(path, rel, cfg, lang, out)
+        except UNREADABLE_FILE_ERRORS as err:  # this file only: record it, convert the others
+            if isinstance(err, OSError) and err.filename not in (None, str(path)):
+                raise  # another file (titles_file, keywords_dir, the output): a setup problem, not this input
+            errors.append({"file": rel, "reason": f"{type(err).__name__}: {err}"})
+            print(f"  {rel}: ERROR {errors[-1]['reason']}")
+            continue
         total.update({k: v for k, v in counts.items() if isinstance(v, int)})
         print(f"  {rel}: {counts.get('records', 0)} records, {counts.get('documents', 0)} documents, "
               f"{counts.get('rejected', 0)} rejected" + (" (done before)" if counts.get("done_before") else ""))
     total["files"] = len(files)
+    total["files_error"] = len(errors)
     tag = "" if num_shards == 1 else f"-{shard_index:05d}-of-{num_shards:05d}"
+    write_jsonl(out / f"errors{tag}.jsonl", errors)
     manifest.finish(dict(total), name=f"manifest{tag}.json")
     print(f"corpora {cfg.kind} ({lang}): {len(files)} files, {total['records']} records in; "
           f"{total['documents']} documents out; not medical {total['not_medical']}, too short "
-          f"{total['too_short']}, rejected (malformed) {total['rejected']} -> {out / 'documents'}")
+          f"{total['too_short']}, rejected (malformed) {total['rejected']} -> {out / 'documents'}; unreadable "
+          f"files {len(errors)} -> {out / f'errors{tag}.jsonl'}")
     return dict(total)
 
 
-if __name__ == "__main__":
+def cli(argv: list[str] | None = None) -> int:
+    """The command: exit status 1 when an input file could not be read (the others are still converted)."""
     try:
-        main()
+        total = main(argv)
     except (FileNotFoundError, ValueError, BadRecordError) as err:
         raise SystemExit(f"data_collection.corpora: error: {err}") from None
+    return 1 if total["files_error"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(cli())

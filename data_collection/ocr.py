@@ -14,7 +14,8 @@ Outputs under --output:
                                  text), pages (method text/ocr/error, mean confidence, chars, dropped boxes); also
                                  the book's done marker: a rerun skips books whose JSON exists
   documents/textbook-<lang>-part-<i>-of-<n>.parquet   document shard of this task (source "textbook", meta.book, meta.pages)
-  errors-<i>-of-<n>.jsonl        books that could not be read: {"file", "reason"}
+  errors-<i>-of-<n>.jsonl        books that could not be read: {"file", "reason"} (the command then exits 1,
+                                 after finishing the other books and writing the summary)
   config.yaml, manifest.json     (manifest-<i>-of-<n>.json when sharded)
 """
 
@@ -26,6 +27,7 @@ import multiprocessing
 import os
 import re
 import statistics
+import sys
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -143,6 +145,10 @@ def process_book(task: tuple[str, str, str, dict]) -> dict:
         book = read_book(Path(path), rel, cfg)
     except PdfError as err:
         return {"file": rel, "status": "error", "reason": str(err)}
+    except OcrBackendError:
+        raise  # a setup problem (missing model, unsupported language): every book would fail the same way
+    except (*PAGE_ERRORS, OSError) as err:  # what a damaged file makes PyMuPDF or the OCR engine raise
+        return {"file": rel, "status": "error", "reason": f"{type(err).__name__}: {err}"}
     write_json(json_path, book)
     return {"file": rel, "status": "done", **_book_counts(book)}
 
@@ -256,8 +262,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     return counts
 
 
-if __name__ == "__main__":
+def cli(argv: list[str] | None = None) -> int:
+    """The command: exit status 1 when any book went to the errors file (the others are still done)."""
     try:
-        main()
+        counts = main(argv)
     except (OcrBackendError, FileNotFoundError, ValueError) as err:  # user errors: one line, no traceback
         raise SystemExit(f"data_collection.ocr: error: {err}") from None
+    return 1 if counts["books_error"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(cli())

@@ -12,12 +12,17 @@ dropped, counted, and written to the rejects file with the reason.
 Outputs under --output:
   documents/website-part-<i>-of-<n>.parquet (+ .stats.json, .done)   source "website", meta: url, title, file, date
   rejects-<i>-of-<n>.jsonl                                     dropped pages: where, reason
+  errors-<i>-of-<n>.jsonl            files that could not be read (corrupt WARC, I/O error): {"file", "reason"};
+                                     the pages read before the failure are kept, the shard is not marked done
+                                     (a rerun redoes it) and the command exits 1
   config.yaml, manifest.json (manifest-<i>-of-<n>.json when sharded)
 """
 
 from __future__ import annotations
 
 import functools
+import sys
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,7 +32,7 @@ from typing import Any
 from common.config import load_config
 from common.languages import LANGUAGES, by_code
 from common.manifest import RunManifest
-from common.records import RejectLog
+from common.records import RejectLog, write_jsonl
 from data_collection.documents import make_doc_id, write_document_shard
 from data_collection.shards import (
     find_named_inputs,
@@ -77,30 +82,37 @@ def find_inputs(specs: list[str]) -> list[tuple[Path, str]]:
 def iter_warc_pages(path: Path, rel: str, rejects: RejectLog) -> Iterator[Page]:
     """HTML responses of a WARC file; other responses are rejected with their content type."""
     from warcio.archiveiterator import ArchiveIterator
-    from warcio.exceptions import ArchiveLoadFailed
 
     with open(path, "rb") as f:
-        try:
-            for record in ArchiveIterator(f):
-                if record.rec_type != "response":
-                    continue
-                url = record.rec_headers.get_header("WARC-Target-URI")
-                where = f"{rel}#{record.rec_headers.get_header('WARC-Record-ID')}"
-                ctype = (record.http_headers.get_header("Content-Type") if record.http_headers else None) or ""
-                if "html" not in ctype.lower():
-                    rejects.add(where, f"not an HTML response (Content-Type {ctype or 'missing'!r})", url)
-                    continue
-                yield Page(where, record.content_stream().read(), url)
-        except ArchiveLoadFailed as err:
-            rejects.add(rel, f"unreadable WARC: {err}")
+        for record in ArchiveIterator(f):
+            if record.rec_type != "response":
+                continue
+            url = record.rec_headers.get_header("WARC-Target-URI")
+            where = f"{rel}#{record.rec_headers.get_header('WARC-Record-ID')}"
+            ctype = (record.http_headers.get_header("Content-Type") if record.http_headers else None) or ""
+            if "html" not in ctype.lower():
+                rejects.add(where, f"not an HTML response (Content-Type {ctype or 'missing'!r})", url)
+                continue
+            yield Page(where, record.content_stream().read(), url)
 
 
-def iter_pages(paths: list[tuple[Path, str]], rejects: RejectLog) -> Iterator[Page]:
+def unreadable_file_errors() -> tuple[type[BaseException], ...]:
+    """What reading a damaged input raises: not a WARC, truncated or corrupt gzip, I/O errors."""
+    from warcio.exceptions import ArchiveLoadFailed
+
+    return (ArchiveLoadFailed, EOFError, zlib.error, OSError)
+
+
+def iter_pages(paths: list[tuple[Path, str]], rejects: RejectLog, errors: list[dict]) -> Iterator[Page]:
+    """Pages of every input; a file that cannot be read goes to `errors` ({"file", "reason"}) and the rest go on."""
     for path, rel in paths:
-        if path.name.lower().endswith(WARC_SUFFIXES):
-            yield from iter_warc_pages(path, rel, rejects)
-        else:
-            yield Page(rel, path.read_bytes(), None)
+        try:
+            if path.name.lower().endswith(WARC_SUFFIXES):
+                yield from iter_warc_pages(path, rel, rejects)
+            else:
+                yield Page(rel, path.read_bytes(), None)
+        except unreadable_file_errors() as err:
+            errors.append({"file": rel, "reason": f"{type(err).__name__}: {err}"})
 
 
 # ---------------------------------------------------------------------------------------------------- steps
@@ -182,27 +194,38 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     paths = slice_for_task(find_inputs(cfg.input), shard_index, num_shards)
     rejects = RejectLog(out / f"rejects-{tag}.jsonl")
     counts: Counter = Counter(dict.fromkeys(("pages_in", "kept", "no_main_text", "too_short", "language_uncertain"), 0))
-    docs = []
-    for page in iter_pages(paths, rejects):
+    docs: list[dict] = []
+    errors: list[dict] = []
+    for page in iter_pages(paths, rejects, errors):
         counts["pages_in"] += 1
         doc = page_to_document(page, cfg, rejects, counts)
         if doc is not None:
             docs.append(doc)
     counts["rejected"] = rejects.count
     counts["by_lang"] = dict(Counter(d["lang"] for d in docs))
+    counts["files_error"] = len(errors)
     write_document_shard(shard_path, docs)
     write_shard_stats(shard_path, dict(counts))
     rejects.close()
-    mark_done(shard_path, {"documents": len(docs)})
+    write_jsonl(out / f"errors-{tag}.jsonl", errors)
+    if not errors:  # with unread files the shard is incomplete: a rerun (after fixing them) redoes it
+        mark_done(shard_path, {"documents": len(docs)})
     manifest.finish(dict(counts), name="manifest.json" if num_shards == 1 else f"manifest-{tag}.json")
     print(f"web: {len(paths)} files, {counts['pages_in']} pages in; {counts['kept']} documents out "
           f"({counts['by_lang']}); rejected {counts['rejected']} (no main text {counts['no_main_text']}, too short "
-          f"{counts['too_short']}, language uncertain {counts['language_uncertain']}) -> {shard_path}")
+          f"{counts['too_short']}, language uncertain {counts['language_uncertain']}) -> {shard_path}; "
+          f"unreadable files {len(errors)} -> {out / f'errors-{tag}.jsonl'}")
     return dict(counts)
 
 
-if __name__ == "__main__":
+def cli(argv: list[str] | None = None) -> int:
+    """The command: exit status 1 when an input file could not be read (the other pages are still converted)."""
     try:
-        main()
+        counts = main(argv)
     except (FileNotFoundError, ValueError) as err:
         raise SystemExit(f"data_collection.web: error: {err}") from None
+    return 1 if counts.get("files_error") else 0
+
+
+if __name__ == "__main__":
+    sys.exit(cli())

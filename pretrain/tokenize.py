@@ -17,13 +17,17 @@ Every document gets BOS (when the tokenizer has one and add_bos) and EOS appende
 
 Output: <output>/train (and <output>/validation when val_ratio > 0: whole documents chosen by a hash of their id)
 with columns input_ids, labels, lang (+ attention_mask in window mode); meta.json with the tokenizer, seq_len,
-mode and counts per language; config.yaml; manifest.json. Work is done per input file into <output>/parts/ (a
-part is finished when its .stats.json exists), so a killed run resumes where it stopped and an array task
-touches only its own files; `stage=assemble` (or the end of a single-task run) joins the parts.
+mode and counts per language; config.yaml; manifest.json. Work is done per input file into <output>/parts/,
+named by a hash of the file's resolved path (a part is finished when its .stats.json exists; it records the
+input, checked on resume), so a killed run resumes where it stopped, an array task touches only its own files,
+and a file added to the input later is the only one tokenized by a rerun (with keep_parts and meta.json
+removed); `stage=assemble` (or the end of a single-task run) joins the parts in sorted input order. Documents
+whose text is empty or whitespace are skipped and counted (empty_documents), not treated as bad records.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing as mp
 import os
@@ -190,12 +194,16 @@ def _document_lang(rec: dict, cfg: TokenizeConfig, path: Path) -> str | None:
     return cfg.default_lang or (path.parent.name if len(path.parent.name) in (2, 3) else None)
 
 
-def _iter_documents(path: Path, cfg: TokenizeConfig, rejects: RejectLog):
-    """(doc_key, lang, text) of the good records; bad ones go through the on_bad_record policy."""
+def _iter_documents(path: Path, cfg: TokenizeConfig, rejects: RejectLog, counts: dict):
+    """(doc_key, lang, text) of the good records; bad ones go through the on_bad_record policy. Empty or
+    whitespace-only texts are well-formed records with nothing to train on: counted in counts["empty_documents"]."""
     for where, rec in iter_records(path, cfg.on_bad_record, rejects):
         text = rec.get(cfg.text_field)
-        if not isinstance(text, str) or not text.strip():
+        if not isinstance(text, str):
             handle_bad_record(where, f"no text in field {cfg.text_field!r}", rec, cfg.on_bad_record, rejects)
+            continue
+        if not text.strip():
+            counts["empty_documents"] += 1
             continue
         lang = _document_lang(rec, cfg, path)
         if lang is None:
@@ -216,12 +224,32 @@ def _batched(items, size: int):
         yield batch
 
 
-def tokenize_part(args: tuple[int, str, TokenizeConfig]) -> dict:
-    """Tokenize one input file into parts/<index>.{train,validation}.parquet and its .stats.json (last)."""
-    index, path_str, cfg = args
+def part_name(path: Path) -> str:
+    """Name of an input file's part: a hash of its resolved path, so that it does not depend on which other
+    files are in the input set (an index in the sorted list would shift when a file is added)."""
+    return hashlib.sha1(str(path.resolve()).encode("utf-8")).hexdigest()[:16]
+
+
+def finished_part(parts_dir: Path, path: Path) -> dict | None:
+    """The stats of `path`'s finished part, or None when it is not done; a part recorded for another input is an
+    error (it would otherwise be attached to the wrong file)."""
+    stats_path = parts_dir / f"{part_name(path)}.stats.json"
+    if not stats_path.exists():
+        return None
+    stats = json.loads(stats_path.read_text(encoding="utf-8"))
+    recorded = stats.get("input_resolved", stats.get("input"))
+    if recorded != str(path.resolve()):
+        raise RuntimeError(f"{stats_path} was made from input {recorded}, not {path.resolve()}; remove the "
+                           "parts dir (or that part) to redo it")
+    return stats
+
+
+def tokenize_part(args: tuple[str, TokenizeConfig]) -> dict:
+    """Tokenize one input file into parts/<name>.{train,validation}.parquet and its .stats.json (last)."""
+    path_str, cfg = args
     tok = _TOKENIZER
     path, parts_dir = Path(path_str), Path(cfg.output) / "parts"
-    name = f"{index:06d}"
+    name = part_name(path)
     rejects = RejectLog(parts_dir / f"{name}.rejects.jsonl")
     writer = PartWriter(parts_dir, name, with_mask=cfg.mode == "window")
     stats: dict[str, dict[str, dict]] = {s: {} for s in SPLITS}
@@ -229,7 +257,8 @@ def tokenize_part(args: tuple[int, str, TokenizeConfig]) -> dict:
     bos = [tok.bos_token_id] if cfg.add_bos and tok.bos_token_id is not None else []
     eos = [tok.eos_token_id]
     pad_id = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id  # Llama 3 has no pad
-    for batch in _batched(_iter_documents(path, cfg, rejects), cfg.batch_docs):
+    counts = {"empty_documents": 0}
+    for batch in _batched(_iter_documents(path, cfg, rejects, counts), cfg.batch_docs):
         encoded = tok([text for _, _, text in batch], add_special_tokens=False)["input_ids"]
         for (key, lang, _), ids in zip(batch, encoded):
             split = "validation" if is_validation(key, cfg.val_ratio) else "train"
@@ -249,7 +278,8 @@ def tokenize_part(args: tuple[int, str, TokenizeConfig]) -> dict:
         stats[split][lang]["dropped_tail_tokens"] += len(packer.buffer)
     writer.close()
     rejects.close()
-    result = {"input": str(path), "stats": stats, "rejected": rejects.count}
+    result = {"input": str(path), "input_resolved": str(path.resolve()), "stats": stats,
+              "rejected": rejects.count, "empty_documents": counts["empty_documents"]}
     write_json(parts_dir / f"{name}.stats.json", result)  # the done marker, written last
     return result
 
@@ -267,8 +297,8 @@ def run_parts(cfg: TokenizeConfig, files: list[Path]) -> tuple[int, int]:
     parts_dir = Path(cfg.output) / "parts"
     parts_dir.mkdir(parents=True, exist_ok=True)
     shard, num = _shard_args(cfg)
-    mine = [(i, str(p), cfg) for i, p in enumerate(files) if i % num == shard]
-    pending = [a for a in mine if not (parts_dir / f"{a[0]:06d}.stats.json").exists()]
+    mine = [p for i, p in enumerate(files) if i % num == shard]
+    pending = [(str(p), cfg) for p in mine if finished_part(parts_dir, p) is None]
     if cfg.num_proc > 1 and len(pending) > 1:
         ctx = mp.get_context("spawn")  # fork after the tokenizer's threads start is unsafe
         with ctx.Pool(cfg.num_proc, initializer=_init_worker, initargs=(cfg.tokenizer, cfg.trust_remote_code)) as pool:
@@ -298,16 +328,17 @@ def assemble(cfg: TokenizeConfig, files: list[Path]) -> dict:
     from datasets import Dataset
 
     out, parts_dir = Path(cfg.output), Path(cfg.output) / "parts"
-    missing = [str(p) for i, p in enumerate(files) if not (parts_dir / f"{i:06d}.stats.json").exists()]
+    parts = [finished_part(parts_dir, p) for p in files]
+    missing = [str(p) for p, part in zip(files, parts) if part is None]
     if missing:
         raise RuntimeError(f"{len(missing)} input files are not tokenized yet (first: {missing[0]}); run the "
                            "parts stage for every shard first")
-    parts = [json.loads((parts_dir / f"{i:06d}.stats.json").read_text(encoding="utf-8")) for i in range(len(files))]
     stats = _merge_stats(parts)
+    names = [part_name(p) for p in files]  # in sorted input order: the output does not depend on sharding
     sequences = {}
     for split in SPLITS:
-        shards = [str(parts_dir / f"{i:06d}.{split}.parquet") for i in range(len(files))
-                  if (parts_dir / f"{i:06d}.{split}.parquet").exists()]
+        shards = [str(parts_dir / f"{n}.{split}.parquet") for n in names
+                  if (parts_dir / f"{n}.{split}.parquet").exists()]
         shutil.rmtree(out / split, ignore_errors=True)
         if not shards:
             continue
@@ -318,6 +349,7 @@ def assemble(cfg: TokenizeConfig, files: list[Path]) -> dict:
         del ds
         shutil.rmtree(cache, ignore_errors=True)
     meta = build_meta(cfg, stats, sequences, sum(p["rejected"] for p in parts), len(files))
+    meta["empty_documents"] = sum(p.get("empty_documents", 0) for p in parts)
     write_json(out / "meta.json", meta)
     if not cfg.keep_parts:
         shutil.rmtree(parts_dir)
@@ -348,7 +380,8 @@ def print_summary(meta: dict) -> None:
         for lang, s in sorted(meta["languages"][split].items()):
             print(f"{split:<11}{lang:<6}{s['documents']:>10,}{s['tokens']:>14,}{s['sequences']:>11,}"
                   f"{s['padding_tokens']:>10,}{s['dropped_tail_tokens']:>9,}")
-    print(f"padding share of train: {100 * meta['padding_share']:.2f}%; rejected records: {meta['rejected']}")
+    print(f"padding share of train: {100 * meta['padding_share']:.2f}%; rejected records: {meta['rejected']}; "
+          f"empty documents skipped: {meta.get('empty_documents', 0)}")
 
 
 def validate(cfg: TokenizeConfig) -> None:
@@ -370,20 +403,25 @@ def main(argv: list[str] | None = None) -> dict | None:
     files = expand_inputs(cfg.input)
     out = Path(cfg.output)
     if (out / "meta.json").exists() and cfg.stage != "parts":
-        print(f"{out}: already tokenized (meta.json exists); delete it to redo")
-        return json.loads((out / "meta.json").read_text(encoding="utf-8"))
+        meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
+        changed = "" if meta.get("inputs") == len(files) else (
+            f" from {meta.get('inputs')} input files, now {len(files)}: with keep_parts, delete meta.json to "
+            "tokenize only the new files")
+        print(f"{out}: already tokenized (meta.json exists{changed}); delete it to redo")
+        return meta
     manifest = RunManifest("pretrain.tokenize", out, cfg)
     print(f"in: {len(files)} input files -> {out} ({cfg.mode}, seq_len {cfg.seq_len})")
     if cfg.stage in ("all", "parts"):
         done, skipped = run_parts(cfg, files)
         print(f"parts: {done} tokenized now, {skipped} already done")
     parts_dir = out / "parts"
-    all_done = all((parts_dir / f"{i:06d}.stats.json").exists() for i in range(len(files)))
+    all_done = all(finished_part(parts_dir, p) is not None for p in files)
     if cfg.stage == "assemble" or (cfg.stage == "all" and all_done and _shard_args(cfg)[1] == 1):
         meta = assemble(cfg, files)
         print_summary(meta)
         print(f"out: {meta['sequences']} sequences in {out}/{{{','.join(meta['sequences'])}}}, meta.json")
         manifest.finish(counts={"inputs": len(files), "sequences": meta["sequences"], "rejected": meta["rejected"],
+                                "empty_documents": meta["empty_documents"],
                                 "tokens": {s: meta["totals"][s]["tokens"] for s in SPLITS}})
         return meta
     print("assemble later with --stage assemble once every shard is done")

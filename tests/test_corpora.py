@@ -90,3 +90,26 @@ def test_ufal_english_side_reads_gzip_and_groups_documents(tmp_path, samples_dir
 def test_missing_language_is_a_clear_error(tmp_path, samples_dir):
     with pytest.raises(ValueError, match="--lang"):
         corpora.main(["ufal", "--input", str(samples_dir / "corpora" / "ufal"), "--output", str(tmp_path)])
+
+
+def test_truncated_gzip_goes_to_the_errors_file_and_the_others_are_converted(tmp_path, samples_dir, capsys,
+                                                                              repo_root):
+    import shutil
+    import subprocess
+    import sys
+
+    src = tmp_path / "in"
+    shutil.copytree(samples_dir / "corpora" / "ufal", src)
+    good = (src / "shuffled.es-en.gz").read_bytes()
+    (src / "shuffled.de-en.gz").write_bytes(good[:len(good) // 2])  # cut off mid-stream
+    args = ["ufal", "--input", str(src), "--lang", "en", "--output", str(tmp_path / "out")]
+    assert corpora.cli(args) == 1
+    errors = [json.loads(line) for line in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
+    assert [e["file"] for e in errors] == ["shuffled.de-en.gz"] and errors[0]["reason"].startswith("EOFError")
+    assert {d["meta"]["file"] for d in _docs(tmp_path / "out")} == {"shuffled.es-en.gz", "shuffled.fr-en"}
+    assert "unreadable files 1" in capsys.readouterr().out  # the summary is printed
+    proc = subprocess.run([sys.executable, "-m", "data_collection.corpora", *args], capture_output=True, text=True,
+                          cwd=repo_root)
+    assert proc.returncode == 1 and "shuffled.de-en.gz: ERROR EOFError" in proc.stdout, proc.stderr
+    (src / "shuffled.de-en.gz").unlink()
+    assert corpora.cli(args) == 0 and not (tmp_path / "out" / "errors.jsonl").read_text()

@@ -240,3 +240,42 @@ def test_empty_and_non_pdf_files_are_errors_with_reasons(tmp_path):
     errors = [json.loads(x) for x in (tmp_path / "out" / "errors-00000-of-00001.jsonl").read_text().splitlines()]
     assert {e["file"]: e["reason"].split(" ")[0] for e in errors} == {"empty.pdf": "empty", "notes.pdf": "corrupt"}
     assert counts["books_done"] == 1 and counts["documents"] == 1
+
+
+def test_command_exits_1_when_a_book_failed_after_finishing_the_others(run, tmp_path, monkeypatch, capsys):
+    import shutil
+
+    (tmp_path / "in").mkdir()
+    shutil.copy(run["pdfs"]["encrypted"], tmp_path / "in" / "encrypted.pdf")
+    _text_book(tmp_path / "in" / "good.pdf", 1)
+    _text_book(tmp_path / "in" / "crash.pdf", 1)
+    real_read_book = ocr.read_book
+
+    def read_book(path, rel, cfg):  # what MuPDF raises on some damaged files (not a PdfError)
+        if path.name == "crash.pdf":
+            raise RuntimeError("MuPDF error: format error: cannot find page tree")
+        return real_read_book(path, rel, cfg)
+
+    monkeypatch.setattr(ocr, "read_book", read_book)
+    out = tmp_path / "out"
+    assert ocr.cli(["--input", str(tmp_path / "in"), "--output", str(out)]) == 1
+    errors = {e["file"]: e["reason"] for e in map(json.loads, (out / "errors-00000-of-00001.jsonl").read_text()
+                                                          .splitlines())}
+    assert set(errors) == {"encrypted.pdf", "crash.pdf"}
+    assert errors["crash.pdf"] == "RuntimeError: MuPDF error: format error: cannot find page tree"
+    docs = read_document_shard(out / "documents" / "textbook-en-part-00000-of-00001.parquet")
+    assert [d["meta"]["book"] for d in docs] == ["good.pdf"]
+    assert "errors 2" in capsys.readouterr().out  # the summary is still printed
+    assert ocr.cli(["--input", str(tmp_path / "in" / "good.pdf"), "--output", str(tmp_path / "ok")]) == 0
+
+
+def test_python_m_exit_status_is_nonzero_when_a_book_failed(run, tmp_path):
+    import subprocess
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "encrypted.pdf").write_bytes(run["pdfs"]["encrypted"].read_bytes())
+    _text_book(tmp_path / "in" / "good.pdf", 1)
+    proc = subprocess.run([sys.executable, "-m", "data_collection.ocr", "--input", str(tmp_path / "in"),
+                           "--output", str(tmp_path / "out")], cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stderr
+    assert "done 1" in proc.stdout and "errors 1" in proc.stdout

@@ -108,3 +108,44 @@ def test_bad_record_names_file_and_line_or_is_rejected(tiny_model_dir, tmp_path)
     meta = main(args + ["--output", str(tmp_path / "b"), "--on_bad_record", "skip", "--mode", "window",
                 "--overlap", "4"])
     assert meta["rejected"] == 1 and meta["sequences"]["train"] == 1
+
+
+def test_added_input_file_is_the_only_one_tokenized_on_rerun(tiny_model_dir, tmp_path, capsys):
+    corpus = write_corpus(tmp_path / "corpus")
+    common = ["--input", str(corpus), "--tokenizer", str(tiny_model_dir), "--seq_len", "32", "--val_ratio", "0.25"]
+    main(common + ["--output", str(tmp_path / "tok"), "--keep_parts"])
+    parts = tmp_path / "tok" / "parts"
+    before = {p.name: p.stat().st_mtime_ns for p in parts.glob("*.stats.json")}
+    # a new file that sorts before the others: an index-named part would now point at the wrong file
+    (corpus / "de").mkdir()
+    (corpus / "de" / "a.jsonl").write_text(json.dumps({"id": "de-0", "text": " ".join(WORDS * 4)}) + "\n",
+                                           encoding="utf-8")
+    (tmp_path / "tok" / "meta.json").unlink()
+    capsys.readouterr()
+    meta = main(common + ["--output", str(tmp_path / "tok"), "--keep_parts"])
+    assert "parts: 1 tokenized now, 2 already done" in capsys.readouterr().out
+    assert {p.name: p.stat().st_mtime_ns for p in parts.glob("*.stats.json") if p.name in before} == before
+    clean = main(common + ["--output", str(tmp_path / "clean")])
+    assert meta["sequences"] == clean["sequences"] and meta["languages"] == clean["languages"]
+    for split in ("train", "validation"):
+        assert load(tmp_path / "tok", split)[:] == load(tmp_path / "clean", split)[:]
+    # a part whose recorded input is another file is an error naming both, not silently reused
+    stats_file = next(parts.glob("*.stats.json"))
+    stats = json.loads(stats_file.read_text())
+    stats["input_resolved"] = "/elsewhere/other.jsonl"
+    stats_file.write_text(json.dumps(stats))
+    (tmp_path / "tok" / "meta.json").unlink()
+    with pytest.raises(RuntimeError, match=r"/elsewhere/other.jsonl.*not .*corpus"):
+        main(common + ["--output", str(tmp_path / "tok"), "--keep_parts"])
+
+
+def test_empty_documents_are_counted_and_skipped_not_fatal(tiny_model_dir, tmp_path, capsys):
+    corpus = tmp_path / "corpus" / "en"
+    corpus.mkdir(parents=True)
+    (corpus / "x.jsonl").write_text('{"text": "fever and cough"}\n{"text": "  \\n "}\n{"text": ""}\n',
+                                    encoding="utf-8")
+    meta = main(["--input", str(corpus), "--tokenizer", str(tiny_model_dir), "--seq_len", "16", "--mode", "window",
+                 "--overlap", "4", "--output", str(tmp_path / "out")])  # on_bad_record=error by default
+    assert meta["empty_documents"] == 2 and meta["rejected"] == 0
+    assert meta["languages"]["train"]["en"]["documents"] == 1
+    assert "empty documents skipped: 2" in capsys.readouterr().out

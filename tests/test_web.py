@@ -61,3 +61,18 @@ def test_given_language_and_length_threshold(tmp_path, samples_dir):
     counts = web.main(["--input", str(samples_dir / "web" / "fr_actualite_grippe.html"), "--lang", "fr",
                        "--min_chars", "5000", "--output", str(tmp_path)])
     assert counts["kept"] == 0 and counts["too_short"] == 1
+
+
+def test_unreadable_warc_goes_to_the_errors_file_and_the_others_are_converted(run, tmp_path, samples_dir):
+    src = tmp_path / "in"
+    shutil.copytree(samples_dir / "web", src)
+    (src / "bad.warc.gz").write_bytes(b"\x1f\x8b\x08\x00" + bytes(range(256)) * 2)  # gzip magic, then garbage
+    out = tmp_path / "out"
+    assert web.cli(["--input", str(src), "--output", str(out)]) == 1
+    errors = [json.loads(line) for line in (out / "errors-00000-of-00001.jsonl").read_text().splitlines()]
+    assert [e["file"] for e in errors] == ["bad.warc.gz"] and errors[0]["reason"].startswith("ArchiveLoadFailed")
+    docs = read_document_shard(out / "documents" / "website-part-00000-of-00001.parquet")
+    assert sorted(d["id"] for d in docs) == sorted(d["id"] for d in run["docs"])  # every other page converted
+    (src / "bad.warc.gz").unlink()  # fixed: the rerun redoes the shard (it was not marked done) and succeeds
+    assert web.cli(["--input", str(src), "--output", str(out)]) == 0
+    assert not (out / "errors-00000-of-00001.jsonl").read_text()
