@@ -89,25 +89,19 @@ def test_naive_reference_agrees_with_regex(space_delimited, keywords):
             assert naive_count(k, t, space_delimited) == regex_count(k, t, space_delimited), (kw, text)
 
 
+@pytest.mark.parametrize(("keywords", "space_delimited"), [(SPACE_KEYWORDS, True), (CJK_KEYWORDS, False)],
+                         ids=["space_delimited", "cjk"])
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text=texts(SPACE_KEYWORDS))
-def test_matcher_equals_definition_space_delimited(text):
-    m = KeywordMatcher(SPACE_KEYWORDS, space_delimited=True)
+@given(data=st.data())
+def test_matcher_equals_definition(keywords, space_delimited, data):
+    text = data.draw(texts(keywords))
+    m = KeywordMatcher(keywords, space_delimited=space_delimited)
     got = m.score(text)
-    mkc, dens = naive_score(SPACE_KEYWORDS, text, True)
+    mkc, dens = naive_score(keywords, text, space_delimited)
     assert (got.mkc, got.dens) == (mkc, pytest.approx(dens, abs=1e-12))
     t = norm(text)
     for k, c in m.counts(text).items():
-        assert c == regex_count(k, t, True)
-
-
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text=texts(CJK_KEYWORDS))
-def test_matcher_equals_definition_cjk(text):
-    m = KeywordMatcher(CJK_KEYWORDS, space_delimited=False)
-    got = m.score(text)
-    mkc, dens = naive_score(CJK_KEYWORDS, text, False)
-    assert (got.mkc, got.dens) == (mkc, pytest.approx(dens, abs=1e-12))
+        assert c == regex_count(k, t, space_delimited)
 
 
 @pytest.mark.parametrize("lang", [x.code for x in LANGUAGES])
