@@ -6,6 +6,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${MMED_VENV:-$ROOT/.venv}"
 PYTHON="${PYTHON:-python3}"
 
+bash "$ROOT/scripts/setup_system.sh"
+
 if [ ! -x "$VENV/bin/python" ]; then
   echo "[setup] creating virtual environment in $VENV"
   "$PYTHON" -m venv "$VENV"
