@@ -72,13 +72,15 @@ def _strings(value) -> Iterator[str]:
 def prompt_texts() -> list[str]:
     """The fixed prompt scaffolding in every language, so it tokenizes into few tokens (short prompts)."""
     from common.languages import MMEDBENCH_LANGUAGES
-    from common.prompts import build_prompt, format_response
+    from common.prompts import MODES, STYLES
 
     options = {"A": "-", "B": "-", "C": "-", "D": "-", "E": "-"}
     texts = []
-    for language in MMEDBENCH_LANGUAGES:
-        for mode in ("answer", "rationale"):
-            texts.append(build_prompt("-", options, language, mode) + format_response(mode, ["A", "C"], "-"))
+    for style in STYLES.values():
+        for language in MMEDBENCH_LANGUAGES:
+            for mode in MODES:
+                texts.append(style.build_prompt("-", options, language, mode)
+                             + style.format_response(mode, ["A", "C"], "-"))
     return texts
 
 

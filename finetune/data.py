@@ -25,14 +25,11 @@ from typing import Any
 import torch
 
 from common.mmedbench import MMedBenchRecord, load_split
-from common.prompts import MODES, build_prompt, format_response
+from common.prompts import DEFAULT_STYLE, MODES, STYLES, PromptStyle, get_style
 from common.records import BadRecordError, RejectLog, handle_bad_record, iter_jsonl
 
 IGNORE_INDEX = -100
 ELLIPSIS = " … "
-# A plain instruction template for extra (non-MMedBench) instruction data; MMedBench prompts come from common.
-INSTRUCTION_TEMPLATE = "{instruction}\n\n{input}\n"
-INSTRUCTION_TEMPLATE_NO_INPUT = "{instruction}\n"
 
 
 @dataclass
@@ -44,6 +41,9 @@ class FinetuneDataConfig:
     modes: list[str] = field(default_factory=lambda: ["rationale", "answer"],
                              metadata={"help": "example kinds per question: rationale (rationale then answer), "
                                                "answer (answer only)"})
+    prompt_style: str = field(default=DEFAULT_STYLE, metadata={
+        "help": f"prompt format taught ({' | '.join(STYLES)}; common/prompts.py): mmedlm is the authors' format, "
+                "the one the released MMed-Llama 3 weights use"})
     max_seq_len: int = field(default=2048, metadata={"help": "longest example in tokens; longer questions are cut"})
     instructions: str = field(default="", metadata={"help": "optional JSONL of extra instruction data "
                                                             "(instruction, input, output) to mix in"})
@@ -67,6 +67,7 @@ class TextExample:
     question: str = ""  # the truncatable part (MMedBench only)
     options: dict[str, str] | None = None
     language: str = ""
+    style: str = DEFAULT_STYLE
 
 
 # ---------------------------------------------------------------------------------------------- text examples
@@ -79,8 +80,10 @@ def record_where(rec: MMedBenchRecord, train_dir: str | Path) -> str:
 
 
 def mmedbench_examples(records: Iterable[MMedBenchRecord], modes: Sequence[str], train_dir: str | Path,
-                       on_bad_record: str = "error", rejects: RejectLog | None = None) -> list[TextExample]:
+                       on_bad_record: str = "error", rejects: RejectLog | None = None,
+                       style: PromptStyle | None = None) -> list[TextExample]:
     """Both example kinds for every question (a rationale example needs a rationale: else it is a bad record)."""
+    style = style or get_style(DEFAULT_STYLE)
     bad_modes = [m for m in modes if m not in MODES]
     if bad_modes or not modes:
         raise ValueError(f"data.modes must be a non-empty subset of {MODES}, got {list(modes)}")
@@ -94,9 +97,9 @@ def mmedbench_examples(records: Iterable[MMedBenchRecord], modes: Sequence[str],
                 continue
             examples.append(TextExample(
                 id=f"{rec.id}-{mode}", kind=mode, where=where, question=rec.question, options=rec.options,
-                language=rec.language,
-                prompt=build_prompt(rec.question, rec.options, rec.language, mode),
-                target=format_response(mode, rec.answer, rec.rationale),
+                language=rec.language, style=style.name,
+                prompt=style.build_prompt(rec.question, rec.options, rec.language, mode),
+                target=style.format_response(mode, rec.answer, rec.rationale),
             ))
     return examples
 
@@ -110,8 +113,8 @@ def _instruction_problem(raw: dict) -> str | None:
     return None
 
 
-def load_instructions(path: str | Path, on_bad_record: str = "error", rejects: RejectLog | None = None
-                      ) -> list[TextExample]:
+def load_instructions(path: str | Path, on_bad_record: str = "error", rejects: RejectLog | None = None,
+                      style: PromptStyle | None = None) -> list[TextExample]:
     """Instruction JSONL (Alpaca style: instruction, input, output) as examples."""
     path = Path(path)
     if not path.is_file():
@@ -122,11 +125,10 @@ def load_instructions(path: str | Path, on_bad_record: str = "error", rejects: R
         if problem:
             handle_bad_record(where, problem, raw, on_bad_record, rejects)
             continue
-        extra = raw.get("input", "").strip()
-        template = INSTRUCTION_TEMPLATE if extra else INSTRUCTION_TEMPLATE_NO_INPUT
+        style = style or get_style(DEFAULT_STYLE)
+        prompt = style.instruction_prompt(raw["instruction"], raw.get("input", ""))
         examples.append(TextExample(id=f"instruction-{where.rsplit(':', 1)[1]}", kind="instruction", where=where,
-                                    prompt=template.format(instruction=raw["instruction"].strip(), input=extra),
-                                    target=raw["output"].strip()))
+                                    prompt=prompt, target=raw["output"].strip(), style=style.name))
     return examples
 
 
@@ -188,7 +190,8 @@ def tokenize_example(tokenizer: Any, ex: TextExample, max_seq_len: int) -> Token
         # decoding and re-encoding a cut can merge differently: shrink until it really fits
         while True:
             question = _cut_middle(tokenizer, ex.question, keep)
-            prompt_ids = _encode(tokenizer, build_prompt(question, ex.options, ex.language, ex.kind), special=True)
+            prompt = get_style(ex.style).build_prompt(question, ex.options, ex.language, ex.kind)
+            prompt_ids = _encode(tokenizer, prompt, special=True)
             if len(prompt_ids) + len(target_ids) <= max_seq_len:
                 break
             if keep <= 0:
@@ -264,9 +267,10 @@ def build_dataset(cfg: FinetuneDataConfig, tokenizer: Any, rejects: RejectLog | 
     records = load_split(cfg.train_dir, cfg.languages or None, cfg.on_bad_record, rejects)
     counts["questions"] = len(records)
     counts["multi_answer_questions"] = sum(r.is_multi_answer for r in records)
-    examples = mmedbench_examples(records, cfg.modes, cfg.train_dir, cfg.on_bad_record, rejects)
+    style = get_style(cfg.prompt_style)
+    examples = mmedbench_examples(records, cfg.modes, cfg.train_dir, cfg.on_bad_record, rejects, style)
     if cfg.instructions:
-        pool = load_instructions(cfg.instructions, cfg.on_bad_record, rejects)
+        pool = load_instructions(cfg.instructions, cfg.on_bad_record, rejects, style)
         counts["instruction_pool"] = len(pool)
         examples = mix_instructions(examples, pool, cfg.instruction_ratio, cfg.seed)
     elif cfg.instruction_ratio > 0:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from common.config import load_config
 from common.manifest import RunManifest
+from common.prompts import read_style_file, write_style_file
 
 DTYPES = ("auto", "bf16", "fp16", "fp32")
 
@@ -63,6 +64,9 @@ def merge_adapter(cfg: MergeConfig) -> Path:
     merged.save_pretrained(out, safe_serialization=True)
     tok_dir = adapter_dir if (adapter_dir / "tokenizer_config.json").exists() else base_dir
     AutoTokenizer.from_pretrained(tok_dir, trust_remote_code=cfg.trust_remote_code).save_pretrained(out)
+    style = read_style_file(adapter_dir) or read_style_file(base_dir)
+    if style:  # the merged model is asked in the format its adapter was taught
+        write_style_file(out, style)
     return out
 
 

@@ -127,8 +127,14 @@ def trainable_summary(model: torch.nn.Module) -> dict[str, int]:
 def save_result(cfg: FinetuneConfig, trainer: Any, tokenizer: Any) -> Path:
     """Collective. full: a HF model dir; lora: the PEFT adapter (the engine saves a PEFT model as its adapter from
     the gathered state dict). Both get the tokenizer, so either dir is all inference needs."""
+    from common.distributed import is_main
+    from common.prompts import write_style_file
+
     target = Path(cfg.train.output_dir) / ("model" if cfg.method == "full" else "adapter")
-    return trainer.export_hf(target, tokenizer=tokenizer)
+    trainer.export_hf(target, tokenizer=tokenizer)
+    if is_main():  # generation reads it: the model is asked in the format it was taught
+        write_style_file(target, cfg.data.prompt_style)
+    return target
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -7,7 +7,7 @@
         --benchmark_path data/medqa/test.jsonl --scoring loglik --output_dir outputs/medqa
     sbatch --array=0-7 scripts/slurm/generate.sbatch configs/inference/<name>.yaml   # 8 shards
 
-Prompts come from common.prompts.build_prompt, the ones fine-tuning used. Records (DESIGN.md): id, language,
+Prompts come from the prompt style (common.prompts) the model was fine-tuned with. Records (DESIGN.md): id, language,
 mode, options, gold_answer, gold_rationale, human_check_passed, prompt, output (English benchmark records also
 carry `benchmark`). They are appended and fsynced one batch at a time; a rerun skips the (id, mode) pairs already
 in the file, so a killed job continues where it stopped. With `--num_shards N` (default: SLURM_ARRAY_TASK_COUNT)
@@ -25,7 +25,7 @@ from pathlib import Path
 from common.config import load_config
 from common.manifest import RunManifest
 from common.mmedbench import load_split
-from common.prompts import MODES, build_prompt, format_answer_line
+from common.prompts import DEFAULT_STYLE, MODES, STYLES, PromptStyle, get_style, read_style_file
 from common.records import JsonlAppender, RejectLog, iter_jsonl
 from common.sharding import resolve_shard_args
 from inference.backends import HFBackend, ModelSpec, VLLMBackend
@@ -52,6 +52,9 @@ class GenerateConfig:
         "help": "MedMCQA `cop` numbering: 1 (original files, 1..4) or 0 (HF copy, 0..3)"})
     pubmedqa_ids_file: str = field(default="", metadata={
         "help": "PubMedQA: keep only these PMIDs (test_ground_truth.json = the 500 test questions); '' = all"})
+    prompt_style: str = field(default="", metadata={
+        "help": f"prompt format ({' | '.join(STYLES)}); '' = the one recorded in the adapter/model dir by our "
+                f"fine-tuning, else {DEFAULT_STYLE} (the authors' format, which the released MMed models need)"})
     scoring: str = field(default="generate", metadata={
         "help": "generate (parse the generated answer) | loglik (best option by log-likelihood; answer mode, "
                 "single-answer questions)"})
@@ -135,9 +138,28 @@ def load_questions(cfg: GenerateConfig, rejects: RejectLog) -> list[Question]:
     return questions
 
 
-def work_items(questions: Iterable[Question], modes: Sequence[str]) -> list[WorkItem]:
-    return [WorkItem(q, mode, build_prompt(q.question, q.options, q.language, mode))
+def work_items(questions: Iterable[Question], modes: Sequence[str], style: PromptStyle) -> list[WorkItem]:
+    return [WorkItem(q, mode, style.build_prompt(q.question, q.options, q.language, mode))
             for q in questions for mode in modes]
+
+
+def resolve_prompt_style(cfg: GenerateConfig) -> str:
+    """The configured style, or the one our fine-tuning recorded in the adapter/model dir, or the default.
+    A configured style that differs from the recorded one is allowed (a deliberate ablation) but said loudly:
+    a model asked in a format it was not taught answers at chance, which looks like a broken model."""
+    recorded = None
+    for folder in (cfg.adapter, cfg.model):
+        if folder and (recorded := read_style_file(folder)):
+            break
+    if not cfg.prompt_style:
+        style = recorded or DEFAULT_STYLE
+        print(f"prompt_style: {style} ({'recorded in the model dir' if recorded else 'default; the model dir records none'})")
+        return style
+    get_style(cfg.prompt_style)
+    if recorded and recorded != cfg.prompt_style:
+        print(f"warning: the model was fine-tuned with prompt_style {recorded} but is asked with {cfg.prompt_style}; "
+              "expect answers in the wrong format (docs/inference.md, 'Prompt styles')")
+    return cfg.prompt_style
 
 
 def done_keys(path: Path) -> set[tuple[str, str]]:
@@ -146,11 +168,11 @@ def done_keys(path: Path) -> set[tuple[str, str]]:
     return {(rec["id"], rec["mode"]) for _, rec in iter_jsonl(path)}
 
 
-def prediction_record(item: WorkItem, output: str) -> dict:
+def prediction_record(item: WorkItem, output: str, prompt_style: str) -> dict:
     q = item.question
     rec = {"id": q.id, "language": q.language, "mode": item.mode, "options": q.options,
            "gold_answer": q.answer, "gold_rationale": q.rationale, "human_check_passed": q.human_check_passed,
-           "prompt": item.prompt, "output": output}
+           "prompt": item.prompt, "output": output, "prompt_style": prompt_style}
     if q.benchmark:
         rec["benchmark"] = q.benchmark
     return rec
@@ -179,6 +201,7 @@ def batches(items: Sequence[WorkItem], lengths: Sequence[int], batch_size: int) 
 
 def run_generation(backend, items: Sequence[WorkItem], cfg: GenerateConfig, out: JsonlAppender,
                    progress: bool = True) -> int:
+    style = get_style(cfg.prompt_style)
     """Generate (or loglik-score) `items` batch by batch, appending each batch's records. Returns the count."""
     from tqdm import tqdm
 
@@ -190,12 +213,13 @@ def run_generation(backend, items: Sequence[WorkItem], cfg: GenerateConfig, out:
             from inference.loglik import loglik_choose
 
             choices = loglik_choose(backend.model, backend.tokenizer, [it.prompt for it in batch],
-                                    [sorted(it.question.options) for it in batch], cfg.batch_size, backend.device)
-            outputs = [format_answer_line([best]) for best, _ in choices]
+                                    [sorted(it.question.options) for it in batch], cfg.batch_size, backend.device,
+                                    style)
+            outputs = [style.answer_line([best]) for best, _ in choices]
         else:
             outputs = backend.generate([it.prompt for it in batch])
         for item, output in zip(batch, outputs, strict=True):
-            out.write(prediction_record(item, output))
+            out.write(prediction_record(item, output, style.name))
         written += len(batch)
         bar.update(len(batch))
         bar.set_postfix(samples_per_s=f"{written / max(time.monotonic() - t0, 1e-9):.2f}")
@@ -204,7 +228,7 @@ def run_generation(backend, items: Sequence[WorkItem], cfg: GenerateConfig, out:
 
 
 # what a prediction depends on: resuming into a folder written with other values would mix two runs
-_RESUME_KEYS = ("model", "adapter", "scoring", "max_new_tokens")
+_RESUME_KEYS = ("model", "adapter", "scoring", "max_new_tokens", "prompt_style")
 
 
 def check_resume_compatible(cfg: GenerateConfig, out_dir: Path) -> None:
@@ -223,6 +247,7 @@ def check_resume_compatible(cfg: GenerateConfig, out_dir: Path) -> None:
 def main(argv: list[str] | None = None) -> None:
     cfg = load_config(GenerateConfig, argv, description=__doc__, prog="python -m inference.generate")
     check_config(cfg)
+    cfg.prompt_style = resolve_prompt_style(cfg)
     index, num = resolve_shard(cfg)
     out_dir = Path(cfg.output_dir)
     check_resume_compatible(cfg, out_dir)
@@ -233,7 +258,8 @@ def main(argv: list[str] | None = None) -> None:
     questions = load_questions(cfg, rejects)
     # shard by question (both modes of a question together), so every shard gets the same mix of short
     # answer-mode and long rationale-mode items
-    items = work_items([q for k, q in enumerate(questions) if k % num == index], cfg.modes)
+    items = work_items([q for k, q in enumerate(questions) if k % num == index], cfg.modes,
+                       get_style(cfg.prompt_style))
     path = predictions_path(out_dir, index, num)
     with JsonlAppender(path) as out:  # opening repairs a torn last line before we read what is done
         done = done_keys(path)

@@ -12,11 +12,12 @@ from collections.abc import Sequence
 
 import torch
 
-from common.prompts import format_answer_line
+from common.prompts import DEFAULT_STYLE, PromptStyle, get_style
 
 
-def option_continuations(options: Sequence[str]) -> list[str]:
-    return [format_answer_line([letter]) for letter in options]
+def option_continuations(options: Sequence[str], style: PromptStyle | None = None) -> list[str]:
+    style = style or get_style(DEFAULT_STYLE)
+    return [style.answer_line([letter]) for letter in options]
 
 
 @torch.inference_mode()
@@ -45,12 +46,12 @@ def score_sequences(model, pairs: Sequence[tuple[list[int], list[int]]], pad_id:
 
 
 def loglik_choose(model, tokenizer, prompts: Sequence[str], options: Sequence[Sequence[str]], batch_size: int,
-                  device: torch.device) -> list[tuple[str, dict[str, float]]]:
+                  device: torch.device, style: PromptStyle | None = None) -> list[tuple[str, dict[str, float]]]:
     """For each prompt: (best letter, {letter: summed log-prob})."""
     pairs, owners = [], []
     for q, (prompt, letters) in enumerate(zip(prompts, options, strict=True)):
         ctx = tokenizer(prompt, add_special_tokens=True)["input_ids"]
-        for letter, cont in zip(letters, option_continuations(letters)):
+        for letter, cont in zip(letters, option_continuations(letters, style)):
             pairs.append((ctx, tokenizer(cont, add_special_tokens=False)["input_ids"]))
             owners.append((q, letter))
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id

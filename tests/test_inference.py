@@ -15,7 +15,7 @@ from inference.backends import AnswerLineStop, HFBackend, ModelSpec
 from inference.benchmarks import Question
 
 RECORD_KEYS = ["id", "language", "mode", "options", "gold_answer", "gold_rationale", "human_check_passed",
-               "prompt", "output"]
+               "prompt", "output", "prompt_style"]
 
 
 @pytest.fixture(scope="module")
