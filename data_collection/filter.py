@@ -1,7 +1,8 @@
 """Medical keyword filter (MKC / DENS) over web-corpus shards (CulturaX-style parquet, JSONL, HF datasets).
 
 Keeps a document when MKC >= t_mkc and DENS >= t_dens for its language (thresholds in the config; definition in
-data_collection/matcher.py). One output shard per input shard, resumable, shard-parallel:
+data_collection/matcher.py; keyword lists: `keywords: paper` (default, the authors' lists; de/ar: extended) or
+`extended`, see data_collection/keyword_lists.py). One output shard per input shard, resumable, shard-parallel:
 
     python -m data_collection.filter --config configs/data_collection/filter.yaml \\
         --input 'culturax/*/*.parquet' --lang auto --output out/filtered --num_proc 8
@@ -10,7 +11,7 @@ data_collection/matcher.py). One output shard per input shard, resumable, shard-
 
 Output folder:
     documents/<name>.parquet      kept documents (id, text, lang, source, meta (JSON string), mkc, dens)
-    documents/<name>.stats.json   docs in / kept / rejected / chars / seconds for that input shard
+    documents/<name>.stats.json   docs in / kept / rejected / chars / seconds / keyword list per language
     documents/<name>.done         written last: the shard is finished; a rerun skips it
     rejected_scores/<name>.parquet  (--keep_rejected_scores) id, lang, mkc, dens, n_chars of rejected documents
     rejects/<name>.jsonl          unreadable records (invalid JSON lines) when on_bad_record=skip
@@ -49,7 +50,8 @@ from common.records import (
     write_parquet,
 )
 from data_collection.documents import DocumentShardWriter, make_doc_id
-from data_collection.matcher import KeywordMatcher, Score, keep
+from data_collection.keyword_lists import LIST_NAMES
+from data_collection.matcher import KeywordRule, Score
 from data_collection.shards import (
     is_done,
     mark_done,
@@ -79,8 +81,11 @@ class FilterConfig:
     source: str = field(default="web", metadata={"help": "source name written into each kept document"})
     thresholds: dict[str, dict[str, float]] = field(default_factory=lambda: dict(PAPER_THRESHOLDS), metadata={
         "help": "per language {mkc: int, dens: float}; keep when MKC >= mkc and DENS >= dens"})
+    keywords: str = field(default="paper", metadata={
+        "help": "keyword lists: paper (the MMedC authors' lists for en zh ja fr ru es; de and ar have none and use "
+                "extended) or extended (this project's lists, 8 languages)"})
     keywords_dir: str | None = field(default=None, metadata={
-        "help": "folder of <lang>.txt keyword lists (default: the lists shipped in data_collection/keywords)"})
+        "help": "folder of your own <lang>.txt keyword lists; overrides `keywords`"})
     num_proc: int = field(default=1, metadata={"help": "worker processes (one input shard at a time each)"})
     shard_index: int | None = field(default=None, metadata={
         "help": "this task's slice of the input shards (default: SLURM_ARRAY_TASK_ID, else 0)"})
@@ -164,14 +169,9 @@ def iter_rows(path: str, cfg: FilterConfig, rejects: RejectLog) -> Iterator[tupl
 
 
 # ------------------------------------------------------------------------------------------------ one shard
-_MATCHERS: dict[tuple[str, str | None], KeywordMatcher] = {}
-
-
-def _matcher(lang: str, keywords_dir: str | None) -> KeywordMatcher:
-    key = (lang, keywords_dir)
-    if key not in _MATCHERS:
-        _MATCHERS[key] = KeywordMatcher.for_language(lang, keywords_dir)
-    return _MATCHERS[key]
+def keyword_rule(cfg: FilterConfig) -> KeywordRule:
+    """The keep decision of this config (matchers are cached per process, so this is cheap to call)."""
+    return KeywordRule(cfg.thresholds, cfg.keywords, cfg.keywords_dir)
 
 
 def _row_language(rec: dict, cfg: FilterConfig, folder_lang: str | None) -> str | None:
@@ -200,9 +200,11 @@ def _encodable(text: str) -> bool:
 
 
 def _scored_rows(path: str, cfg: FilterConfig, rejects: RejectLog, folder_lang: str | None,
-                 bad: dict) -> Iterator[tuple[int, dict, str, str, Score]]:
-    """(row, record, text, lang, score) for the usable rows of a shard, in order; counts the others in `bad`.
-    Rows are scored a read batch at a time (`score_many`: one vectorised prefilter per batch and language)."""
+                 bad: dict) -> Iterator[tuple[int, dict, str, str, bool, Score]]:
+    """(row, record, text, lang, keep, score) for the usable rows of a shard, in order; counts the others in
+    `bad`. Rows are decided a read batch at a time (`KeywordRule.decide`: one vectorised prefilter per batch and
+    language for zh/ja)."""
+    rule = keyword_rule(cfg)
     rows = iter_rows(path, cfg, rejects)
     while chunk := list(islice(rows, cfg.batch_size)):
         usable = []
@@ -215,13 +217,13 @@ def _scored_rows(path: str, cfg: FilterConfig, rejects: RejectLog, folder_lang: 
                 bad["bad_lang"] += 1
             else:
                 usable.append((row, rec, text, lang))
-        scores: list[Score | None] = [None] * len(usable)
+        decided: list[tuple[bool, Score] | None] = [None] * len(usable)
         for lang in {u[3] for u in usable}:
             idx = [i for i, u in enumerate(usable) if u[3] == lang]
-            for i, score in zip(idx, _matcher(lang, cfg.keywords_dir).score_many([usable[i][2] for i in idx])):
-                scores[i] = score
-        for (row, rec, text, lang), score in zip(usable, scores):
-            yield row, rec, text, lang, score
+            for i, result in zip(idx, rule.decide(lang, [usable[i][2] for i in idx])):
+                decided[i] = result
+        for (row, rec, text, lang), (kept, score) in zip(usable, decided):
+            yield row, rec, text, lang, kept, score
 
 
 def filter_shard(task: ShardTask, cfg: FilterConfig) -> dict:
@@ -232,20 +234,20 @@ def filter_shard(task: ShardTask, cfg: FilterConfig) -> dict:
         for stale in out.parent.glob(f".{task.name}{suffix}.*.tmp"):
             stale.unlink()
     t0 = time.monotonic()
+    lists = keyword_rule(cfg).lists()
     rejects = RejectLog(None)
     folder_lang = language_from_path(task.path)
     by_lang: dict[str, dict] = {}
     bad = {"bad_text": 0, "bad_lang": 0}
     rejected_scores: list[dict] = []
     with DocumentShardWriter(out) as writer:
-        for row, rec, text, lang, score in _scored_rows(task.path, cfg, rejects, folder_lang, bad):
+        for row, rec, text, lang, kept, score in _scored_rows(task.path, cfg, rejects, folder_lang, bad):
             counts = by_lang.setdefault(lang, _new_counts())
             counts["docs_in"] += 1
             counts["chars_in"] += score.n_chars
             counts["bytes_in"] += len(text.encode("utf-8", "surrogatepass"))
             doc_id = make_doc_id(cfg.source, task.rel, row)
-            t = cfg.thresholds[lang]
-            if keep(score, int(t["mkc"]), float(t["dens"])):
+            if kept:
                 counts["kept"] += 1
                 counts["chars_kept"] += score.n_chars
                 meta = {k: v for k, v in rec.items() if k not in (cfg.text_field, cfg.lang_field)}
@@ -269,6 +271,7 @@ def filter_shard(task: ShardTask, cfg: FilterConfig) -> dict:
              "rejected": total["rejected"] + bad["bad_text"] + bad["bad_lang"] + rejects.count,
              "docs_in": total["docs_in"] + bad["bad_text"] + bad["bad_lang"] + rejects.count,
              **bad, "bad_records": rejects.count, "by_lang": by_lang,
+             "keywords": {lang: lists[lang] for lang in sorted(by_lang)},
              "seconds": round(time.monotonic() - t0, 3)}
     write_shard_stats(out, stats)
     mark_done(out, {"input": task.path, "kept": stats["kept"]})
@@ -325,10 +328,16 @@ def check_config(cfg: FilterConfig) -> None:
         cfg.lang = resolve(cfg.lang).code
         if cfg.lang not in cfg.thresholds:
             raise SystemExit(f"error: no thresholds for language {cfg.lang!r} in the config")
-    for lang, t in cfg.thresholds.items():
-        if set(t) != {"mkc", "dens"}:
-            raise SystemExit(f"error: thresholds.{lang} must have exactly the keys mkc and dens, got {sorted(t)}")
-        _matcher(resolve(lang).code, cfg.keywords_dir)  # a missing keyword list fails now, not in a worker
+    if cfg.keywords not in LIST_NAMES:
+        raise SystemExit(f"error: keywords must be one of {', '.join(LIST_NAMES)} (or set keywords_dir), "
+                         f"got {cfg.keywords!r}")
+    try:
+        rule = keyword_rule(cfg)
+        rule.check()  # a missing keyword list fails now, not in a worker
+    except (ValueError, FileNotFoundError) as err:
+        raise SystemExit(f"error: {err}") from None
+    print("filter: keyword lists: " + ", ".join(f"{lang} {name}" for lang, name in rule.lists().items()),
+          flush=True)
     _warm_up_arrow()
 
 
@@ -364,7 +373,7 @@ def run(cfg: FilterConfig) -> int:
                                                           "bad_records", "chars_in", "chars_kept")}
     counts.update(shards_done_before=len(done), shards_processed=len(new_stats), shards_failed=len(errors),
                   shards_left=len(mine) - len(done) - len(new_stats))
-    manifest.finish(counts, name=f"manifest{tag}.json")
+    manifest.finish(counts, name=f"manifest{tag}.json", keywords=keyword_rule(cfg).lists())
     print(table)
     print(f"in: {counts['docs_in']} docs, kept: {counts['kept']}, rejected: {counts['rejected']} "
           f"(of which bad text {counts['bad_text']}, unknown language {counts['bad_lang']}, unreadable "

@@ -35,9 +35,10 @@ common letter pairs, so nearly every document would be a candidate.)
 
 from __future__ import annotations
 
+import functools
 import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,30 +46,12 @@ import ahocorasick
 import numpy as np
 
 from common.languages import by_code
-
-KEYWORDS_DIR = Path(__file__).resolve().parent / "keywords"
+from data_collection.keyword_lists import KeywordList, keyword_list
 
 
 def normalise(text: str) -> str:
     """NFKC then casefold: the form in which keywords are matched and lengths are counted."""
     return unicodedata.normalize("NFKC", text).casefold()
-
-
-def load_keywords(path: str | Path) -> list[str]:
-    """One keyword per line; blank lines and lines starting with `#` are skipped. Raw (not normalised)."""
-    p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"keyword list not found: {p}")
-    out = []
-    for line in p.read_text(encoding="utf-8").splitlines():
-        word = line.strip()
-        if word and not word.startswith("#"):
-            out.append(word)
-    return out
-
-
-def keywords_path(lang: str, keywords_dir: str | Path | None = None) -> Path:
-    return Path(keywords_dir or KEYWORDS_DIR) / f"{lang}.txt"
 
 
 @dataclass(frozen=True)
@@ -97,9 +80,15 @@ class KeywordMatcher:
         self._prefilter = None if space_delimited else _PrefixPrefilter(self.keywords)
 
     @classmethod
-    def for_language(cls, lang: str, keywords_dir: str | Path | None = None) -> KeywordMatcher:
-        language = by_code(lang)
-        return cls(load_keywords(keywords_path(language.code, keywords_dir)), language.space_delimited)
+    def for_language(cls, lang: str, keywords_dir: str | Path | None = None,
+                     keywords: str = "paper") -> KeywordMatcher:
+        """The matcher of a language's keyword list (data_collection/keyword_lists.py: `keywords` names the
+        list, paper by default; `keywords_dir` holds custom <lang>.txt lists and wins)."""
+        return cls.for_list(keyword_list(lang, keywords, keywords_dir))
+
+    @classmethod
+    def for_list(cls, kw_list: KeywordList) -> KeywordMatcher:
+        return cls(kw_list.words, by_code(kw_list.lang).space_delimited)
 
     def counts_normalised(self, text: str) -> dict[int, int]:
         """keyword index -> count, for text that is already `normalise`d."""
@@ -247,3 +236,44 @@ def _utf16(text: str) -> bytes:
 def keep(score: Score, t_mkc: int, t_dens: float) -> bool:
     """The paper's rule: keep when MKC >= t_mkc and DENS >= t_dens."""
     return score.mkc >= t_mkc and score.dens >= t_dens
+
+
+@functools.cache
+def _cached_matcher(lang: str, keywords: str, keywords_dir: str | None) -> tuple[KeywordList, KeywordMatcher]:
+    """Built once per process (and inherited by forked workers): building the automaton costs ~10 ms."""
+    kw_list = keyword_list(lang, keywords, keywords_dir)
+    return kw_list, KeywordMatcher.for_list(kw_list)
+
+
+class KeywordRule:
+    """The keyword filter's keep decision for every language it knows: per language a keyword list
+    (data_collection/keyword_lists.py) and thresholds {mkc, dens}. `decide` is the one decision that
+    `python -m data_collection.filter` and the datatrove block (data_collection/dt_blocks.py) both apply."""
+
+    def __init__(self, thresholds: Mapping[str, Mapping[str, float]], keywords: str = "paper",
+                 keywords_dir: str | None = None):
+        self.thresholds: dict[str, tuple[int, float]] = {}
+        for lang, t in thresholds.items():
+            if set(t) != {"mkc", "dens"}:
+                raise ValueError(f"thresholds.{lang} must have exactly the keys mkc and dens, got {sorted(t)}")
+            self.thresholds[by_code(lang).code] = (int(t["mkc"]), float(t["dens"]))
+        self.keywords = keywords
+        self.keywords_dir = str(keywords_dir) if keywords_dir else None
+
+    def check(self) -> None:
+        """Load every language's list now (a missing file fails here, naming it, not in a worker)."""
+        for lang in self.thresholds:
+            self.matcher(lang)
+
+    def matcher(self, lang: str) -> KeywordMatcher:
+        return _cached_matcher(lang, self.keywords, self.keywords_dir)[1]
+
+    def lists(self) -> dict[str, str]:
+        """language -> the list it is matched with (paper, extended, or why not the one asked for)."""
+        return {lang: _cached_matcher(lang, self.keywords, self.keywords_dir)[0].describe()
+                for lang in self.thresholds}
+
+    def decide(self, lang: str, texts: list[str]) -> list[tuple[bool, Score]]:
+        """(keep, score) for each text of language `lang` (a code in the thresholds)."""
+        t_mkc, t_dens = self.thresholds[lang]
+        return [(keep(s, t_mkc, t_dens), s) for s in self.matcher(lang).score_many(texts)]

@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from common.languages import by_code  # noqa: E402
 from data_collection.filter import PAPER_THRESHOLDS, FilterConfig  # noqa: E402
-from data_collection.matcher import KeywordMatcher, keep, keywords_path, load_keywords, normalise  # noqa: E402
+from data_collection.keyword_lists import keyword_list  # noqa: E402
+from data_collection.matcher import KeywordMatcher, keep, normalise  # noqa: E402
 
 GENERAL = {
     "en": ("the of and to in a is that for it as was with be by on not he this are or his from at which but have an "
@@ -63,7 +64,7 @@ GENERAL = {
 def make_docs(lang: str, n_docs: int, doc_bytes: int, medical_frac: float, seed: int) -> list[str]:
     rng = random.Random(seed)
     general = GENERAL.get(lang, GENERAL["en"])
-    keywords = load_keywords(keywords_path(lang))
+    keywords = list(keyword_list(lang).words)
     joiner = "" if not by_code(lang).space_delimited else " "
     docs = []
     for _ in range(n_docs):
@@ -135,7 +136,7 @@ def main() -> int:
     language = by_code(args.lang)
     docs = make_docs(args.lang, args.docs, args.doc_bytes, args.medical_frac, args.seed)
     mbytes = sum(len(d.encode("utf-8")) for d in docs) / 1e6
-    keywords = load_keywords(keywords_path(args.lang))
+    keywords = list(keyword_list(args.lang).words)
     fast = KeywordMatcher(keywords, language.space_delimited)
     ref = RegexReference(keywords, language.space_delimited)
     batched, fast_s = timed(lambda: score_batches(fast, docs, args.batch_size), args.repeat)

@@ -13,8 +13,8 @@ from data_collection.filter import main
 
 MEDICAL_EN = ("The patient with diabetes and hypertension saw a physician at the hospital; chemotherapy and "
               "surgery were discussed for the tumor, and insulin therapy for the diabetes.")
-FOUR_EN = "diabetes hypertension asthma pneumonia were noted."  # 4 keywords, dense
-FOUR_FR = "diabète hypertension asthme pneumonie notés."
+FOUR_EN = "diabetes hypertension asthma cancer were noted."  # 4 keywords, dense
+FOUR_FR = "diabète hypertension asthme cancer notés."
 PLAIN_EN = "The weather was nice and we went for a long walk along the river to see the old bridge."
 MEDICAL_ZH = "糖尿病患者在医院接受胰岛素治疗，医生建议控制血压和血糖，并定期复查肝脏和肾脏。"
 PLAIN_ZH = "今天天气很好，我们去公园散步，看到很多人在放风筝。"
@@ -208,3 +208,28 @@ def test_really_killed_run_resumes_without_loss_or_duplicates(tmp_path, repo_roo
     proc.wait()
     assert _run(root, killed) == 0
     assert _outputs(killed) == _outputs(clean)
+
+
+def test_paper_lists_by_default_extended_by_name_and_recorded(tmp_path, samples_dir, repo_root, monkeypatch,
+                                                              capsys):
+    monkeypatch.chdir(repo_root)
+    ru = samples_dir / "culturax" / "ru"
+    paper, extended = tmp_path / "paper", tmp_path / "extended"
+    assert _run(ru, paper) == 0
+    assert "de extended (no paper list for de)" in capsys.readouterr().out
+    assert _run(ru, extended, "--keywords", "extended") == 0
+    # the paper's lists hold dictionary forms only; Russian inflects, so word-bounded matching finds fewer hits
+    kept_paper = {d["id"] for docs in _outputs(paper).values() for d in docs}
+    kept_extended = {d["id"] for docs in _outputs(extended).values() for d in docs}
+    assert (len(kept_paper), len(kept_extended)) == (5, 13) and kept_paper < kept_extended
+    stats = json.loads(next((paper / "documents").glob("*.stats.json")).read_text())
+    assert stats["keywords"] == {"ru": "paper"}
+    manifest = json.loads((paper / "manifest.json").read_text())
+    assert manifest["keywords"]["ru"] == "paper" and manifest["keywords"]["ar"] == "extended (no paper list for ar)"
+    assert json.loads((extended / "manifest.json").read_text())["keywords"]["ru"] == "extended"
+    with pytest.raises(SystemExit, match="keywords must be one of paper, extended"):
+        _run(ru, tmp_path / "bad", "--keywords", "mine")
+    custom = tmp_path / "lists"
+    custom.mkdir()
+    with pytest.raises(SystemExit, match=str(custom / "en.txt")):
+        _run(ru, tmp_path / "bad", "--keywords_dir", str(custom))

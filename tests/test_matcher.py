@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from common.languages import LANGUAGES
-from data_collection.matcher import KeywordMatcher, keep, keywords_path, load_keywords
+from data_collection.keyword_lists import keyword_list
+from data_collection.matcher import KeywordMatcher, KeywordRule, keep
 
 
 # ------------------------------------------------------------------ the definition, written literally
@@ -104,12 +106,13 @@ def test_matcher_equals_definition(keywords, space_delimited, data):
         assert c == regex_count(k, t, space_delimited)
 
 
-@pytest.mark.parametrize("lang", [x.code for x in LANGUAGES])
+@pytest.mark.parametrize("lang,name", [(x.code, "paper") for x in LANGUAGES]
+                         + [("en", "extended"), ("zh", "extended"), ("ja", "extended")])
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
-def test_matcher_equals_definition_on_real_keyword_lists(lang, data):
+def test_matcher_equals_definition_on_real_keyword_lists(lang, name, data):
     language = next(x for x in LANGUAGES if x.code == lang)
-    keywords = load_keywords(keywords_path(lang))
+    keywords = list(keyword_list(lang, name).words)
     text = data.draw(texts(keywords))
     got = KeywordMatcher(keywords, language.space_delimited).score(text)
     mkc, dens = naive_score(keywords, text, language.space_delimited)
@@ -154,7 +157,7 @@ def test_score_many_equals_definition_space_delimited(batch):
 @given(data=st.data())
 def test_score_many_equals_definition_on_real_keyword_lists(lang, data):
     language = next(x for x in LANGUAGES if x.code == lang)
-    keywords = load_keywords(keywords_path(lang))
+    keywords = list(keyword_list(lang).words)
     check_batch(KeywordMatcher(keywords, language.space_delimited), keywords, data.draw(batches(keywords)),
                 language.space_delimited)
 
@@ -185,10 +188,52 @@ def test_examples_a_reader_can_check():
     assert KeywordMatcher(["covid-19"], True).counts("ＣＯＶＩＤ－１９ cases") == {"covid-19": 1}
 
 
-def test_keyword_lists_have_about_200_entries():
-    for language in LANGUAGES:
-        words = load_keywords(keywords_path(language.code))
-        assert 180 <= len(set(norm(w) for w in words)) <= 260, language.code
+PAPER_SOURCE = Path(__file__).resolve().parent.parent / "data_collection" / "keywords" / "paper"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh", "ja", "fr", "ru", "es"])
+def test_paper_lists_are_the_default_and_used_as_the_authors_filter_uses_them(lang):
+    kw = keyword_list(lang)  # the default
+    assert kw.name == "paper" and kw.describe() == "paper"
+    # the authors' load_keywords: both files, lower-cased, de-duplicated
+    raw = [w for part in ("medical", "medical_biology")
+           for w in (PAPER_SOURCE / f"{lang}.{part}.txt").read_text(encoding="utf-8").splitlines() if w.strip()]
+    assert len(raw) >= 199 and set(kw.words) == {w.strip().lower() for w in raw}
+    assert len(kw.words) == len(set(kw.words)) and 140 <= len(kw.words) <= 200
+    assert (PAPER_SOURCE / "README.md").read_text().count("CC BY-SA 4.0") >= 1
+
+
+@pytest.mark.parametrize("lang", [x.code for x in LANGUAGES])
+def test_extended_lists_have_about_200_entries(lang):
+    words = keyword_list(lang, "extended").words
+    assert keyword_list(lang, "extended").name == "extended"
+    assert 180 <= len(set(norm(w) for w in words)) <= 260, lang
+
+
+def test_languages_without_a_paper_list_use_extended_and_say_so(tmp_path):
+    for lang in ("de", "ar"):
+        kw = keyword_list(lang, "paper")
+        assert kw.name == "extended" and kw.words == keyword_list(lang, "extended").words
+        assert kw.describe() == f"extended (no paper list for {lang})"
+    (tmp_path / "en.txt").write_text("# mine\nfever\n\ncough\n", encoding="utf-8")
+    mine = keyword_list("en", "paper", tmp_path)
+    assert mine.name == "custom" and mine.words == ("fever", "cough") and str(tmp_path) in mine.describe()
+    with pytest.raises(FileNotFoundError, match=str(tmp_path / "fr.txt")):
+        keyword_list("fr", "paper", tmp_path)
+    with pytest.raises(ValueError, match="unknown keyword list 'papers'"):
+        keyword_list("en", "papers")
+
+
+def test_rule_decides_with_the_configured_list():
+    text = "Health, patient, doctor, treatment and research: the study data."  # generic words, paper list only
+    paper = KeywordRule({"en": {"mkc": 5, "dens": 0.04}})
+    extended = KeywordRule({"en": {"mkc": 5, "dens": 0.04}}, keywords="extended")
+    (keep_p, score_p), = paper.decide("en", [text])
+    (keep_e, score_e), = extended.decide("en", [text])
+    assert keep_p and score_p.mkc >= 5 and not keep_e and score_e.mkc < 5
+    assert paper.lists() == {"en": "paper"} and extended.lists() == {"en": "extended"}
+    with pytest.raises(ValueError, match="thresholds.en must have exactly the keys mkc and dens"):
+        KeywordRule({"en": {"mkc": 5}})
 
 
 def test_thresholds_rule():
