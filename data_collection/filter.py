@@ -51,7 +51,7 @@ from common.records import (
 )
 from data_collection.documents import DocumentShardWriter, make_doc_id
 from data_collection.keyword_lists import LIST_NAMES
-from data_collection.matcher import KeywordRule, Score
+from data_collection.matcher import PAPER_THRESHOLDS, KeywordRule, Score
 from data_collection.shards import (
     is_done,
     mark_done,
@@ -61,12 +61,6 @@ from data_collection.shards import (
     slice_for_task,
     write_shard_stats,
 )
-
-PAPER_THRESHOLDS = {
-    "en": {"mkc": 5, "dens": 0.04}, "zh": {"mkc": 5, "dens": 0.05}, "ja": {"mkc": 5, "dens": 0.05},
-    "ru": {"mkc": 4, "dens": 0.02}, "es": {"mkc": 4, "dens": 0.04}, "fr": {"mkc": 4, "dens": 0.04},
-    "de": {"mkc": 4, "dens": 0.04}, "ar": {"mkc": 4, "dens": 0.04},  # untuned starting values
-}
 
 
 @dataclass

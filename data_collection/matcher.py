@@ -238,6 +238,13 @@ def keep(score: Score, t_mkc: int, t_dens: float) -> bool:
     return score.mkc >= t_mkc and score.dens >= t_dens
 
 
+PAPER_THRESHOLDS: dict[str, dict[str, float]] = {
+    "en": {"mkc": 5, "dens": 0.04}, "zh": {"mkc": 5, "dens": 0.05}, "ja": {"mkc": 5, "dens": 0.05},
+    "ru": {"mkc": 4, "dens": 0.02}, "es": {"mkc": 4, "dens": 0.04}, "fr": {"mkc": 4, "dens": 0.04},
+    "de": {"mkc": 4, "dens": 0.04}, "ar": {"mkc": 4, "dens": 0.04},  # untuned starting values
+}
+
+
 @functools.cache
 def _cached_matcher(lang: str, keywords: str, keywords_dir: str | None) -> tuple[KeywordList, KeywordMatcher]:
     """Built once per process (and inherited by forked workers): building the automaton costs ~10 ms."""
