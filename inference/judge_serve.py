@@ -6,12 +6,13 @@
 Serves POST /v1/chat/completions (greedy; `messages` in, `choices[0].message.content` and `usage` out) and
 GET /v1/models, so the judge's HTTP path can be run end to end with nothing but this repository. For real judges
 use vLLM, SGLang, `transformers serve` or llama.cpp: they speak the same protocol, faster. Binds to 127.0.0.1
-unless told otherwise; it has no authentication.
+unless told otherwise; with `--api_key_env NAME` it requires the key held by that variable.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -35,8 +36,8 @@ class ChatServer:
     """Serve `complete(messages) -> ChatReply` as /v1/chat/completions on host:port (port 0 = a free one)."""
 
     def __init__(self, complete: Callable[[Messages], ChatReply], model_name: str, host: str = "127.0.0.1",
-                 port: int = 0):
-        handler = _make_handler(complete, model_name)
+                 port: int = 0, api_key: str = ""):
+        handler = _make_handler(complete, model_name, api_key)
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -57,7 +58,8 @@ class ChatServer:
         self.httpd.server_close()
 
 
-def _make_handler(complete: Callable[[Messages], ChatReply], model_name: str) -> type[BaseHTTPRequestHandler]:
+def _make_handler(complete: Callable[[Messages], ChatReply], model_name: str, api_key: str
+                  ) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args) -> None:  # one line per request on stderr is noise for a judge run
             pass
@@ -81,6 +83,9 @@ def _make_handler(complete: Callable[[Messages], ChatReply], model_name: str) ->
         def do_POST(self) -> None:
             if self.path.rstrip("/") != "/v1/chat/completions":
                 self._send(404, {"error": {"message": f"no route {self.path}"}})
+                return
+            if api_key and self.headers.get("Authorization", "") != f"Bearer {api_key}":
+                self._send(401, {"error": {"message": "missing or wrong API key"}})
                 return
             try:
                 request = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
@@ -120,14 +125,19 @@ class ServeConfig:
     device: str = field(default="auto", metadata={"help": "auto | cpu | cuda"})
     dtype: str = field(default="auto", metadata={"help": "auto | float32 | bfloat16 | float16"})
     trust_remote_code: bool = field(default=False, metadata={"help": "allow model code from the model dir"})
+    api_key_env: str = field(default="", metadata={
+        "help": "require the key held by this environment variable ('' = no key)"})
 
 
 def main(argv: list[str] | None = None) -> None:
     from inference.judge_backends import LocalHFChatBackend
 
     cfg = load_config(ServeConfig, argv, description=__doc__, prog="python -m inference.judge_serve")
+    api_key = os.environ.get(cfg.api_key_env, "") if cfg.api_key_env else ""
+    if cfg.api_key_env and not api_key:
+        raise SystemExit(f"error: environment variable {cfg.api_key_env} (api_key_env) is not set")
     backend = LocalHFChatBackend(cfg.model, cfg.max_new_tokens, cfg.device, cfg.dtype, cfg.trust_remote_code)
-    server = ChatServer(backend.complete, cfg.served_name or Path(cfg.model).name, cfg.host, cfg.port)
+    server = ChatServer(backend.complete, cfg.served_name or Path(cfg.model).name, cfg.host, cfg.port, api_key)
     print(f"serving {cfg.model} at {server.base_url} (Ctrl-C stops)", flush=True)
     try:
         server.httpd.serve_forever()
