@@ -51,7 +51,8 @@ class ParsedReply:
 
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
 _LABEL = re.compile(r"\b(?:R|Rationale\s*R?)\s*(\d{1,2})\b", re.IGNORECASE)
-_CRIT = {c: re.compile(rf"{c}\w*\W{{0,3}}\s*(\d+(?:\.\d+)?)", re.IGNORECASE) for c in CRITERIA}
+# "knowledge integration: 3", "accuracy = 4/5": the first number within a few words of the criterion's name
+_CRIT = {c: re.compile(rf"{c}[^\d\n]{{0,24}}?(\d+(?:\.\d+)?)", re.IGNORECASE) for c in CRITERIA}
 
 
 def _json_candidates(text: str) -> list[object]:
@@ -123,7 +124,7 @@ def _check(ratings: dict[str, dict], labels: Sequence[str]) -> tuple[dict[str, d
 def parse_reply(text: str, n_rationales: int) -> ParsedReply:
     """Scores for labels R1..R<n> from the judge's reply: JSON first, then 'R2: accuracy 4, ...' lines."""
     labels = [label(i) for i in range(n_rationales)]
-    reason = "no JSON ratings and no 'R<k>: accuracy <s>, reasoning <s>, knowledge <s>' lines"
+    reason = ""
     for value in _json_candidates(text):
         ratings = _from_json(value)
         if ratings is not None:
@@ -135,5 +136,6 @@ def parse_reply(text: str, n_rationales: int) -> ParsedReply:
         checked, text_reason = _check(ratings, labels)
         if checked is not None:
             return ParsedReply(checked, "text")
-        reason = text_reason
-    return ParsedReply(None, "unparsed", reason)
+        reason = reason or text_reason  # a JSON answer's own problem says more than the text reading's
+    return ParsedReply(None, "unparsed", reason or "no JSON ratings and no 'R<k>: accuracy <s>, reasoning <s>, "
+                       "knowledge <s>' lines")
