@@ -6,13 +6,18 @@ ships temperature/top_p) are overridden, the bug the paper's script had.
 
 Batching does not change the answers: prompts are left-padded, the attention mask hides the padding and the
 position ids are computed from the mask, so in fp32 a batched row computes what it would alone.
+
+Models too big for one device: `device_map` (accelerate's big-model inference) places the decoder layers over
+several GPUs, the CPU and a disk folder (`max_memory` caps each, `offload_folder` holds what goes to disk). The
+layers then run one after another on their devices with the same kernels, so the generated text equals the
+one-device path (tested on CPU with a 70B-shaped model split between memory and disk).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -31,6 +36,9 @@ class ModelSpec:
     dtype: str = "auto"  # auto | float32 | bfloat16 | float16
     device: str = "auto"  # auto | cpu | cuda | cuda:N
     trust_remote_code: bool = False
+    device_map: str = ""  # "" = the whole model on `device` | auto | balanced | balanced_low_0 | sequential
+    max_memory: dict[str, str] = field(default_factory=dict)  # device_map caps: {"0": "70GiB", "cpu": "200GiB"}
+    offload_folder: str = ""  # where device_map puts layers that fit nowhere else ("disk")
 
 
 def resolve_device(device: str) -> torch.device:
@@ -83,17 +91,56 @@ def load_tokenizer(spec: ModelSpec):
     return tokenizer
 
 
+_DEVICE_MAPS = ("auto", "balanced", "balanced_low_0", "sequential")
+
+
+def placement_kwargs(spec: ModelSpec) -> dict:
+    """from_pretrained arguments of a `device_map` placement ({} for the one-device path)."""
+    if not spec.device_map:
+        if spec.max_memory or spec.offload_folder:
+            raise ValueError("max_memory and offload_folder need device_map (e.g. device_map: auto)")
+        return {}
+    if spec.device_map not in _DEVICE_MAPS:
+        raise ValueError(f"device_map must be '' or one of {', '.join(_DEVICE_MAPS)}, got {spec.device_map!r}")
+    kwargs: dict = {"device_map": spec.device_map}
+    if spec.max_memory:
+        # accelerate names GPUs by integer index; YAML and the command line give strings
+        kwargs["max_memory"] = {int(k) if str(k).isdigit() else str(k): v for k, v in spec.max_memory.items()}
+    if spec.offload_folder:
+        kwargs["offload_folder"] = spec.offload_folder
+    return kwargs
+
+
+def input_device(model) -> torch.device:
+    """Where the token ids go: the model's device, or with a device map the first GPU it uses (accelerate runs
+    CPU- and disk-offloaded layers there), else the CPU."""
+    device_map = getattr(model, "hf_device_map", None)
+    if not device_map:
+        return model.device
+    accelerators = [torch.device(f"cuda:{d}" if isinstance(d, int) else d) for d in device_map.values()
+                    if d not in ("cpu", "disk", "meta")]
+    return min(accelerators, key=lambda d: d.index or 0) if accelerators else torch.device("cpu")
+
+
 def load_model(spec: ModelSpec, device: torch.device, dtype: torch.dtype):
     from transformers import AutoModelForCausalLM
 
+    placement = placement_kwargs(spec)
     model = AutoModelForCausalLM.from_pretrained(base_model_dir(spec), dtype=dtype, use_safetensors=True,
-                                                 trust_remote_code=spec.trust_remote_code)
+                                                 trust_remote_code=spec.trust_remote_code, **placement)
     if spec.adapter:
         from peft import PeftModel
 
         if not (Path(spec.adapter) / "adapter_config.json").exists():
             raise FileNotFoundError(f"adapter not found: {spec.adapter} (no adapter_config.json)")
+        # accelerate keeps offloaded weights on the meta device and streams them in: nothing to merge into
+        offload = {"disk"} | ({"cpu"} if input_device(model).type != "cpu" else set())
+        if placement and offload & set(model.hf_device_map.values()):
+            raise ValueError("an adapter cannot be merged into offloaded weights: merge it first "
+                             "(python -m finetune.merge) and set `model` to the merged dir")
         model = PeftModel.from_pretrained(model, spec.adapter).merge_and_unload()
+    if placement:
+        return model.eval()  # accelerate's hooks own the placement
     return model.to(device).eval()
 
 
@@ -157,6 +204,7 @@ class HFBackend:
         self.dtype = resolve_dtype(spec.dtype, self.device)
         self.tokenizer = load_tokenizer(spec)
         self.model = load_model(spec, self.device, self.dtype)
+        self.device = input_device(self.model) if spec.device_map else self.device
         self.generation_config = greedy_generation_config(self.model, self.tokenizer, max_new_tokens)
         self.full_stop_ids = full_stop_token_ids(self.tokenizer)
 

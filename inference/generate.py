@@ -68,6 +68,13 @@ class GenerateConfig:
     cpu_threads: int = field(default=0, metadata={
         "help": "torch CPU threads (0 = torch's default); 1 is fastest on a busy shared CPU"})
     trust_remote_code: bool = field(default=False, metadata={"help": "allow model code from the model dir"})
+    device_map: str = field(default="", metadata={
+        "help": "hf, models too big for one device: auto | balanced | sequential (accelerate places layers over "
+                "the GPUs, then CPU, then offload_folder); '' = the whole model on `device`"})
+    max_memory: dict[str, str] = field(default_factory=dict, metadata={
+        "help": "hf with device_map: memory cap per device, e.g. {\"0\": \"70GiB\", \"cpu\": \"200GiB\"}"})
+    offload_folder: str = field(default="", metadata={"help": "hf with device_map: folder for layers offloaded "
+                                                                 "to disk"})
     tensor_parallel_size: int = field(default=1, metadata={"help": "vllm: GPUs per model"})
     gpu_memory_utilization: float = field(default=0.9, metadata={"help": "vllm: fraction of GPU memory"})
     max_model_len: int = field(default=0, metadata={"help": "vllm: context length (0 = the model's)"})
@@ -184,7 +191,8 @@ def make_backend(cfg: GenerateConfig):
 
         torch.set_num_threads(cfg.cpu_threads)
     spec = ModelSpec(model=cfg.model, adapter=cfg.adapter, dtype=cfg.dtype, device=cfg.device,
-                     trust_remote_code=cfg.trust_remote_code)
+                     trust_remote_code=cfg.trust_remote_code, device_map=cfg.device_map,
+                     max_memory=cfg.max_memory, offload_folder=cfg.offload_folder)
     if cfg.backend == "vllm":
         return VLLMBackend(spec, cfg.max_new_tokens, cfg.tensor_parallel_size, cfg.gpu_memory_utilization,
                            cfg.max_model_len)
