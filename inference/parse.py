@@ -1,100 +1,350 @@
-"""Answer parsing: the option letters a model chose, read from its raw output.
+"""Answer parsing: the option letters a model chose, read from its raw output and the question's options.
 
-Accepted, in order of trust (an answer line wins; else the last match of kinds 2 and 3; else kind 4):
-1. the trained answer line: "###Answer: OPTION A,C IS CORRECT." (any case, "OPTIONS", "ARE", spaces);
-2. "OPTION C IS CORRECT" anywhere; 3. an explicit answer cue: "Answer: B", "The answer is B", "答案：B",
-"正解は B", "Ответ: B", "Respuesta: B", "Réponse : B"; 4. a lone letter ("B", "(B)", "B."), before trailing
-end-of-text tokens.
+Two rules (docs/answer_parsing.md has every case with examples):
 
-Text is NFKC-normalised first, so full-width letters and punctuation ("Ｂ", "：", "，") read as ASCII; Cyrillic
-and Greek capitals that look like Latin ones (А В С Е) are read as Latin inside an answer. Nothing is stripped to
-ASCII. Letters not among the question's options make the answer wrong (they are kept, not dropped); an output
-with no readable answer is "unparsed" and counts as wrong.
+- `strict`: only the exact trained answer line counts, as the authors' accuracy script reads it, made fair to end
+  tokens: answer mode "###Answer: OPTION A,C IS CORRECT.", rationale mode "###Rationale: ...\\n" followed by that
+  line, nothing else (trailing end-of-text tokens such as "</s>" or "<|eot_id|>" and whitespace are ignored).
+- `lenient`: a careful reader. In order of trust: the trained answer line (any case, also truncated, plus a later
+  "OPTION D IS ALSO CORRECT."); else the last explicit statement (a cue such as "Answer:", "答案：", "正解は",
+  "Ответ:", "La respuesta correcta es" followed by option labels, an option's text or its number; else labels
+  said to be correct: "C is correct", "选项C正确", "Bが正解"); else an output that is only labels ("B", "A & C",
+  "BD", "(C) Pancreas") or only an option's text ("Pulmonary embolism.").
+
+Both return letters that are keys of the question's options, never others: an explicit choice of a letter that is
+not an option is `not_an_option` (wrong), a hedge ("B or C") is `ambiguous`, and no readable answer is `unparsed`;
+all three have letters None. Cyrillic (А Б В Г Д) and Greek labels are read by position, so "Ответ: В" is C.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from common.prompts import ANSWER_HEADER, RATIONALE_HEADER
+from inference import answer_vocab as vocab
 
 # end-of-text markers models print when special tokens are not skipped
 _END_TOKENS = re.compile(r"(<\|end_of_text\|>|<\|eot_id\|>|<\|endoftext\|>|<\|im_end\|>|</s>|<eos>|<\|end\|>|<pad>|"
                          r"<\|pad\|>)+")
-_LOOKALIKES = str.maketrans({"А": "A", "В": "B", "С": "C", "Е": "E", "Α": "A", "Β": "B", "Ε": "E"})
-_LETTER = r"[A-ZА-ЯΑ-Ω]"
-# a letter must not run into a word ("Bacteria", "Да"); CJK text may follow directly ("B选项", "Bです")
-_NOT_WORD = r"(?![A-Za-z0-9\u0370-\u03FF\u0400-\u04FF])"
-# the pronoun "I" ("I think", "I'm") is not option I
-_OPTION_LETTER = rf"(?!I\s+[a-z]|I')(?:{_LETTER}){_NOT_WORD}"
-# letters joined by commas, "、", "/", "&", "and"/"et"/"y"/"и"/"和", also ", and" (a model's paraphrase of "A,C")
-_JOIN = r"(?:\s*(?:,|、|/|&|;)\s*(?:(?i:and|et|y|и|und)\s+)?|\s+(?i:and|et|y|и|und)\s+|\s*[和及]\s*)"
-# a bare space joins two letters only inside a list of letters ("A C IS CORRECT"), not "A I believe"
-_SPACE_JOIN = (rf"\s+(?={_OPTION_LETTER}(?:{_JOIN}|\s+{_OPTION_LETTER}|\s*(?i:IS|ARE)\b|\s*[.)\]]|\s*$))")
-_SEP = rf"(?:{_JOIN}|{_SPACE_JOIN})"
-_LETTERS = rf"({_OPTION_LETTER}(?:{_SEP}{_OPTION_LETTER})*)"
+_TRAILING_END = re.compile(rf"(?:\s|{_END_TOKENS.pattern})+\Z")
+_MARKUP = re.compile(r"\*\*|__|`")
+# characters that glue to a letter to make a word ("Bacteria", "Да", "B12"); CJK text may follow a label ("B选项")
+_WORDCH = r"A-Za-z0-9\u00C0-\u024F\u0370-\u03FF\u0400-\u04FF"
+_CJK = r"\u3000-\u30FF\u3400-\u9FFF\uF900-\uFAFF\uFF00-\uFFEF"
+_LABEL = re.compile(rf"(?<![{_WORDCH}])([A-Za-zА-ЯЁа-яёΑ-Ω])(?![{_WORDCH}]|['’]\w|-\w|\.\w)")
+_CONCAT = re.compile(rf"(?<![{_WORDCH}])([A-Z]{{2,5}})(?=[ \t]*(?:$|\n|[^\w\s]|[{_CJK}]))")
+# "E. coli", "S. aureus": a capital, a full stop and a lower-case word is an abbreviation, not a label
+_ABBREVIATION = re.compile(r"\.[ \t]+[a-zа-я]")
+_LINK = "|".join(vocab.LINK_WORDS)
+# after a lower-case label, "A" or "I": the end, punctuation, CJK or a linking word, so "a drug" or "I think" is prose
+_SAFE_AFTER = re.compile(rf"[ \t]*(?:$|\n|[^\w\s]|[{_CJK}])|\s+(?i:{_LINK})(?![{_WORDCH}])"
+                         rf"|[ \t]+[A-Z](?![{_WORDCH}])")
+_AND = re.compile(rf"[ \t]*(?:(?:{'|'.join(vocab.AND_MARKS)})[ \t]*(?:(?i:{'|'.join(vocab.AND_WORDS)})\s+)?"
+                  rf"|\s+(?i:{'|'.join(vocab.AND_WORDS)})\s+)")
+_OR = re.compile(rf"[ \t]*,?(?:\s+(?i:{'|'.join(vocab.OR_WORDS)})\s+|[ \t]*(?:{'|'.join(vocab.OR_MARKS)})[ \t]*)")
+_SPACE = re.compile(r"[ \t]+")
 
-# keywords ignore case (scoped (?i:...)); letters never do, so the article "a" is not option A
-_OPTION_CORRECT = re.compile(rf"(?i:OPTIONS?)\s*:?\s*{_LETTERS}\s*(?i:IS|ARE)\s+(?i:CORRECT)")
-_ANSWER_LINE = re.compile(rf"(?i:###\s*Answer\s*:)\s*(?i:OPTIONS?)?\s*:?\s*\(?{_LETTERS}")
-_CUES = (
-    r"(?:the\s+)?(?:correct\s+|final\s+)?answer\s*(?:is|:)?",  # English
-    r"(?:la\s+)?(?:bonne\s+)?r[ée]ponse\s*(?:est|:)?",  # French
-    r"(?:la\s+)?respuesta\s*(?:correcta\s*)?(?:es|:)?",  # Spanish
-    r"(?:правильный\s+)?ответ\s*(?:[—-]|:)?",  # Russian
-    r"(?:正确)?答案\s*(?:是|为|:)?",  # Chinese
-    r"故?选",  # Chinese: "故选B"
-    r"正解\s*(?:は|:)?",  # Japanese
-    r"答え\s*(?:は|:)?",  # Japanese
-)
-# an article may stand before the letter: "la C", "el B", "le A"
-_CUE = re.compile(rf"(?i:{'|'.join(_CUES)})\s*(?i:option\s*)?[:\s]*(?i:(?:la|le|el|l')\s*)?[(\[]?{_LETTERS}")
-_LONE = re.compile(rf"^\W*\(?({_LETTER})\)?[.)]?\W*$")
+
+def _word(pattern: str) -> str:
+    """A filler word must end at a word boundary; punctuation and CJK fillers need none."""
+    return pattern + rf"(?![{_WORDCH}])" if re.match(r"[a-zа-я]", pattern) else pattern
+
+
+_FILLER = "|".join(_word(f) for f in vocab.FILLERS)
+_CUE = re.compile(rf"(?<![{_WORDCH}])(?:{'|'.join(vocab.CUES)})(?:\s*(?:{_FILLER}))*\s*", re.IGNORECASE)
+_LABEL_RX = rf"(?<![{_WORDCH}])[A-Za-zА-Да-дСЕ](?![{_WORDCH}])"
+_LIST_RX = rf"{_LABEL_RX}(?:(?:{_AND.pattern}|{_OR.pattern}|[ \t]+)?{_LABEL_RX})*"
+_PREFIX = r"(?i:options?|opci[óo]n(?:es)?|propositions?|вариант\w*|la|les|el|las|l'option)\s*|选项|選択肢"
+_PREDICATE = re.compile(rf"(?P<pre>{_PREFIX})?[(\[]?(?P<labels>{_LIST_RX})[)\]]?\s*"
+                        rf"(?i:{'|'.join(vocab.PREDICATES)})")
+_ALSO = re.compile(rf"(?P<pre>{_PREFIX})?[(\[]?(?P<labels>{_LIST_RX})[)\]]?\s*(?i:{'|'.join(vocab.ALSO_PREDICATES)})")
+_ANSWER_HEAD = re.compile(r"###\s*Answer\s*:\s*(?:OPTIONS?\s*:?\s*)?[(\[]?", re.IGNORECASE)
+_NEGATED = re.compile(r"[)\]]?\s*(?:IS|ARE)\s+NOT\b", re.IGNORECASE)
+_NUMBER = re.compile(rf"(?:n[°º]\s*|#|№\s*|第\s*)?(\d{{1,2}})(?![.,]\d)(?:\s*(?:个|個|番目?|号))?"
+                     rf"(?=[ \t]*(?:$|\n|[^\w\s]|[{_CJK}]))")
+_LABEL_TAIL = re.compile(r"[ \t]*[.):\-–—]?[ \t]*")
+_LINE_LABEL = re.compile(r"^\s*[(\[]?[A-Ea-e][.):\]]", re.MULTILINE)
+_ARTICLES = re.compile(rf"^(?:(?:{'|'.join(vocab.ARTICLES)})(?:\s+|(?<=['’])))+", re.IGNORECASE)
+_OPENERS = " \t\"'«“([「"
+_EDGE_PUNCT = " \t\n.,;:!?。、，\"'«»“”()[]「」"
+_SENTENCE_END = ".,;:!?。、，)\n"
+_STRICT_LINE = r"###Answer: OPTION ([A-Z](?:,[A-Z])*) IS CORRECT\."
+_STRICT = re.compile(rf"(?:{re.escape(RATIONALE_HEADER)}(?:(?!###Answer:).)*\n)?{_STRICT_LINE}", re.DOTALL)
 _ANSWER_LINE_END = re.compile(rf"{re.escape(ANSWER_HEADER)}[^\n]*?IS\s+CORRECT\.?", re.IGNORECASE)
 _ANSWER_LINE_DONE = re.compile(rf"{re.escape(ANSWER_HEADER)}[^\n]*?IS\s+CORRECT\.", re.IGNORECASE)
+
+_BY_POSITION = {**dict(zip("АБВГД", "ABCDE")), **dict(zip("ΑΒΓΔΕ", "ABCDE"))}
+_LOOKALIKE = {"А": "A", "В": "B", "С": "C", "Е": "E"}
+DEFAULT_OPTIONS: Mapping[str, str] = {letter: "" for letter in "ABCDE"}
 
 
 @dataclass(frozen=True)
 class ParsedAnswer:
-    letters: tuple[str, ...] | None  # sorted unique letters; None = unparsed
-    how: str  # "answer_line" | "option_correct" | "cue" | "lone_letter" | "unparsed"
+    letters: tuple[str, ...] | None  # sorted unique keys of the question's options; None = no answer read
+    rule: str  # which rule read it: answer_line, answer_line_extra, cue, option_text, option_number, letter_list,
+    # lone_letter; or why not: unparsed, ambiguous, not_an_option
 
     @property
     def parsed(self) -> bool:
         return self.letters is not None
 
 
+@dataclass(frozen=True)
+class _Labels:
+    raw: tuple[str, ...]
+    end: int
+    hedged: bool
+
+
+@dataclass(frozen=True)
+class _Statement:
+    rank: int  # an answer cue outranks "X is correct", which may be said of one option inside reasoning
+    start: int
+    end: int
+    letters: tuple[str, ...] | None  # None: labels that are not letters at all (e.g. Cyrillic Ж)
+    rule: str
+    hedged: bool = False
+
+
+# ---------------------------------------------------------------------------------------------- text and labels
+
+
 def normalise_output(text: str) -> str:
-    """NFKC (full-width -> ASCII) and end-of-text tokens removed."""
-    return _END_TOKENS.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+    """NFKC (full-width -> ASCII), end-of-text tokens and markdown emphasis removed."""
+    text = _END_TOKENS.sub(" ", unicodedata.normalize("NFKC", text))
+    return _MARKUP.sub("", text).strip()
 
 
-def _letters(group: str) -> tuple[str, ...]:
-    found = re.findall(_LETTER, group.translate(_LOOKALIKES))
-    return tuple(sorted({x.translate(_LOOKALIKES) for x in found}))
+def _label_at(text: str, pos: int, loose: bool) -> tuple[str, int] | None:
+    """The label starting at `pos` and where it ends, if a reader would read it as an option label there."""
+    match = _LABEL.match(text, pos)
+    if not match:
+        return None
+    char, end = match.group(1), match.end()
+    if char.islower() and not loose:
+        return None
+    if _ABBREVIATION.match(text, end):
+        return None
+    if (char.islower() or char in "AI") and not _SAFE_AFTER.match(text, end):
+        return None
+    return char, end
 
 
-def parse_answer(output: str) -> ParsedAnswer:
-    """The letters the output chooses (sorted), or unparsed."""
+def _read_labels(text: str, pos: int, loose: bool) -> _Labels | None:
+    """A list of labels at `pos`: "B", "A,C", "A y C", "BとE", "BD"; a hedge ("B or C") is marked."""
+    concat = _CONCAT.match(text, pos)
+    if concat and list(concat.group(1)) == sorted(set(concat.group(1))):
+        return _Labels(tuple(concat.group(1)), concat.end(), False)
+    first = _label_at(text, pos, loose)
+    if first is None:
+        return None
+    raw, end, hedged = [first[0]], first[1], False
+    while True:
+        for sep, is_or in ((_AND, False), (_OR, True), (_SPACE, False)):
+            match = sep.match(text, end)
+            following = match and _label_at(text, match.end(), loose and sep is not _SPACE)
+            if following and not (sep is _SPACE and following[0].islower()):
+                raw.append(following[0])
+                end, hedged = following[1], hedged or is_or
+                break
+        else:
+            return _Labels(tuple(raw), end, hedged)
+
+
+def _to_letters(raw: Iterable[str], lookalike: bool = False) -> tuple[str, ...] | None:
+    """Option letters for labels; Cyrillic/Greek by position (В is the third), unless they are Latin look-alikes."""
+    upper = [char.upper() for char in raw]
+    # С and Е are no Cyrillic labels of their own: a list holding them was typed with Latin look-alikes
+    lookalike = lookalike or any(char in "СЕ" for char in upper)
+    letters = set()
+    for char in upper:
+        if "A" <= char <= "Z":
+            letters.add(char)
+        elif lookalike and char in _LOOKALIKE:
+            letters.add(_LOOKALIKE[char])
+        elif char in _BY_POSITION:
+            letters.add(_BY_POSITION[char])
+        else:
+            return None
+    return tuple(sorted(letters))
+
+
+# ---------------------------------------------------------------------------------------------- option text
+
+
+def _norm(text: str) -> str:
+    text = " ".join(unicodedata.normalize("NFKC", text).casefold().split()).strip(_EDGE_PUNCT)
+    return _ARTICLES.sub("", text)
+
+
+@lru_cache(maxsize=8192)
+def _variants(options: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """(letter, normalised text) for every way a reader may write an option's text, "E. coli" included."""
+    out = []
+    for letter, text in options:
+        forms = {_norm(text)}
+        genus = re.match(r"^\s*([A-Z])[a-z]+\s+([a-z].*)$", text)
+        if genus:  # "Escherichia coli" is also written "E. coli" / "E.coli"
+            forms |= {_norm(f"{genus[1]}. {genus[2]}"), _norm(f"{genus[1]}.{genus[2]}")}
+        out += [(letter, form) for form in forms if form]
+    return tuple(out)
+
+
+def _option_at(text: str, pos: int, options: Mapping[str, str], whole: bool) -> str | None:
+    """The option whose text starts at `pos` (the longest; None when two options tie); `whole`: it must end there."""
+    if whole:
+        rest = _norm(text[pos:pos + 400])
+    else:  # right after a cue: quotes and brackets may open the text, a full stop ends the statement
+        rest = _ARTICLES.sub("", " ".join(text[pos:pos + 400].casefold().split()).lstrip(_OPENERS))
+    best, size, tie = None, 0, False
+    for letter, form in _variants(tuple(options.items())):
+        if not rest.startswith(form):
+            continue
+        after = rest[len(form):len(form) + 1]
+        if after and (after not in _SENTENCE_END if whole else re.match(f"[{_WORDCH}]", after)):
+            continue
+        if len(form) > size:
+            best, size, tie = letter, len(form), False
+        elif len(form) == size and letter != best:
+            tie = True
+    return None if tie else best
+
+
+def _spelled_like_labels(form: str) -> bool:
+    return re.fullmatch(r"[a-zа-я]{1,5}", form) is not None
+
+
+# ---------------------------------------------------------------------------------------------- statements
+
+
+def _after_cue(text: str, start: int, pos: int, options: Mapping[str, str]) -> _Statement | None:
+    """What a cue announces at `pos`: an option's text, labels or an option's number."""
+    option = _option_at(text, pos, options, whole=False)
+    labels = _read_labels(text, pos, loose=True)
+    if option and (labels is None or not _spelled_like_labels(_norm(options[option]))):
+        return _Statement(2, start, pos, (option,), "option_text")
+    if labels:
+        letters = _to_letters(labels.raw)
+        hedged = labels.hedged
+        if letters and len(letters) == 1 and letters[0] in options:
+            # "(C) Pancreas" where Pancreas is option D: the label and the text disagree
+            named = _option_at(text, _LABEL_TAIL.match(text, labels.end).end(), options, whole=False)
+            hedged = hedged or (named is not None and named != letters[0])
+        return _Statement(2, start, labels.end, letters, "cue", hedged)
+    number = _NUMBER.match(text, pos)
+    if number:
+        index, keys = int(number.group(1)), sorted(options)
+        letter = keys[index - 1] if 1 <= index <= len(keys) else "?"
+        return _Statement(2, start, number.end(), (letter,), "option_number")
+    return None
+
+
+def _statements(text: str, options: Mapping[str, str]) -> list[_Statement]:
+    """Every explicit answer statement: cues followed by an answer, and labels said to be correct."""
+    found = [st for cue in _CUE.finditer(text) if (st := _after_cue(text, cue.start(), cue.end(), options))]
+    for match in _PREDICATE.finditer(text):
+        labels = _read_labels(match.group("labels"), 0, loose=match.group("pre") is not None)
+        if labels and labels.end == len(match.group("labels")):
+            found.append(_Statement(1, match.start(), match.end(), _to_letters(labels.raw), "cue", labels.hedged))
+    return found
+
+
+def _also(text: str, after: int) -> set[str]:
+    """Letters a later "OPTION D IS ALSO CORRECT." adds."""
+    extra: set[str] = set()
+    for match in _ALSO.finditer(text, after):
+        labels = _read_labels(match.group("labels"), 0, loose=match.group("pre") is not None)
+        if labels and labels.end == len(match.group("labels")) and not labels.hedged:
+            extra |= set(_to_letters(labels.raw, lookalike=True) or ())
+    return extra
+
+
+def _answer_line(text: str) -> _Statement | None:
+    """The first trained answer line that names labels ("###Answer: OPTION a, c IS CORRECT", also truncated)."""
+    for head in _ANSWER_HEAD.finditer(text):
+        labels = _read_labels(text, head.end(), loose=True)
+        if labels and not _NEGATED.match(text, labels.end):
+            return _Statement(3, head.start(), labels.end, _to_letters(labels.raw, lookalike=True), "answer_line",
+                              labels.hedged)
+    return None
+
+
+def _only_labels(text: str, options: Mapping[str, str]) -> _Statement | None:
+    """A text that is nothing but labels ("B", "(B)", "A & C", "BD"), or one label and its option's text."""
+    pos = len(text) - len(text.lstrip(" \t([")) if text else 0
+    labels = _read_labels(text, pos, loose=True)
+    if labels is None:
+        return None
+    letters = _to_letters(labels.raw)
+    rest = text[_LABEL_TAIL.match(text, labels.end).end():].strip(_EDGE_PUNCT)
+    if rest:
+        named = _option_at(rest, 0, options, whole=True) if letters and len(letters) == 1 else None
+        if named is None or named != letters[0]:
+            return None
+    rule = "lone_letter" if len(labels.raw) == 1 else "letter_list"
+    return _Statement(0, 0, len(text), letters, rule, labels.hedged)
+
+
+def _bare_answer(text: str, options: Mapping[str, str]) -> _Statement | None:
+    """An output (or its first or last line) that is only labels or only an option's text."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    candidates = [text]
+    if len(lines) > 1 and len(_LINE_LABEL.findall(text)) <= 1:  # several "A." lines: the options copied out
+        candidates += [lines[0], lines[-1]]
+    for candidate in candidates:
+        if (st := _only_labels(candidate, options)) is not None:
+            return st
+        if (option := _option_at(candidate, 0, options, whole=True)) is not None:
+            return _Statement(0, 0, len(text), (option,), "option_text")
+    return None
+
+
+# ---------------------------------------------------------------------------------------------- rules
+
+
+def _verdict(st: _Statement, options: Mapping[str, str], extra: Iterable[str] = ()) -> ParsedAnswer:
+    if st.hedged:
+        return ParsedAnswer(None, "ambiguous")
+    letters = set(st.letters or ()) | set(extra)
+    if st.letters is None or not letters <= set(options):
+        return ParsedAnswer(None, "not_an_option")
+    rule = "answer_line_extra" if st.rule == "answer_line" and not letters <= set(st.letters) else st.rule
+    return ParsedAnswer(tuple(sorted(letters)), rule)
+
+
+def parse_strict(output: str, options: Mapping[str, str] | None = None) -> ParsedAnswer:
+    """Only the exact trained answer line (answer mode), or a rationale followed by it (rationale mode)."""
+    options = DEFAULT_OPTIONS if options is None else options
+    match = _STRICT.fullmatch(_TRAILING_END.sub("", output).strip())
+    if match is None:
+        return ParsedAnswer(None, "unparsed")
+    return _verdict(_Statement(3, 0, len(output), tuple(sorted(set(match.group(1).split(",")))), "answer_line"),
+                    options)
+
+
+def parse_lenient(output: str, options: Mapping[str, str] | None = None) -> ParsedAnswer:
+    """The letters a careful reader would say the output chose (options None: letters A-E, texts unknown)."""
+    options = DEFAULT_OPTIONS if options is None else options
     text = normalise_output(output)
-    # the trained answer line: the first one (generation stops there)
-    for match in _ANSWER_LINE.finditer(text):
-        if letters := _letters(match.group(1)):
-            return ParsedAnswer(letters, "answer_line")
-    # looser forms: the last one in the text, since a reasoning text states its conclusion at the end
-    # ("Option A is correct only in children ... the answer is C")
-    found = [(match.start(), how, letters) for how, pattern in (("option_correct", _OPTION_CORRECT), ("cue", _CUE))
-             for match in pattern.finditer(text) if (letters := _letters(match.group(1)))]
+    line = _answer_line(text)
+    if line is not None:
+        return _verdict(line, options, _also(text, line.end))
+    found = _statements(text, options)
     if found:
-        _, how, letters = max(found)
-        return ParsedAnswer(letters, how)
-    lone = _LONE.match(text)
-    if lone:
-        return ParsedAnswer(_letters(lone.group(1)), "lone_letter")
-    return ParsedAnswer(None, "unparsed")
+        # the strongest kind of statement; of those the last, since reasoning states its conclusion at the end
+        chosen = max(found, key=lambda st: (st.rank, st.start))
+        return _verdict(chosen, options, _also(text, chosen.end))
+    bare = _bare_answer(text, options)
+    return _verdict(bare, options) if bare else ParsedAnswer(None, "unparsed")
+
+
+RULES: dict[str, Callable[[str, Mapping[str, str]], ParsedAnswer]] = {"strict": parse_strict,
+                                                                         "lenient": parse_lenient}
+parse_answer = parse_lenient
 
 
 def is_correct(parsed: ParsedAnswer, gold: Iterable[str], options: Iterable[str]) -> bool:

@@ -1,86 +1,128 @@
-"""Answer parsing on real-looking outputs in the six MMedBench languages."""
+"""Answer parsing: the strict rule (trained line only) and the lenient one (a careful reader), in six languages.
+
+The cases in tests/data/parse_cases.yaml carry the letters a reader gives, written by reading each output.
+"""
 
 from __future__ import annotations
 
+import itertools
+from pathlib import Path
+
 import pytest
+import yaml
 
-from inference.parse import cut_after_answer_line, extract_rationale, is_correct, parse_answer
+from common.prompts import format_response
+from inference.parse import (
+    RULES,
+    ParsedAnswer,
+    cut_after_answer_line,
+    extract_rationale,
+    has_answer_line,
+    is_correct,
+    parse_answer,
+    parse_lenient,
+    parse_strict,
+)
 
-OPTIONS5 = {k: f"option {k}" for k in "ABCDE"}
-
-# (output, expected letters or None for unparsed)
-CASES = [
-    # English: trained format, variants, garbage
-    ("###Answer: OPTION C IS CORRECT.", ("C",)),
-    ("###Rationale: Digoxin inhibits the Na+/K+-ATPase.\n###Answer: OPTION E IS CORRECT.<|end_of_text|>", ("E",)),
-    ("OPTION C IS CORRECT", ("C",)),
-    ("The answer is B.", ("B",)),
-    ("Answer: D", ("D",)),
-    ("B", ("B",)),
-    ("(A)</s>", ("A",)),
-    ("The answer is a diagnosis of exclusion.", None),
-    ("I am not sure about this question.", None),
-    ("", None),
-    # Chinese (full-width letters and punctuation)
-    ("###Rationale: 患者出现典型的心绞痛症状。\n###Answer: OPTION A IS CORRECT.", ("A",)),
-    ("答案：B", ("B",)),
-    ("正确答案是Ｃ选项", ("C",)),
-    ("答案是A、C", ("A", "C")),
-    ("这道题很难。", None),
-    # Japanese
-    ("###Rationale: 心筋梗塞を疑う。\n###Answer: OPTION A,C IS CORRECT.", ("A", "C")),
-    ("正解はＤです。", ("D",)),
-    ("わかりません", None),
-    # French (multi-answer questions)
-    ("###Answer: OPTION A, C IS CORRECT.", ("A", "C")),
-    ("OPTION A, C, E IS CORRECT", ("A", "C", "E")),
-    ("Réponse : B et D", ("B", "D")),
-    ("La réponse est A", ("A",)),
-    # Russian (Cyrillic look-alike capitals read as Latin)
-    ("###Rationale: Ответ основан на данных.\n###Answer: OPTION B IS CORRECT.", ("B",)),
-    ("Ответ: В", ("B",)),
-    ("Ответ: Да", None),
-    # Spanish
-    ("###Answer: OPTION D IS CORRECT.\n###Answer: OPTION A IS CORRECT.", ("D",)),
-    ("La respuesta correcta es E", ("E",)),
-    ("Respuesta: C", ("C",)),
-    ("No lo sé", None),
-    ("La respuesta correcta es la C", ("C",)),
-    ("La bonne réponse est la B", ("B",)),
-    ("故选B", ("B",)),
-    ("答えはBです", ("B",)),
-    # lists with ", and" / ", et"; a bare space joins letters only inside a list
-    ("###Answer: OPTION A, B, and C IS CORRECT.", ("A", "B", "C")),
-    ("###Answer: OPTION A, C, et D IS CORRECT.", ("A", "C", "D")),
-    ("OPTION A C IS CORRECT", ("A", "C")),
-    ("The answer is A I believe", ("A",)),
-    ("Answer: I think A", None),
-    # a reasoning text's conclusion wins over an earlier mention
-    ("Option A is correct only in children. In adults, the answer is C.", ("C",)),
-]
+CASES = yaml.safe_load((Path(__file__).parent / "data" / "parse_cases.yaml").read_text(encoding="utf-8"))["cases"]
+# cases a careful reader gets and the lenient rule does not (none today); each with the reason
+KNOWN_MISSES: dict[str, str] = {}
 
 
-@pytest.mark.parametrize(("output", "expected"), CASES)
-def test_parse_table(output, expected):
-    parsed = parse_answer(output)
-    assert parsed.letters == expected, (output, parsed)
-    assert parsed.parsed == (expected is not None)
+def _expected(case: dict, key: str) -> tuple[str, ...] | None:
+    return None if case[key] is None else tuple(case[key])
+
+
+def _case_id(case: dict) -> str:
+    return f"{case['lang']}-{case['cat']}-{case['output'][:40]!r}"
+
+
+def test_the_set_covers_every_language_and_category():
+    assert len(CASES) >= 150
+    assert {case["lang"] for case in CASES} == {"en", "zh", "ja", "fr", "ru", "es"}
+    categories = {case["cat"] for case in CASES}
+    assert {"cue", "plural_cue", "cue_lowercase", "letter_list", "option_text", "cyrillic_label", "full_width",
+            "negation", "hedge", "not_an_option", "abbreviation", "yes_no", "number", "also", "truncated"} <= categories
+
+
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_lenient_reads_as_a_careful_reader(case):
+    got = parse_lenient(case["output"], case["options"])
+    if case["output"] in KNOWN_MISSES:
+        return
+    assert got.letters == _expected(case, "expect"), (case["output"], got)
+    assert got.parsed == (got.letters is not None)
+
+
+def test_lenient_agreement_is_at_least_95_percent():
+    agree = sum(parse_lenient(c["output"], c["options"]).letters == _expected(c, "expect") for c in CASES)
+    assert agree / len(CASES) >= 0.95, f"{agree}/{len(CASES)}"
+
+
+@pytest.mark.parametrize("rule", sorted(RULES))
+def test_no_rule_ever_returns_a_letter_outside_the_options(rule):
+    for case in CASES:
+        got = RULES[rule](case["output"], case["options"])
+        assert got.letters is None or set(got.letters) <= set(case["options"]), (case["output"], got)
+        assert got.letters is None or list(got.letters) == sorted(set(got.letters))
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if "strict" in c], ids=_case_id)
+def test_strict_credits_only_the_exact_trained_line(case):
+    assert parse_strict(case["output"], case["options"]).letters == _expected(case, "strict")
+
+
+def test_strict_is_never_more_generous_than_lenient():
+    for case in CASES:
+        strict = parse_strict(case["output"], case["options"])
+        if strict.parsed:
+            assert parse_lenient(case["output"], case["options"]).letters == strict.letters, case["output"]
+
+
+@pytest.mark.parametrize("size", range(1, 6))
+def test_trained_line_parses_to_its_letters_for_every_subset(size):
+    options = {letter: f"text {letter}" for letter in "ABCDE"}
+    for letters in itertools.combinations("ABCDE", size):
+        for mode in ("answer", "rationale"):
+            output = format_response(mode, letters, "Because of the findings.") + "</s>"
+            for rule in (parse_strict, parse_lenient):
+                assert rule(output, options) == ParsedAnswer(letters, "answer_line"), (rule.__name__, output)
+
+
+def test_why_an_answer_was_not_read_is_named():
+    five = {letter: f"text {letter}" for letter in "ABCDE"}
+    assert parse_lenient("The answer is F.", five).rule == "not_an_option"
+    assert parse_lenient("Ответ: В", {"A": "да", "B": "нет"}).rule == "not_an_option"
+    assert parse_lenient("The answer is B or C.", five).rule == "ambiguous"
+    assert parse_lenient("No idea.", five).rule == "unparsed"
+    assert parse_strict("The answer is B.", five).rule == "unparsed"
+    assert parse_strict("###Answer: OPTION F IS CORRECT.", five).rule == "not_an_option"
+
+
+def test_each_rule_names_itself():
+    options = {"A": "Liver", "B": "Spleen", "C": "Pancreas"}
+    assert parse_lenient("###Answer: OPTION A IS CORRECT. OPTION C IS ALSO CORRECT.", options).rule == \
+        "answer_line_extra"
+    assert parse_lenient("La respuesta correcta es la 3", options) == ParsedAnswer(("C",), "option_number")
+    assert parse_lenient("Pancreas.", options) == ParsedAnswer(("C",), "option_text")
+    assert parse_lenient("A & C", options) == ParsedAnswer(("A", "C"), "letter_list")
+    assert parse_lenient("(B)", options) == ParsedAnswer(("B",), "lone_letter")
+    assert parse_lenient("Answer: B", options) == ParsedAnswer(("B",), "cue")
+
+
+def test_without_options_the_letters_a_to_e_are_assumed():
+    assert parse_answer("###Answer: OPTION C IS CORRECT.") == ParsedAnswer(("C",), "answer_line")
+    assert parse_answer("Answer: F").rule == "not_an_option"
 
 
 def test_multi_answer_needs_the_exact_set():
+    options = {letter: f"text {letter}" for letter in "ABCDE"}
     gold = ["A", "C"]
-    assert is_correct(parse_answer("###Answer: OPTION A,C IS CORRECT."), gold, OPTIONS5)
-    assert is_correct(parse_answer("###Answer: OPTION C,A IS CORRECT."), gold, OPTIONS5)
-    assert not is_correct(parse_answer("###Answer: OPTION A IS CORRECT."), gold, OPTIONS5)
-    assert not is_correct(parse_answer("###Answer: OPTION A,C,D IS CORRECT."), gold, OPTIONS5)
-    assert not is_correct(parse_answer("nonsense"), gold, OPTIONS5)
-
-
-def test_letter_not_among_options_is_wrong():
-    two = {"A": "Да", "B": "Нет"}  # RuMedDaNet: yes/no
-    parsed = parse_answer("###Answer: OPTION C IS CORRECT.")
-    assert parsed.letters == ("C",)
-    assert not is_correct(parsed, ["C"], two)
+    assert is_correct(parse_lenient("###Answer: OPTION A,C IS CORRECT.", options), gold, options)
+    assert is_correct(parse_lenient("###Answer: OPTION C,A IS CORRECT.", options), gold, options)
+    assert not is_correct(parse_lenient("###Answer: OPTION A IS CORRECT.", options), gold, options)
+    assert not is_correct(parse_lenient("###Answer: OPTION A,C,D IS CORRECT.", options), gold, options)
+    assert not is_correct(parse_lenient("nonsense", options), gold, options)
 
 
 def test_rationale_extraction_drops_header_and_answer_line():
@@ -93,3 +135,5 @@ def test_cut_after_answer_line_keeps_only_the_first_answer():
     text = "###Rationale: x\n###Answer: OPTION B IS CORRECT.\n###Question: next one..."
     assert cut_after_answer_line(text) == "###Rationale: x\n###Answer: OPTION B IS CORRECT."
     assert cut_after_answer_line("no answer") == "no answer"
+    assert has_answer_line(text)
+    assert not has_answer_line("###Answer: OPTION B IS")

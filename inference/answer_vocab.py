@@ -1,0 +1,87 @@
+"""The words a reader uses to find a chosen answer, in the six MMedBench languages (regex fragments).
+
+Kept apart from the rules in `inference/parse.py` so that adding a phrase is a one-line data change. Keywords are
+matched ignoring case. Every fragment is a plain alternative; parse.py compiles them once at import.
+"""
+
+from __future__ import annotations
+
+# Words that announce the answer; a list of option labels (or an option's text, or its number) follows.
+CUES: tuple[str, ...] = (
+    # English
+    r"(?:the\s+)?(?:correct\s+|right\s+|final\s+|best\s+|most\s+likely\s+)?answers?",
+    r"(?:the\s+)?(?:correct|right|best)\s+(?:options?|choices?)",
+    r"i\s+(?:would\s+|will\s+|'d\s+)?(?:choose|select|pick|go\s+with)",
+    # French
+    r"(?:les?\s+|la\s+)?(?:bonnes?\s+)?r[ée]ponses?(?:\s+(?:correctes?|exactes?|justes?))?",
+    r"(?:les?\s+|la\s+)?propositions?\s+(?:correctes?|exactes?|justes?)",
+    r"je\s+choisis",
+    # Spanish
+    r"(?:las?\s+)?respuestas?(?:\s+(?:correctas?|adecuadas?))?",
+    r"(?:las?\s+)?opci[óo]n(?:es)?\s+(?:correctas?|adecuadas?|verdaderas?)",
+    r"elijo",
+    # Russian
+    r"(?:правильн\w*\s+|верн\w*\s+)?ответ\w*",
+    r"(?:правильн\w*|верн\w*)\s+вариант\w*(?:\s+ответа)?",
+    r"вариант\w*\s+ответа",
+    r"выбираю",
+    # Chinese
+    r"(?:正确|最佳)?答案(?:应该|应)?",
+    r"(?:正确|最佳)选项",
+    r"(?:故|因此|所以|本题|应|应该)?选(?:择)?",
+    # Japanese
+    r"正解",
+    r"正答",
+    r"解答",
+    r"答え",
+    r"答",  # last: "答え" and "答案" must be tried first
+)
+
+# What may stand between a cue and the label: copulas, articles, "option", colons, dashes, brackets.
+FILLERS: tuple[str, ...] = (
+    r"is", r"are", r"would\s+be", r"should\s+be", r"will\s+be", r"must\s+be", r"the", r"option", r"options",
+    r"choice", r"letter", r"est", r"sont", r"serait", r"seraient", r"la", r"le", r"les", r"l'", r"l’",
+    r"proposition", r"propositions", r"es", r"son", r"sería", r"serían", r"el", r"los", r"las", r"opci[óo]n",
+    r"opciones", r"letra", r"—", r"–", r"-", r":", r"=", r"вариант\w*", r"под\s+буквой", r"буква",
+    r"i\s+think", r"i\s+believe", r"probably", r"likely", r"most\s+likely", r"clearly", r"definitely", r"here",
+    r"это", r"是", r"为", r"為", r"选项", r"選択肢", r"は", r"とは", r"应为", r"\(", r"\[", r"«", r"\"",
+)
+
+# Words joining two labels into one answer ("A and C", "BとE", "A y C", "А и В", "B和E").
+AND_WORDS: tuple[str, ...] = (r"and", r"et", r"y", r"и", r"as\s+well\s+as", r"plus")
+AND_MARKS: tuple[str, ...] = (r",", r"、", r"/", r"&", r";", r"\+", r"和", r"与", r"及", r"以及", r"と", r"・", r"及び")
+
+# Words between two labels that make the answer a hedge ("B or C"): a reader cannot tell which was chosen.
+OR_WORDS: tuple[str, ...] = (r"or", r"ou", r"o", r"u", r"или", r"либо")
+OR_MARKS: tuple[str, ...] = (r"或者", r"或", r"还是", r"または", r"もしくは", r"か")
+
+# Said after labels: "C is correct", "B と E が正解", "选项C正确", "la B est correcte".
+PREDICATES: tuple[str, ...] = (
+    r"(?:is|are)\s+(?:also\s+)?(?:the\s+)?(?:correct|right|true|best)(?:\s+(?:answers?|options?|choices?))?"
+    r"(?!\s+(?:only|if|when|in|for))",
+    r"(?:est|sont)\s+(?:aussi\s+)?(?:la\s+|les\s+)?(?:bonnes?|correctes?|exactes?|justes?)(?:\s+r[ée]ponses?)?",
+    r"(?:es|son)\s+(?:también\s+)?(?:la\s+|las\s+)?(?:correctas?|verdaderas?|respuestas?\s+correctas?)",
+    r"(?:[—–-]\s*)?(?:правильн|верн)\w*(?:\s+ответ\w*)?",
+    r"(?:选项)?(?:是)?(?:正确|对)(?:的)?(?:答案|选项)?",
+    r"(?:が|も|は)?(?:正解|正答|正しい)(?!では|じゃ)",
+)
+
+# What makes a following statement add to the answer line ("OPTION D IS ALSO CORRECT.").
+ALSO_PREDICATES: tuple[str, ...] = (
+    r"(?:is|are)\s+also\s+(?:correct|right|true)",
+    r"(?:est|sont)\s+aussi\s+(?:correctes?|exactes?|justes?)",
+    r"(?:es|son)\s+también\s+(?:correctas?|verdaderas?)",
+    r"(?:тоже|также)\s+(?:правильн|верн)\w*",
+    r"也(?:是)?(?:正确|对)(?:的)?",
+    r"も(?:正解|正しい)",
+)
+
+# Words after a label that still leave it a label ("a is correct", "A because ..."), not an article or pronoun.
+LINK_WORDS: tuple[str, ...] = (
+    r"is", r"are", r"and", r"or", r"because", r"since", r"as", r"which", r"et", r"ou", r"car", r"est", r"y",
+    r"o", r"es", r"porque", r"pues", r"и", r"или", r"так", r"потому", r"поскольку",
+)
+
+# Leading words dropped before comparing a reply with an option's text ("la metformina", "L'hypoglycémie").
+ARTICLES: tuple[str, ...] = (r"the", r"a", r"an", r"la", r"le", r"les", r"l'", r"l’", r"el", r"los", r"las", r"un",
+                             r"une", r"una", r"des")
