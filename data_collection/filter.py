@@ -29,7 +29,7 @@ import multiprocessing as mp
 import sys
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -142,24 +142,65 @@ def language_from_path(path: str) -> str | None:
 
 
 # ------------------------------------------------------------------------------------------------ reading
-def iter_rows(path: str, cfg: FilterConfig, rejects: RejectLog) -> Iterator[tuple[int, dict]]:
-    """(row index, record) for every record of a shard, streamed (parquet by batches)."""
-    fmt = record_format(path)
-    if fmt == "parquet":
-        import pyarrow.parquet as pq
+@dataclass
+class RowBatch:
+    """One read batch of a shard, column-wise: only the text and language columns go through Python for every
+    row; whole records are built only for the rows that are kept (`records`)."""
 
-        row = 0
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=cfg.batch_size):
-            for rec in batch.to_pylist():
-                yield row, rec
-                row += 1
-    elif fmt == "jsonl":
-        # row index = position among the file's records; invalid lines follow on_bad_record
-        for row, (_, rec) in enumerate(iter_jsonl(path, cfg.on_bad_record, rejects)):
-            yield row, rec
-    else:
-        for row, (_, rec) in enumerate(iter_hf_dataset(path)):
-            yield row, rec
+    start: int  # row index of the first row in the shard
+    texts: list  # the text column (any value; non-strings are bad text)
+    langs: list | None  # the language column, None when the shard has none
+    n_bytes: list[int | None]  # UTF-8 bytes per text; None: not a str, or not encodable (lone surrogates)
+    records: Callable[[list[int]], list[dict]]  # the full records of the given rows of this batch
+
+
+def iter_batches(path: str, cfg: FilterConfig, rejects: RejectLog) -> Iterator[RowBatch]:
+    """The shard's rows in batches of `batch_size`, streamed. Row index = position among the file's records
+    (for JSONL, invalid lines follow on_bad_record and take no index)."""
+    if record_format(path) == "parquet":
+        yield from _parquet_batches(path, cfg)
+        return
+    records = (rec for _, rec in (iter_jsonl(path, cfg.on_bad_record, rejects) if record_format(path) == "jsonl"
+                                  else iter_hf_dataset(path)))
+    start = 0
+    while chunk := list(islice(records, cfg.batch_size)):
+        texts = [rec.get(cfg.text_field) for rec in chunk]
+        langs = [rec.get(cfg.lang_field) for rec in chunk]
+        yield RowBatch(start, texts, langs, [_utf8_len(t) for t in texts],
+                       lambda idx, chunk=chunk: [chunk[i] for i in idx])
+        start += len(chunk)
+
+
+def _parquet_batches(path: str, cfg: FilterConfig) -> Iterator[RowBatch]:
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    start = 0
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=cfg.batch_size):
+        names = batch.schema.names
+        if cfg.text_field not in names:
+            texts, n_bytes = [None] * batch.num_rows, [None] * batch.num_rows
+        else:
+            column = batch.column(cfg.text_field)
+            texts = column.to_pylist()
+            if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+                n_bytes = pc.binary_length(column).to_pylist()  # Arrow strings are valid UTF-8: no check needed
+            else:
+                n_bytes = [_utf8_len(t) for t in texts]
+        langs = batch.column(cfg.lang_field).to_pylist() if cfg.lang_field in names else None
+        yield RowBatch(start, texts, langs, n_bytes, lambda idx, batch=batch: batch.take(idx).to_pylist())
+        start += batch.num_rows
+
+
+def _utf8_len(text: object) -> int | None:
+    """UTF-8 length of a str; None for a non-str or a str with lone surrogates (valid in JSON, impossible in a
+    UTF-8 parquet column)."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        return None
 
 
 # ------------------------------------------------------------------------------------------------ one shard
@@ -168,56 +209,75 @@ def keyword_rule(cfg: FilterConfig) -> KeywordRule:
     return KeywordRule(cfg.thresholds, cfg.keywords, cfg.keywords_dir)
 
 
-def _row_language(rec: dict, cfg: FilterConfig, folder_lang: str | None) -> str | None:
+def _batch_languages(batch: RowBatch, cfg: FilterConfig, folder_lang: str | None) -> list[str | None]:
+    """Language code per row: the fixed `lang`, else the language column (a code or a name; unknown: None),
+    else the folder's language."""
     if cfg.lang != "auto":
-        return cfg.lang
-    value = rec.get(cfg.lang_field)
-    if isinstance(value, str) and value:
+        return [cfg.lang] * len(batch.texts)
+    if batch.langs is None:
+        return [folder_lang] * len(batch.texts)
+    codes: dict[str, str | None] = {}  # few distinct values per batch: resolve each once
+    for value in {v for v in batch.langs if isinstance(v, str) and v}:
         try:
-            return resolve(value).code
+            codes[value] = resolve(value).code
         except ValueError:
-            return None
-    return folder_lang
+            codes[value] = None
+    return [codes[v] if isinstance(v, str) and v else folder_lang for v in batch.langs]
 
 
 def _new_counts() -> dict:
     return {"docs_in": 0, "kept": 0, "rejected": 0, "chars_in": 0, "chars_kept": 0, "bytes_in": 0}
 
 
-def _encodable(text: str) -> bool:
-    """False for text with lone surrogates (valid in JSON, impossible in a UTF-8 parquet column)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+@dataclass
+class _ShardState:
+    by_lang: dict = field(default_factory=dict)
+    bad: dict = field(default_factory=lambda: {"bad_text": 0, "bad_lang": 0})
+    rejected_scores: list = field(default_factory=list)
 
 
-def _scored_rows(path: str, cfg: FilterConfig, rejects: RejectLog, folder_lang: str | None,
-                 bad: dict) -> Iterator[tuple[int, dict, str, str, bool, Score]]:
-    """(row, record, text, lang, keep, score) for the usable rows of a shard, in order; counts the others in
-    `bad`. Rows are decided a read batch at a time (`KeywordRule.decide`: one vectorised prefilter per batch and
-    language for zh/ja)."""
-    rule = keyword_rule(cfg)
-    rows = iter_rows(path, cfg, rejects)
-    while chunk := list(islice(rows, cfg.batch_size)):
-        usable = []
-        for row, rec in chunk:
-            text = rec.get(cfg.text_field)
-            lang = _row_language(rec, cfg, folder_lang)
-            if not isinstance(text, str) or not _encodable(text):
-                bad["bad_text"] += 1
-            elif lang is None or lang not in cfg.thresholds:
-                bad["bad_lang"] += 1
+def _filter_batch(batch: RowBatch, task: ShardTask, cfg: FilterConfig, rule: KeywordRule,
+                  folder_lang: str | None, state: _ShardState) -> list[dict]:
+    """Decide one batch (one `KeywordRule.decide` call per language in it); count it; return the kept documents
+    in row order."""
+    groups: dict[str, list[int]] = {}
+    for i, (lang, n_bytes) in enumerate(zip(_batch_languages(batch, cfg, folder_lang), batch.n_bytes)):
+        if n_bytes is None:
+            state.bad["bad_text"] += 1
+        elif lang is None or lang not in cfg.thresholds:
+            state.bad["bad_lang"] += 1
+        else:
+            groups.setdefault(lang, []).append(i)
+    kept: list[tuple[int, str, Score]] = []
+    rejected: list[tuple[int, str, Score]] = []
+    for lang, idx in groups.items():
+        results = rule.decide(lang, [batch.texts[i] for i in idx])
+        counts = state.by_lang.setdefault(lang, _new_counts())
+        counts["docs_in"] += len(idx)
+        counts["bytes_in"] += sum(batch.n_bytes[i] for i in idx)
+        for i, (keep, score) in zip(idx, results):
+            counts["chars_in"] += score.n_chars
+            if keep:
+                counts["kept"] += 1
+                counts["chars_kept"] += score.n_chars
+                kept.append((i, lang, score))
             else:
-                usable.append((row, rec, text, lang))
-        decided: list[tuple[bool, Score] | None] = [None] * len(usable)
-        for lang in {u[3] for u in usable}:
-            idx = [i for i, u in enumerate(usable) if u[3] == lang]
-            for i, result in zip(idx, rule.decide(lang, [usable[i][2] for i in idx])):
-                decided[i] = result
-        for (row, rec, text, lang), (kept, score) in zip(usable, decided):
-            yield row, rec, text, lang, kept, score
+                counts["rejected"] += 1
+                rejected.append((i, lang, score))
+    if cfg.keep_rejected_scores:
+        state.rejected_scores += [{"id": make_doc_id(cfg.source, task.rel, batch.start + i), "lang": lang,
+                                   "mkc": s.mkc, "dens": s.dens, "n_chars": s.n_chars} for i, lang, s in sorted(rejected, key=_row)]
+    kept.sort(key=_row)
+    docs = []
+    for (i, lang, score), rec in zip(kept, batch.records([i for i, _, _ in kept])):
+        meta = {k: v for k, v in rec.items() if k not in (cfg.text_field, cfg.lang_field)}
+        docs.append({"id": make_doc_id(cfg.source, task.rel, batch.start + i), "text": batch.texts[i], "lang": lang,
+                     "source": cfg.source, "meta": meta, "mkc": score.mkc, "dens": score.dens})
+    return docs
+
+
+def _row(decided: tuple[int, str, Score]) -> int:
+    return decided[0]
 
 
 def filter_shard(task: ShardTask, cfg: FilterConfig) -> dict:
@@ -228,44 +288,30 @@ def filter_shard(task: ShardTask, cfg: FilterConfig) -> dict:
         for stale in out.parent.glob(f".{task.name}{suffix}.*.tmp"):
             stale.unlink()
     t0 = time.monotonic()
-    lists = keyword_rule(cfg).lists()
+    rule = keyword_rule(cfg)
     rejects = RejectLog(None)
     folder_lang = language_from_path(task.path)
-    by_lang: dict[str, dict] = {}
-    bad = {"bad_text": 0, "bad_lang": 0}
-    rejected_scores: list[dict] = []
+    state = _ShardState()
     with DocumentShardWriter(out) as writer:
-        for row, rec, text, lang, kept, score in _scored_rows(task.path, cfg, rejects, folder_lang, bad):
-            counts = by_lang.setdefault(lang, _new_counts())
-            counts["docs_in"] += 1
-            counts["chars_in"] += score.n_chars
-            counts["bytes_in"] += len(text.encode("utf-8", "surrogatepass"))
-            doc_id = make_doc_id(cfg.source, task.rel, row)
-            if kept:
-                counts["kept"] += 1
-                counts["chars_kept"] += score.n_chars
-                meta = {k: v for k, v in rec.items() if k not in (cfg.text_field, cfg.lang_field)}
-                writer.add({"id": doc_id, "text": text, "lang": lang, "source": cfg.source, "meta": meta,
-                            "mkc": score.mkc, "dens": score.dens})
-            else:
-                counts["rejected"] += 1
-                if cfg.keep_rejected_scores:
-                    rejected_scores.append({"id": doc_id, "lang": lang, "mkc": score.mkc, "dens": score.dens,
-                                            "n_chars": score.n_chars})
+        for batch in iter_batches(task.path, cfg, rejects):
+            for doc in _filter_batch(batch, task, cfg, rule, folder_lang, state):
+                writer.add(doc)
         # side files before the rename of the output and before the done marker: all or nothing
         if cfg.keep_rejected_scores:
-            write_parquet(out_dir / "rejected_scores" / f"{task.name}.parquet", rejected_scores)
+            write_parquet(out_dir / "rejected_scores" / f"{task.name}.parquet", state.rejected_scores)
         if rejects.count:
             write_jsonl(out_dir / "rejects" / f"{task.name}.jsonl", rejects.items)
     total = _new_counts()
-    for counts in by_lang.values():
+    for counts in state.by_lang.values():
         for k, v in counts.items():
             total[k] += v
+    bad = state.bad
+    lists = rule.lists()
     stats = {"input": task.path, "output": str(out), **total,
              "rejected": total["rejected"] + bad["bad_text"] + bad["bad_lang"] + rejects.count,
              "docs_in": total["docs_in"] + bad["bad_text"] + bad["bad_lang"] + rejects.count,
-             **bad, "bad_records": rejects.count, "by_lang": by_lang,
-             "keywords": {lang: lists[lang] for lang in sorted(by_lang)},
+             **bad, "bad_records": rejects.count, "by_lang": state.by_lang,
+             "keywords": {lang: lists[lang] for lang in sorted(state.by_lang)},
              "seconds": round(time.monotonic() - t0, 3)}
     write_shard_stats(out, stats)
     mark_done(out, {"input": task.path, "kept": stats["kept"]})

@@ -13,13 +13,13 @@ The definition (PAPER.md; this module implements exactly this, and tests compare
   counted on its own, so `blood` and `blood pressure` both count in "blood pressure".
 - MKC = number of keywords with count > 0; DENS = sum_k count(k, T) * len(k) / len(T); empty text: 0 and 0.
 
-How it is fast: one Aho-Corasick automaton (pyahocorasick) over all keywords reports every occurrence of every
-keyword in a single pass; occurrences of one keyword arrive in increasing position, so the non-overlapping
-left-to-right count is a greedy test against the end of that keyword's last counted occurrence. Text without any
-keyword costs only the normalisation and the automaton pass. For zh/ja the automaton runs over the UTF-8 bytes
-(carried in a latin-1 str): the trie then branches over a few lead bytes instead of thousands of characters,
-which is much faster, and is exact because UTF-8 is self-synchronising (a keyword's bytes can only match at
-character boundaries, so byte matches and character matches are the same occurrences in the same order).
+How it is fast: one Aho-Corasick automaton (ahocorasick-rs, Rust, a DFA) over all keywords reports every
+occurrence (overlapping) of every keyword in a single pass over the text's UTF-8 bytes; occurrences of one keyword
+arrive in increasing position, so the non-overlapping left-to-right count is a greedy test against the end of that
+keyword's last counted occurrence. Matching bytes is exact because UTF-8 is self-synchronising: a keyword's bytes
+can only match at character boundaries, so byte matches and character matches are the same occurrences in the same
+order. The word-boundary test looks at the byte before and after an occurrence (ASCII: a table; otherwise the one
+character there is decoded). Text without any keyword costs only the normalisation, the encoding and the pass.
 
 Batches (`score_many`, what the filter calls): most web documents contain no keyword, and for zh/ja the automaton
 pass is what costs. `_PrefixPrefilter` first decides, for a whole batch at once in numpy, which documents could
@@ -42,7 +42,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import ahocorasick
+import ahocorasick_rs
 import numpy as np
 
 from common.languages import by_code
@@ -71,12 +71,9 @@ class KeywordMatcher:
         if not self.keywords:
             raise ValueError("no keywords given")
         self.space_delimited = space_delimited
-        self._automaton = ahocorasick.Automaton()
-        for idx, kw in enumerate(self.keywords):
-            # value: (index, length in the automaton's units: chars, or UTF-8 bytes for zh/ja)
-            key = kw if space_delimited else _as_bytes_str(kw)
-            self._automaton.add_word(key, (idx, len(key)))
-        self._automaton.make_automaton()
+        # every occurrence (overlapping) of every keyword, reported as (keyword index, byte start, byte end)
+        self._automaton = ahocorasick_rs.BytesAhoCorasick([_utf8(k) for k in self.keywords],
+                                                          implementation=ahocorasick_rs.Implementation.DFA)
         self._prefilter = None if space_delimited else _PrefixPrefilter(self.keywords)
 
     @classmethod
@@ -92,20 +89,20 @@ class KeywordMatcher:
 
     def counts_normalised(self, text: str) -> dict[int, int]:
         """keyword index -> count, for text that is already `normalise`d."""
-        if not self.space_delimited:
-            text = _as_bytes_str(text)
+        data = _utf8(text)
+        matches = self._automaton.find_matches_as_indexes(data, overlapping=True)
+        if not matches:
+            return {}
         counts: dict[int, int] = {}
-        next_free: dict[int, int] = {}  # keyword index -> first position a new occurrence may start at
-        n = len(text)
+        next_free: dict[int, int] = {}  # keyword index -> first byte a new occurrence may start at
         check = self.space_delimited
-        for end, (idx, length) in self._automaton.iter(text):
-            start = end - length + 1
+        for idx, start, end in matches:
             if start < next_free.get(idx, 0):
                 continue
-            if check and ((start > 0 and text[start - 1].isalnum()) or (end + 1 < n and text[end + 1].isalnum())):
+            if check and not _word_bounded(data, start, end):
                 continue
             counts[idx] = counts.get(idx, 0) + 1
-            next_free[idx] = end + 1
+            next_free[idx] = end
         return counts
 
     def counts(self, text: str) -> dict[str, int]:
@@ -138,9 +135,34 @@ class KeywordMatcher:
         return Score(len(counts), matched / n, n)
 
 
-def _as_bytes_str(text: str) -> str:
-    """The UTF-8 bytes of `text` as a str of code points 0-255 (pyahocorasick is built for str keys)."""
-    return text.encode("utf-8", "surrogatepass").decode("latin-1")
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
+
+
+_ASCII_ALNUM = tuple(chr(c).isalnum() for c in range(128))
+
+
+def _word_bounded(data: bytes, start: int, end: int) -> bool:
+    """The UTF-8 text `data` has no alphanumeric character (`str.isalnum`) just before byte `start` nor at byte
+    `end` (both character boundaries). ASCII neighbours are looked up; others are decoded (one character)."""
+    if start > 0:
+        c = data[start - 1]
+        if c < 0x80:
+            if _ASCII_ALNUM[c]:
+                return False
+        else:
+            first = start - 1
+            while data[first] & 0xC0 == 0x80:  # continuation bytes: back to the character's lead byte
+                first -= 1
+            if data[first:start].decode("utf-8", "surrogatepass").isalnum():
+                return False
+    if end < len(data):
+        c = data[end]
+        if c < 0x80:
+            return not _ASCII_ALNUM[c]
+        width = 2 if c < 0xE0 else 3 if c < 0xF0 else 4
+        return not data[end:end + width].decode("utf-8", "surrogatepass").isalnum()
+    return True
 
 
 _HASH_BITS = 20  # 1 MiB bool table: a few hundred keys, so a random position collides with p ~ 2e-4
