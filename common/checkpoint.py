@@ -7,12 +7,21 @@
         COMPLETE                     written last
 
 Every rank writes into `.tmp_step_XXXXXXXX`; after a barrier rank 0 renames it to `step_XXXXXXXX` and only then
-writes COMPLETE, so a checkpoint cut short by a kill is never picked up. The newest K complete ones are kept.
+writes COMPLETE, so a checkpoint cut short by a kill is never picked up. The newest K complete ones are kept;
+a step dir left without COMPLETE (a save or a prune cut short) is removed by the next save.
+
+Loading never runs code from the checkpoint folder. DCP's own reader unpickles `.metadata` with plain pickle and
+its planner reads every non-tensor entry with `torch.load(weights_only=False)`: a crafted folder could run anything.
+`load_dcp` reads `.metadata` with an unpickler that admits only DCP's metadata classes (and torch.Size/dtypes), and
+non-tensor entries with `torch.load(weights_only=True)`; tensors were already read with weights_only=True, RNG
+files too, trainer_state.json is JSON. Anything else makes it raise UnsafeCheckpointError naming the file.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import pickle
 import random
 import re
 import shutil
@@ -21,6 +30,9 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 import torch.distributed.checkpoint as dcp
+from torch.distributed.checkpoint import DefaultLoadPlanner, FileSystemReader
+from torch.distributed.checkpoint.api import CheckpointException
+from torch.distributed.checkpoint.metadata import Metadata, StorageMeta
 from torch.distributed.checkpoint.state_dict import get_state_dict, set_state_dict
 
 from common.distributed import barrier
@@ -64,6 +76,82 @@ def set_rng_state(state: dict) -> None:
         torch.cuda.set_rng_state(state["cuda"])
 
 
+class UnsafeCheckpointError(ValueError):
+    """A checkpoint file holds something other than plain checkpoint data (it could run code when loaded)."""
+
+
+_METADATA_MODULE = "torch.distributed.checkpoint.metadata"
+_METADATA_GLOBALS = {("torch", "Size"), ("torch.serialization", "_get_layout"),
+                     ("torch.distributed.checkpoint.filesystem", "_StorageInfo"), ("collections", "OrderedDict"),
+                     ("pathlib", "PosixPath"), ("pathlib", "PurePosixPath")}
+
+
+class _MetadataUnpickler(pickle.Unpickler):
+    """Admits only the classes DCP writes into `.metadata`; everything else (os.system, eval, ...) is refused."""
+
+    def find_class(self, module: str, name: str):
+        if module == _METADATA_MODULE and "." not in name:
+            obj = getattr(__import__(module, fromlist=[name]), name, None)
+            if isinstance(obj, type) and obj.__module__ == module:  # a class defined there, not an import
+                return obj
+        if (module, name) in _METADATA_GLOBALS:
+            return super().find_class(module, name)
+        if module == "torch" and isinstance(getattr(torch, name, None), torch.dtype):
+            return getattr(torch, name)
+        raise UnsafeCheckpointError(f"refers to {module}.{name}, which checkpoint metadata never holds")
+
+
+class SafeFileSystemReader(FileSystemReader):
+    """FileSystemReader whose `.metadata` is read by _MetadataUnpickler instead of pickle.load."""
+
+    def read_metadata(self, *args, **kwargs) -> Metadata:
+        path = self._get_metadata_path(kwargs.get("rank"))
+        try:
+            with self.fs.create_stream(path, "rb") as f:
+                metadata = _MetadataUnpickler(f).load()
+        except UnsafeCheckpointError as e:
+            raise UnsafeCheckpointError(f"{path}: {e}; refusing to load it") from None
+        except (pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError) as e:
+            raise UnsafeCheckpointError(f"{path}: not readable checkpoint metadata ({e})") from None
+        if not isinstance(metadata, Metadata):
+            raise UnsafeCheckpointError(f"{path}: holds a {type(metadata).__name__}, not checkpoint metadata")
+        if getattr(metadata, "storage_meta", None) is None:
+            metadata.storage_meta = StorageMeta()
+        metadata.storage_meta.load_id = self.load_id
+        return metadata
+
+
+class SafeLoadPlanner(DefaultLoadPlanner):
+    """DefaultLoadPlanner that reads non-tensor entries (optimizer hyperparameters) with weights_only=True."""
+
+    def load_bytes(self, read_item, value: io.BytesIO) -> None:
+        try:
+            obj = torch.load(value, weights_only=True)
+        except pickle.UnpicklingError:
+            raise UnsafeCheckpointError(f"entry {read_item.dest_index.fqn} is not plain data (loading it could "
+                                        "run code); refused") from None
+        if self.flatten_state_dict:
+            from torch.distributed.checkpoint._traverse import set_element
+
+            set_element(self.original_state_dict, self.mappings[read_item.dest_index.fqn], obj)
+        else:
+            self.state_dict[read_item.dest_index.fqn] = obj
+
+
+def load_dcp(state: dict, path: str | Path) -> None:
+    """dcp.load into `state` in place, through the safe reader and planner (see the module docstring)."""
+    reader = SafeFileSystemReader(str(path))
+    reader.read_metadata()  # first, so a refused file is one clear error before DCP's own fallbacks and logs
+    try:
+        dcp.load(state, storage_reader=reader, planner=SafeLoadPlanner())
+    except CheckpointException as e:
+        for failure in e.failures.values():
+            exc = failure[0] if isinstance(failure, tuple) else failure
+            if isinstance(exc, UnsafeCheckpointError):
+                raise UnsafeCheckpointError(f"{path}: {exc}") from None
+        raise
+
+
 class CheckpointManager:
     """Save/load model, optimizer (DCP), trainer state (JSON) and RNG states; keep the newest `keep_last`."""
 
@@ -98,6 +186,11 @@ class CheckpointManager:
         return final
 
     def _prune(self) -> None:
+        # a step dir without COMPLETE is a save or a prune cut short (the run holds the folder's lock, so no
+        # other writer exists): it can never be resumed from, so it goes
+        for leftover in self.root.iterdir():
+            if leftover.is_dir() and STEP_DIR.match(leftover.name) and not (leftover / COMPLETE).exists():
+                shutil.rmtree(leftover)
         if self.keep_last <= 0:
             return
         for old in complete_checkpoints(self.root)[:-self.keep_last]:
@@ -112,7 +205,7 @@ class CheckpointManager:
             raise FileNotFoundError(f"{path}: not a complete checkpoint (no {COMPLETE} marker)")
         model_sd, optim_sd = get_state_dict(model, optimizer)
         state = {"model": model_sd, "optim": optim_sd}
-        dcp.load(state, checkpoint_id=str(path))
+        load_dcp(state, path)
         set_state_dict(model, optimizer, model_state_dict=state["model"], optim_state_dict=state["optim"])
         trainer_state = json.loads((path / "trainer_state.json").read_text(encoding="utf-8"))
         rng_file = path / "rng" / f"rank_{dist.get_rank():05d}.pt"

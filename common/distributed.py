@@ -6,7 +6,10 @@ one-member process group, so FSDP2, DCP checkpoints and the collectives below wo
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
+import sys
 from dataclasses import dataclass
 
 import torch
@@ -36,8 +39,22 @@ def _pick_device(device: str, local_rank: int) -> torch.device:
     return torch.device("cpu")
 
 
+def die_with_launcher() -> None:
+    """torchrun starts every worker in a session of its own, so killing the launcher's process group (or the
+    launcher alone with SIGKILL, or a scheduler that tracks processes by parent) would leave the workers running,
+    holding GPUs and the run's lock. Ask Linux to kill this worker when its parent dies (PR_SET_PDEATHSIG)."""
+    if "TORCHELASTIC_RUN_ID" not in os.environ or not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != parent:  # the launcher died before the request took effect
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def init_distributed(backend: str = "auto", device: str = "auto") -> DistInfo:
     """Join (or create) the default process group; idempotent."""
+    die_with_launcher()
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
     dev = _pick_device(device, local_rank)
@@ -70,10 +87,15 @@ def all_reduce_sum(values: list[float], device: torch.device) -> list[float]:
 
 
 def all_reduce_max(value: float, device: torch.device) -> float:
-    t = torch.tensor([value], dtype=torch.float64, device=device)
+    return all_reduce_max_many([value], device)[0]
+
+
+def all_reduce_max_many(values: list[float], device: torch.device) -> list[float]:
+    """Element-wise max of a few Python numbers over ranks, in one collective."""
+    t = torch.tensor(values, dtype=torch.float64, device=device)
     if dist.is_initialized() and dist.get_world_size() > 1:
         dist.all_reduce(t, op=dist.ReduceOp.MAX)
-    return float(t.item())
+    return t.tolist()
 
 
 def cleanup() -> None:

@@ -8,6 +8,12 @@ A step: each rank runs `grad_accum` micro-batches (gradient sync only on the las
 token loss over the whole step on all ranks divided by its number of target tokens (label != -100), gradients are
 clipped by global norm, AdamW steps, the LR schedule steps. The data order is a function of (seed, step) alone
 (see StepSampler), so a resumed run sees exactly the batches an uninterrupted run would have seen.
+
+Stopping: after every step all ranks agree (one all-reduce) whether to stop: max steps, train.max_train_minutes,
+or SIGTERM/SIGUSR1 received by any rank (Slurm's --signal before the time limit, scancel, requeue, preemption).
+The signal handler only sets a flag; the loop then leaves at the same step on every rank and saves the normal
+final checkpoint (saving is collective, so it never happens inside a handler). The output folder is locked
+(common/run_lock.py) for the trainer's lifetime: a second run on it fails with a message naming the holder.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import math
 import random
 import resource
+import signal
 import time
 from pathlib import Path
 
@@ -24,10 +31,11 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from common.checkpoint import CheckpointManager, latest_checkpoint
-from common.distributed import DistInfo, all_reduce_max, all_reduce_sum, init_distributed
+from common.distributed import DistInfo, all_reduce_max_many, all_reduce_sum, init_distributed
 from common.hf_export import export_hf, gather_full_state_dict
 from common.metrics_log import MetricsLogger
 from common.parallel import parallelize
+from common.run_lock import lock_for_all_ranks
 from common.train_config import TrainConfig, resolve_peak_flops
 
 
@@ -179,6 +187,9 @@ def peak_memory_gb(device: torch.device) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # Linux: KiB; the process's peak RSS
 
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGUSR1)
+
+
 class Trainer:
     def __init__(self, cfg: TrainConfig, model: nn.Module, train_dataset: Dataset, collate_fn,
                  eval_datasets: dict[str, Dataset] | None = None, tokenizer=None):
@@ -188,6 +199,8 @@ class Trainer:
         self.dist: DistInfo = init_distributed(cfg.backend, cfg.device)
         self.device = self.dist.device
         self.output_dir = Path(cfg.output_dir)
+        self._lock = lock_for_all_ranks(self.output_dir, self.device)
+        self._stop_signal: int | None = None
         self.grad_accum = cfg.grad_accum_steps(self.dist.world_size)
         self.sampler = StepSampler(len(train_dataset), cfg.global_batch_size, cfg.micro_batch_size,
                                    self.dist.world_size, self.dist.rank, cfg.seed)
@@ -206,6 +219,7 @@ class Trainer:
             self.optimizer, lr_lambda(self.total_steps, warmup, cfg.lr_schedule, cfg.min_lr_ratio))
         self.checkpoints = CheckpointManager(self.output_dir / "checkpoints", cfg.keep_last)
         self.step, self.tokens_seen = 0, 0
+        self.last_loss, self.final_eval = None, {}
         self.resumed_from = self._maybe_resume()
         self.metrics = MetricsLogger(self.output_dir, self.dist.is_main, self.step, cfg.tensorboard)
 
@@ -252,6 +266,7 @@ class Trainer:
                                  f"says {now}; its data position does not apply (use the same value, a new "
                                  "output_dir or train.resume=none)")
         self.step, self.tokens_seen = state["step"], state["tokens_seen"]
+        self.last_loss, self.final_eval = state.get("last_loss"), state.get("final_eval", {})
         self.scheduler.load_state_dict(state["scheduler"])
         if state.get("rng_restored") is False:  # other world size: fresh but deterministic per-rank RNG
             self._seed_everything(self.cfg.seed + self.dist.rank + 1_000_003 * self.step)
@@ -341,7 +356,7 @@ class Trainer:
 
     def save_checkpoint(self) -> Path:
         state = {"sampler": self.sampler.position(self.step), "scheduler": self.scheduler.state_dict(),
-                 "tokens_seen": self.tokens_seen}
+                 "tokens_seen": self.tokens_seen, "last_loss": self.last_loss, "final_eval": self.final_eval}
         return self.checkpoints.save(self.step, self.model, self.optimizer, state)
 
     def _log_row(self, stats: dict, window_inputs: float, window_seconds: float, seq_len: int) -> dict:
@@ -356,18 +371,41 @@ class Trainer:
                 "grad_norm": stats["grad_norm"], "tokens_per_s": tps, "tokens_per_s_per_device": tps_dev,
                 "mfu": mfu, "peak_mem_gb": peak_memory_gb(self.device), "tokens_seen": self.tokens_seen}
 
-    def _should_stop_for_time(self, started: float) -> bool:
-        if self.cfg.max_train_minutes <= 0:
-            return False
-        over = (time.time() - started) / 60 >= self.cfg.max_train_minutes
-        return all_reduce_max(float(over), self.device) > 0  # all ranks stop together, at the same step
+    def _on_stop_signal(self, signum, frame) -> None:
+        self._stop_signal = signum  # only a flag: the loop saves at the next step boundary, on every rank
+
+    def should_stop(self, started: float) -> str | None:
+        """Collective, once per step: the reason every rank stops now (the same on all), or None."""
+        over_time = self.cfg.max_train_minutes > 0 and (time.time() - started) / 60 >= self.cfg.max_train_minutes
+        over, signum = all_reduce_max_many([float(over_time), float(self._stop_signal or 0)], self.device)
+        if signum:
+            return f"signal {signal.Signals(int(signum)).name}"
+        return "max_train_minutes" if over else None
+
+    def _summary(self, start_step: int, started: float, stopped: str | None) -> dict:
+        return {"steps": self.step, "total_steps": self.total_steps, "steps_this_run": self.step - start_step,
+                "final_loss": self.last_loss, "tokens_seen": self.tokens_seen, "seconds": time.time() - started,
+                "finished": self.step >= self.total_steps, "stopped": stopped,
+                "resumed_from": str(self.resumed_from) if self.resumed_from else None, **self.final_eval}
 
     def train(self) -> dict:
-        """Run to total_steps (or a stop condition). Collective. Returns a summary."""
+        """Run to total_steps (or a stop condition). Collective. Returns a summary. A run resumed from its final
+        checkpoint does nothing and returns the same summary (its metrics are not logged twice)."""
+        started = time.time()
+        if self.step >= self.total_steps:
+            return self._summary(self.step, started, None)
+        previous = {sig: signal.signal(sig, self._on_stop_signal) for sig in STOP_SIGNALS}
+        try:
+            return self._train_loop(started)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _train_loop(self, started: float) -> dict:
         from tqdm import tqdm
 
-        cfg, started = self.cfg, time.time()
-        start_step, last_loss, stopped = self.step, None, None
+        cfg = self.cfg
+        start_step, stopped = self.step, None
         bar = tqdm(total=self.total_steps, initial=self.step, disable=not self.dist.is_main, desc="train",
                    dynamic_ncols=True)
         batches = iter(self._loader())
@@ -386,36 +424,36 @@ class Trainer:
                 row = self._log_row(stats, window_inputs, time.perf_counter() - window_start,
                                     micro[0]["input_ids"].shape[1])
                 if cfg.eval_every > 0 and self.step % cfg.eval_every == 0 and self.eval_datasets:
-                    row.update(self.evaluate())
-                    last_eval = self.step
+                    last_eval = (self.step, self.evaluate())
+                    row.update(last_eval[1])
                 self.metrics.log(row)
-                last_loss = row["loss"]
+                self.last_loss = row["loss"]
                 bar.set_postfix(loss=f"{row['loss']:.4f}", lr=f"{row['lr']:.2e}")
                 window_inputs, window_start = 0.0, time.perf_counter()
             elif cfg.eval_every > 0 and self.step % cfg.eval_every == 0 and self.eval_datasets:
-                self.metrics.log({"step": self.step, **self.evaluate()})
-                last_eval = self.step
+                last_eval = (self.step, self.evaluate())
+                self.metrics.log({"step": self.step, **last_eval[1]})
+            if self.step == self.total_steps and self.eval_datasets:
+                # before the final save, so a rerun of the finished run finds it in the checkpoint
+                if last_eval is None or last_eval[0] != self.step:
+                    last_eval = (self.step, self.evaluate())
+                    self.metrics.log({"step": self.step, **last_eval[1]})
+                self.final_eval = last_eval[1]
             if cfg.checkpoint_every > 0 and self.step % cfg.checkpoint_every == 0:
                 self.save_checkpoint()
                 last_saved = self.step
             if cfg.stop_after_steps > 0 and self.step - start_step >= cfg.stop_after_steps:
                 stopped = "stop_after_steps"  # a simulated kill: nothing beyond the regular checkpoints
                 break
-            if self._should_stop_for_time(started):
-                stopped = "max_train_minutes"
+            stopped = self.should_stop(started)
+            if stopped:
+                if self.dist.is_main:
+                    print(f"stopping at step {self.step} ({stopped}): saving a checkpoint", flush=True)
                 break
         bar.close()
         if stopped != "stop_after_steps" and last_saved != self.step and cfg.checkpoint_every >= 0:
             self.save_checkpoint()
-        summary = {"steps": self.step, "total_steps": self.total_steps, "steps_this_run": self.step - start_step,
-                   "final_loss": last_loss, "tokens_seen": self.tokens_seen, "seconds": time.time() - started,
-                   "finished": self.step >= self.total_steps, "stopped": stopped,
-                   "resumed_from": str(self.resumed_from) if self.resumed_from else None}
-        if self.step >= self.total_steps and self.eval_datasets and last_eval != self.step:
-            final_eval = self.evaluate()
-            self.metrics.log({"step": self.step, **final_eval})
-            summary.update(final_eval)
-        return summary
+        return self._summary(start_step, started, stopped)
 
     # ------------------------------------------------------------------------------------------- export
 
@@ -429,3 +467,6 @@ class Trainer:
 
     def close(self) -> None:
         self.metrics.close()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None

@@ -41,9 +41,9 @@ def resolve_checkpoint(path: str) -> Path:
 
 def export_checkpoint(cfg: ExportConfig) -> Path:
     import torch
-    import torch.distributed.checkpoint as dcp
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
+    from common.checkpoint import load_dcp
     from common.hf_export import check_model_dir, save_hf_model
     from pretrain.train import copy_remote_code
 
@@ -54,7 +54,7 @@ def export_checkpoint(cfg: ExportConfig) -> Path:
     model = AutoModelForCausalLM.from_config(config, trust_remote_code=cfg.trust_remote_code, dtype=torch.float32)
     model.config.dtype = saved_dtype
     state = {"model": model.state_dict()}
-    dcp.load(state, checkpoint_id=str(ckpt))  # reads the model part only; optimizer state stays on disk
+    load_dcp(state, ckpt)  # reads the model part only (never runs code from it); optimizer state stays on disk
     tokenizer = AutoTokenizer.from_pretrained(base, trust_remote_code=cfg.trust_remote_code)
     out = save_hf_model(model, dict(state["model"]), cfg.out, tokenizer=tokenizer, dtype=cfg.dtype,
                         max_shard_size=cfg.max_shard_size)

@@ -16,7 +16,8 @@ Every document gets BOS (when the tokenizer has one and add_bos) and EOS appende
   tokens already trained on in the previous window.
 
 Output: <output>/train (and <output>/validation when val_ratio > 0: whole documents chosen by a hash of their id)
-with columns input_ids, labels, lang (+ attention_mask in window mode); meta.json with the tokenizer, seq_len,
+with columns input_ids, labels, lang (+ attention_mask in window mode), and dataset_dict.json, so
+`datasets.load_from_disk(<output>)` gives a DatasetDict of both splits; meta.json with the tokenizer, seq_len,
 mode and counts per language; config.yaml; manifest.json. Work is done per input file into <output>/parts/,
 named by a hash of the file's resolved path (a part is finished when its .stats.json exists; it records the
 input, checked on resume), so a killed run resumes where it stopped, an array task touches only its own files,
@@ -348,6 +349,8 @@ def assemble(cfg: TokenizeConfig, files: list[Path]) -> dict:
         sequences[split] = len(ds)
         del ds
         shutil.rmtree(cache, ignore_errors=True)
+    # the file DatasetDict.save_to_disk writes: datasets.load_from_disk(<output>) then loads every split at once
+    write_json(out / "dataset_dict.json", {"splits": list(sequences)})
     meta = build_meta(cfg, stats, sequences, sum(p["rejected"] for p in parts), len(files))
     meta["empty_documents"] = sum(p.get("empty_documents", 0) for p in parts)
     write_json(out / "meta.json", meta)

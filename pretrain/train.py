@@ -10,7 +10,8 @@ CPU, the tiny model (gloo, 2 processes):
 Reads <data>/train (and <data>/validation: loss per language) written by `python -m pretrain.tokenize`. Writes
 into train.output_dir: checkpoints/step_XXXXXXXX (DCP; a restarted job resumes from the latest complete one),
 metrics.jsonl, tensorboard/, config.yaml, manifest.json, and at the end the HF model (export_dir, default
-<output_dir>/hf). Any field can be overridden: `--train.lr 1e-5 --train.max_steps 100`.
+<output_dir>/hf). SIGTERM or SIGUSR1 (Slurm's --signal, scancel, requeue) makes every rank stop at the same step and
+save a checkpoint; a second run on the same output_dir fails at once naming the run that holds it (.lock). Any field can be overridden: `--train.lr 1e-5 --train.max_steps 100`.
 """
 
 from __future__ import annotations
@@ -88,11 +89,14 @@ def main(argv: list[str] | None = None) -> dict:
     from common.distributed import cleanup, init_distributed
     from common.hf_export import check_model_dir, load_causal_lm
     from common.manifest import RunManifest
+    from common.run_lock import lock_for_all_ranks
     from common.trainer import Trainer
 
     cfg = load_config(PretrainConfig, argv, description=__doc__, prog="torchrun ... -m pretrain.train")
     cfg.train.validate()
     info = init_distributed(cfg.train.backend, cfg.train.device)
+    # one run per output folder: a second one stops here, before it writes anything (the trainer re-enters it)
+    lock = lock_for_all_ranks(cfg.train.output_dir, info.device)
     manifest = RunManifest("pretrain.train", cfg.train.output_dir, cfg) if info.is_main else None
 
     # data: sequences written by pretrain.tokenize
@@ -130,6 +134,8 @@ def main(argv: list[str] | None = None) -> dict:
               f"checkpoints in {cfg.train.output_dir}/checkpoints"
               + (f", HF model in {export_dir}" if "export_dir" in summary else ""), flush=True)
     trainer.close()
+    if lock is not None:
+        lock.release()
     cleanup()
     return summary
 
