@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,47 +84,62 @@ def _num(x: float | None) -> str:
 # ---------------------------------------------------------------------------------------------- bootstrap
 
 
-def bootstrap(statistic: Callable[[list[str]], float], questions: Sequence[str], samples: int, seed: int
-              ) -> tuple[float, float, float]:
-    """(value, low, high): the statistic on all questions and its 95% percentile interval over resampled
-    questions (resamples where it is undefined, e.g. a constant vector, are left out)."""
-    value = statistic(list(questions))
-    rng = np.random.default_rng(seed)
-    draws = [statistic([questions[i] for i in rng.integers(0, len(questions), len(questions))])
-             for _ in range(samples)]
-    draws = [d for d in draws if not math.isnan(d)]
-    if not draws:
+def resamples(n_questions: int, samples: int, seed: int) -> np.ndarray:
+    """(samples, n_questions) question indices drawn with replacement; the same seed, the same draws."""
+    return np.random.default_rng(seed).integers(0, n_questions, size=(samples, n_questions))
+
+
+def interval(value: float, draws: Sequence[float] | np.ndarray) -> tuple[float, float, float]:
+    """(value, low, high): the 95% percentile interval of the draws where the statistic is defined."""
+    draws = np.asarray(draws, dtype=np.float64)
+    draws = draws[~np.isnan(draws)]
+    if draws.size == 0:
         return value, math.nan, math.nan
     low, high = np.percentile(draws, [2.5, 97.5])
     return value, float(low), float(high)
 
 
-def _by_question(items: Sequence[ItemScore]) -> dict[str, list[ItemScore]]:
-    out: dict[str, list[ItemScore]] = defaultdict(list)
-    for it in items:
-        out[it.question_id].append(it)
-    return out
+@dataclass(frozen=True)
+class ScoreTable:
+    """One score as question x model sums and counts, so a resample of questions is a row gather."""
 
+    questions: list[str]
+    models: list[str]
+    sums: np.ndarray
+    counts: np.ndarray
 
-def _model_means(groups: dict[str, list[ItemScore]], questions: Sequence[str], score: str) -> dict[str, float]:
-    sums: dict[str, list[float]] = defaultdict(list)
-    for q in questions:
-        for it in groups[q]:
-            if score in it.scores:
-                sums[it.model].append(it.scores[score])
-    return {m: float(np.mean(v)) for m, v in sums.items()}
+    @classmethod
+    def build(cls, items: Sequence[ItemScore], score: str, questions: list[str], models: list[str]) -> ScoreTable:
+        qi = {q: i for i, q in enumerate(questions)}
+        mi = {m: i for i, m in enumerate(models)}
+        sums, counts = np.zeros((len(questions), len(models))), np.zeros((len(questions), len(models)))
+        for it in items:
+            if score in it.scores and it.question_id in qi and it.model in mi:
+                sums[qi[it.question_id], mi[it.model]] += it.scores[score]
+                counts[qi[it.question_id], mi[it.model]] += 1
+        return cls(questions, models, sums, counts)
+
+    def model_means(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """Per model mean over the given question rows (all by default); (..., models), NaN where none."""
+        sums = self.sums if rows is None else self.sums[rows].sum(axis=-2)
+        counts = self.counts if rows is None else self.counts[rows].sum(axis=-2)
+        if rows is None:
+            sums, counts = sums.sum(axis=0), counts.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
 
 def model_scores(items: Sequence[ItemScore], samples: int, seed: int) -> dict[str, dict[str, tuple]]:
-    """model -> score -> (mean, low, high)."""
-    groups = _by_question(items)
-    questions = sorted(groups)
+    """model -> score -> (mean, low, high), the interval over resampled questions."""
+    questions = sorted({it.question_id for it in items})
     models = sorted({it.model for it in items})
+    draws = resamples(len(questions), samples, seed)
     out: dict[str, dict[str, tuple]] = {m: {} for m in models}
     for score in SCORES:
-        for m in models:
-            out[m][score] = bootstrap(lambda qs, m=m, score=score: _model_means(groups, qs, score).get(m, math.nan),
-                                      questions, samples, seed)
+        table = ScoreTable.build(items, score, questions, models)
+        full, boot = table.model_means(), table.model_means(draws)
+        for k, m in enumerate(models):
+            out[m][score] = interval(float(full[k]), boot[:, k])
     return out
 
 
@@ -156,13 +171,23 @@ def inter_rater_alpha(ratings: Sequence[Rating]) -> dict[str, float]:
     return out
 
 
-def correlation(kind: str, x: Sequence[float], y: Sequence[float]) -> float:
-    """Spearman or Kendall (tau-b); NaN when either side is constant or has fewer than 2 values."""
+def correlation(kind: str, x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> float:
+    """Spearman or Kendall (tau-b) over the pairs where both are defined; NaN when either side is constant or
+    fewer than 2 pairs remain."""
     from scipy.stats import kendalltau, spearmanr
 
-    if len(x) < 2 or len(set(x)) < 2 or len(set(y)) < 2:
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    keep = ~(np.isnan(x) | np.isnan(y))
+    x, y = x[keep], y[keep]
+    if x.size < 2 or np.unique(x).size < 2 or np.unique(y).size < 2:
         return math.nan
     return float((spearmanr if kind == "spearman" else kendalltau)(x, y).statistic)
+
+
+def _nanmean_rows(values: np.ndarray) -> np.ndarray:
+    counts = (~np.isnan(values)).sum(axis=-1)
+    sums = np.nansum(values, axis=-1)
+    return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
 
 def agreement(human: Sequence[ItemScore], judge: Sequence[ItemScore], samples: int, seed: int
@@ -174,37 +199,34 @@ def agreement(human: Sequence[ItemScore], judge: Sequence[ItemScore], samples: i
     if not shared:
         raise ValueError("the human and judge scores share no (question, model) item: were they made from the "
                          "same predictions and questions?")
-    hq = _by_question([h[k] for k in shared])
-    jq = _by_question([j[k] for k in shared])
-    questions = sorted(hq)
+    questions = sorted({q for q, _ in shared})
+    models = sorted({m for _, m in shared})
+    draws = resamples(len(questions), samples, seed)
     rows = []
     for score in SCORES:
-        def pairs(qs, score=score):
-            ks = [(it.question_id, it.model) for q in qs for it in hq[q]]
-            ks = [k for k in ks if score in h[k].scores and score in j[k].scores]
-            return [h[k].scores[score] for k in ks], [j[k].scores[score] for k in ks]
-
-        def per_model(qs, kind, score=score):
-            hm, jm = _model_means(hq, qs, score), _model_means(jq, qs, score)
-            models = sorted(hm.keys() & jm.keys())
-            return correlation(kind, [hm[m] for m in models], [jm[m] for m in models])
-
-        # a question's own tau does not change when questions are resampled: compute it once
-        tau_q = {q: correlation("kendall", *pairs([q])) for q in questions}
-
-        def per_question(qs, tau_q=tau_q):
-            taus = [tau_q[q] for q in qs if not math.isnan(tau_q[q])]
-            return float(np.mean(taus)) if taus else math.nan
-
-        n_items = len(pairs(questions)[0])
+        keys = [k for k in shared if score in h[k].scores and score in j[k].scores]
+        hv = np.array([h[k].scores[score] for k in keys])
+        jv = np.array([j[k].scores[score] for k in keys])
+        of_question: dict[str, list[int]] = defaultdict(list)
+        for n, (q, _) in enumerate(keys):
+            of_question[q].append(n)
+        by_q = [np.array(of_question[q], dtype=np.int64) for q in questions]
+        hs = ScoreTable.build([h[k] for k in keys], score, questions, models)
+        js = ScoreTable.build([j[k] for k in keys], score, questions, models)
+        h_boot, j_boot = hs.model_means(draws), js.model_means(draws)
         for kind in ("spearman", "kendall"):
-            rows.append({"score": score, "level": "item", "method": kind, "n": n_items,
-                         **_ci(bootstrap(lambda qs, kind=kind: correlation(kind, *pairs(qs)), questions, samples, seed))})
-            rows.append({"score": score, "level": "model", "method": kind,
-                         "n": len({m for _, m in shared}),
-                         **_ci(bootstrap(lambda qs, kind=kind: per_model(qs, kind), questions, samples, seed))})
+            item_draws = [correlation(kind, hv[ix], jv[ix]) for ix in (np.concatenate([by_q[i] for i in r])
+                                                                       for r in draws)]
+            rows.append({"score": score, "level": "item", "method": kind, "n": len(keys),
+                         **_ci(interval(correlation(kind, hv, jv), item_draws))})
+            model_draws = [correlation(kind, h_boot[b], j_boot[b]) for b in range(samples)]
+            rows.append({"score": score, "level": "model", "method": kind, "n": len(models),
+                         **_ci(interval(correlation(kind, hs.model_means(), js.model_means()), model_draws))})
+        # a question's own tau does not change when questions are resampled: compute it once
+        tau_q = np.array([correlation("kendall", hv[ix], jv[ix]) for ix in by_q])
         rows.append({"score": score, "level": "question", "method": "kendall (mean over questions)",
-                     "n": len(questions), **_ci(bootstrap(per_question, questions, samples, seed))})
+                     "n": len(questions),
+                     **_ci(interval(float(_nanmean_rows(tau_q)), _nanmean_rows(tau_q[draws])))})
     return rows, len(shared)
 
 
