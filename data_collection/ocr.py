@@ -5,14 +5,17 @@
     sbatch --array=0-99 scripts/slurm/ocr_array.sbatch        # 100 tasks; each takes every 100th book
 
 Each page is read from the PDF's text layer when that text is long enough and mostly alphanumeric (PAPER.md),
-else rendered at `dpi` and OCR'd (RapidOCR by default, offline; PaddleOCR with the `paddle` extra for languages
-RapidOCR's models cannot read). OCR boxes are put in reading order, low-confidence boxes are dropped and counted.
+else rendered at `dpi` and OCR'd, offline: `--backend auto` (the default) takes per language the engine that read
+our measured scans best (RapidOCR for en/zh, Tesseract for ja/fr/ru/es/de/ar; data_collection/ocr_backends.py);
+`rapidocr`, `tesseract` or `paddleocr` (its models on disk) can be named. OCR boxes are put in reading order
+(right to left for Arabic, columns right to left with `--vertical`), low-confidence boxes are dropped and counted.
 Long books skip front matter and the last pages.
 
 Outputs under --output:
   books/<name>.json              per book: pdf_filename, page_num (1-based page numbers read), text_list (their
-                                 text), pages (method text/ocr/error, mean confidence, chars, dropped boxes); also
-                                 the book's done marker: a rerun skips books whose JSON exists
+                                 text), pages (method text/ocr/error, mean confidence, chars, dropped boxes),
+                                 backend (the engine actually used); also the book's done marker: a rerun skips
+                                 books whose JSON exists
   documents/textbook-<lang>-part-<i>-of-<n>.parquet   document shard of this task (source "textbook", meta.book, meta.pages)
   errors-<i>-of-<n>.jsonl        books that could not be read: {"file", "reason"} (the command then exits 1,
                                  after finishing the other books and writing the summary)
@@ -38,13 +41,20 @@ from common.languages import by_code
 from common.manifest import RunManifest
 from common.records import write_json, write_jsonl
 from data_collection.documents import make_doc_id, write_document_shard
-from data_collection.ocr_backends import BackendOptions, OcrBackendError, check_backend, get_backend
+from data_collection.ocr_backends import (
+    CHOICES,
+    BackendOptions,
+    OcrBackendError,
+    get_backend,
+    resolve_backend,
+)
 from data_collection.pdf_pages import (
     PAGE_ERRORS,
     PageRule,
     PdfError,
     is_text_page,
     open_pdf,
+    page_skew,
     page_text,
     pages_to_read,
     render_page,
@@ -58,8 +68,11 @@ class OcrConfig:
     input: list[str] = field(metadata={"help": "PDF files, folders (searched recursively) or globs"})
     output: str = field(metadata={"help": "output folder"})
     lang: str = field(default="en", metadata={"help": "language of the books (ISO 639-1: en zh ja fr ru es de ar)"})
-    backend: str = field(default="rapidocr", metadata={"help": "OCR backend: rapidocr (offline) | paddleocr"})
+    backend: str = field(default="auto", metadata={"help": "OCR backend: " + " | ".join(CHOICES)
+                                                   + " (auto: the best measured one for --lang)"})
+    vertical: bool = field(default=False, metadata={"help": "pages set in vertical columns (Japanese tategaki)"})
     dpi: int = field(default=200, metadata={"help": "render resolution for OCR'd pages"})
+    max_skew: float = field(default=5.0, metadata={"help": "straighten scans turned up to this many degrees (0 = off)"})
     num_proc: int = field(default=1, metadata={"help": "books processed in parallel (processes)"})
     shard_index: int | None = field(default=None, metadata={"help": "this task (default SLURM_ARRAY_TASK_ID or 0)"})
     num_shards: int | None = field(default=None, metadata={"help": "tasks (default SLURM_ARRAY_TASK_COUNT or 1)"})
@@ -94,11 +107,23 @@ def book_json_name(rel: str) -> str:
 # ---------------------------------------------------------------------------------------------------- one book
 
 
+MIN_SKEW = 0.3  # degrees
+# scripts whose lines run right to left (reading order mirrors the page)
+RIGHT_TO_LEFT = frozenset({"ar"})
+
+
+def text_direction(cfg: OcrConfig) -> str:
+    return "vertical" if cfg.vertical else "rtl" if cfg.lang in RIGHT_TO_LEFT else "ltr"
+
+
 def ocr_page(page, cfg: OcrConfig, space_delimited: bool) -> tuple[str, dict]:
-    boxes = get_backend(cfg.backend, cfg.lang, cfg.backend_options).recognise(render_page(page, cfg.dpi))
+    engine = get_backend(cfg.backend, cfg.lang, cfg.backend_options, cfg.vertical)
+    skew = page_skew(page, cfg.max_skew, cfg.vertical)
+    # below MIN_SKEW lines stay apart across the page; turning the image would only blur it
+    boxes = engine.recognise(render_page(page, cfg.dpi, rotate=-skew if abs(skew) >= MIN_SKEW else 0.0))
     kept = [b for b in boxes if b.score >= cfg.min_confidence and b.text.strip()]
-    paragraphs = order_page(kept, space_delimited, cfg.paragraph_gap, cfg.column_gap)
-    info = {"method": "ocr", "boxes": len(kept), "dropped_boxes": len(boxes) - len(kept),
+    paragraphs = order_page(kept, space_delimited, cfg.paragraph_gap, cfg.column_gap, text_direction(cfg))
+    info = {"method": "ocr", "skew_degrees": skew, "boxes": len(kept), "dropped_boxes": len(boxes) - len(kept),
             "mean_confidence": round(statistics.fmean(b.score for b in kept), 4) if kept else None}
     return "\n\n".join(paragraphs), info
 
@@ -132,7 +157,8 @@ def read_book(path: Path, rel: str, cfg: OcrConfig) -> dict:
         doc.close()
     return {"pdf_filename": rel, "page_num": page_nums, "text_list": texts, "pages": pages,
             "page_count": page_count, "skipped_pages": sorted(set(range(1, page_count + 1)) - set(page_nums)),
-            "lang": cfg.lang, "backend": cfg.backend, "dpi": cfg.dpi}
+            "lang": cfg.lang, "backend": resolve_backend(cfg.backend, cfg.lang, cfg.backend_options, cfg.vertical),
+            "vertical": cfg.vertical, "dpi": cfg.dpi}
 
 
 def process_book(task: tuple[str, str, str, dict]) -> dict:
@@ -229,7 +255,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     by_code(cfg.lang)
     if cfg.doc_unit not in ("book", "chunk"):
         raise ValueError(f"doc_unit must be book or chunk, got {cfg.doc_unit!r}")
-    check_backend(cfg.backend, cfg.lang, cfg.backend_options)
+    backend = resolve_backend(cfg.backend, cfg.lang, cfg.backend_options, cfg.vertical)  # fail before any book
+    print(f"ocr: lang {cfg.lang}, backend {backend}" + (" (auto)" if cfg.backend == "auto" else ""))
     shard_index, num_shards = resolve_shard_args(cfg.shard_index, cfg.num_shards)
     tag = f"{shard_index:05d}-of-{num_shards:05d}"
     out = Path(cfg.output)

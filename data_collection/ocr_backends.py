@@ -1,8 +1,15 @@
-"""OCR backends: RapidOCR (default, offline, shipped models) and PaddleOCR (optional extra `paddle`).
+"""OCR backends: a registry of engines, each saying which languages it reads and why it cannot run here.
 
-Both take an RGB page image (numpy array, H x W x 3, uint8) and return `Box`es with their recognition confidence.
-Nothing is filtered by confidence here: the caller drops and counts low-confidence boxes, so the threshold is one
-config value and its effect is visible in the run summary.
+- `rapidocr`: PP-OCRv4 Chinese/English models on ONNX Runtime, shipped in the `rapidocr_onnxruntime` wheel.
+- `tesseract`: the Debian `tesseract-ocr` engine and its language packs (scripts/system-packages.txt), through
+  pytesseract. Reads every language of the project; `vertical` pages (Japanese tategaki) use `jpn_vert`.
+- `paddleocr`: optional (extra `paddle`), for users who have its models on disk; never downloads.
+- `auto` (the default): per language the first available backend of AUTO, ranked by the character error rates
+  that scripts/bench_ocr.py measured (docs/data_collection_sources.md).
+
+Every backend takes an RGB page image (numpy array, H x W x 3, uint8) and returns `Box`es with their recognition
+confidence in [0, 1]. Nothing is filtered by confidence here: the caller drops and counts low-confidence boxes, so
+the threshold is one config value and its effect is visible in the run summary.
 
 An engine is built once per process and language (`get_backend` caches it): model loading costs far more than one
 page.
@@ -13,20 +20,38 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.util
+import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar
 
 import numpy as np
 
 from data_collection.reading_order import Box, box_from_quad
 
-BACKENDS = ("rapidocr", "paddleocr")
 # PP-OCRv4 Chinese models (the ones in the rapidocr_onnxruntime wheel) read Chinese and English (ASCII) text.
 RAPIDOCR_DEFAULT_LANGUAGES = ("en", "zh")
 # our ISO codes -> PaddleOCR 2.x/3.x `lang` names (French and Spanish use their own latin-script models)
 PADDLE_LANGS = {"en": "en", "zh": "ch", "ja": "japan", "fr": "french", "ru": "ru", "es": "es", "de": "german",
                 "ar": "arabic"}
+# our ISO codes -> Tesseract traineddata names (Debian package: tesseract-ocr-<name with - for _>)
+TESSERACT_LANGS = {"en": "eng", "zh": "chi_sim", "ja": "jpn", "fr": "fra", "ru": "rus", "es": "spa", "de": "deu",
+                   "ar": "ara"}
+TESSERACT_VERTICAL_LANGS = {"ja": "jpn_vert"}
+
+# backend: auto -> per language, the backends in order of measured character error rate on rendered scans
+# (scripts/bench_ocr.py; the table is in docs/data_collection_sources.md). The first one available is used.
+AUTO: dict[str, tuple[str, ...]] = {
+    "en": ("rapidocr", "tesseract"),
+    "zh": ("rapidocr", "tesseract"),
+    "ja": ("tesseract",),
+    "fr": ("tesseract",),
+    "ru": ("tesseract",),
+    "es": ("tesseract",),
+    "de": ("tesseract",),
+    "ar": ("tesseract",),
+}
 
 
 class OcrBackendError(RuntimeError):
@@ -35,50 +60,76 @@ class OcrBackendError(RuntimeError):
 
 @dataclass
 class BackendOptions:
-    """Model locations and threads; all optional (the defaults are the models shipped with the package)."""
+    """Model locations and threads; all optional (the defaults are the shipped or system-installed models)."""
 
-    threads: int = field(default=0, metadata={"help": "ONNX Runtime intra-op threads per process (0 = runtime default)"})
+    threads: int = field(default=0, metadata={"help": "engine threads per process (0 = the engine's default)"})
     rapidocr_det_model: str | None = field(default=None, metadata={"help": "ONNX detector (default: shipped PP-OCRv4)"})
     rapidocr_rec_model: str | None = field(default=None, metadata={"help": "ONNX recogniser (default: shipped PP-OCRv4 ch)"})
     rapidocr_rec_keys: str | None = field(default=None, metadata={"help": "character dict of a custom recogniser"})
     rapidocr_languages: list[str] = field(default_factory=lambda: list(RAPIDOCR_DEFAULT_LANGUAGES),
                                           metadata={"help": "languages the RapidOCR models can read"})
+    tesseract_cmd: str = field(default="tesseract", metadata={"help": "Tesseract executable (name on PATH or path)"})
+    tesseract_tessdata_dir: str | None = field(default=None,
+                                               metadata={"help": "folder of *.traineddata (default: the engine's)"})
+    tesseract_psm: int = field(default=3, metadata={"help": "Tesseract page segmentation mode (3 = automatic)"})
     paddle_det_model_dir: str | None = field(default=None, metadata={"help": "PaddleOCR detection model dir"})
     paddle_rec_model_dir: str | None = field(default=None, metadata={"help": "PaddleOCR recognition model dir"})
     paddle_cls_model_dir: str | None = field(default=None, metadata={"help": "PaddleOCR angle classifier dir"})
     use_gpu: bool = field(default=False, metadata={"help": "PaddleOCR on GPU"})
 
 
-class OcrBackend(Protocol):
-    name: str
-
-    def recognise(self, image: np.ndarray) -> list[Box]: ...
+def _missing_path(path: str | None, what: str) -> str | None:
+    return f"{what} not found: {path}" if path is not None and not Path(path).exists() else None
 
 
-def _check_path(path: str | None, what: str) -> None:
-    if path is not None and not Path(path).exists():
-        raise OcrBackendError(f"{what} not found: {path}")
+class OcrBackend:
+    """A registry entry: `languages()` it can read, `unavailable()` says why it cannot run here (None if it can)."""
+
+    name: ClassVar[str]
+
+    @classmethod
+    def languages(cls, opts: BackendOptions) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    @classmethod
+    def unavailable(cls, lang: str, opts: BackendOptions, vertical: bool = False) -> str | None:
+        raise NotImplementedError
+
+    def recognise(self, image: np.ndarray) -> list[Box]:
+        raise NotImplementedError
 
 
-class RapidOcrBackend:
+class RapidOcrBackend(OcrBackend):
     name = "rapidocr"
 
-    def __init__(self, lang: str, opts: BackendOptions):
+    @classmethod
+    def languages(cls, opts: BackendOptions) -> tuple[str, ...]:
+        return tuple(opts.rapidocr_languages)
+
+    @classmethod
+    def unavailable(cls, lang: str, opts: BackendOptions, vertical: bool = False) -> str | None:
+        if vertical:
+            return "rapidocr reads horizontal lines only; vertical pages need the tesseract backend"
         if lang not in opts.rapidocr_languages:
-            raise OcrBackendError(
-                f"the rapidocr backend reads {', '.join(opts.rapidocr_languages)} only; for {lang!r} use "
-                f"`--backend paddleocr` (pip install 'mmed[paddle]') or give a recogniser for {lang!r} with "
-                f"--backend_options.rapidocr_rec_model/--backend_options.rapidocr_rec_keys and add it to "
-                f"--backend_options.rapidocr_languages")
+            return (f"the rapidocr backend reads {', '.join(opts.rapidocr_languages)} only; for {lang!r} use "
+                    f"`--backend auto` or `--backend tesseract`, or give a recogniser for {lang!r} with "
+                    f"--backend_options.rapidocr_rec_model/--backend_options.rapidocr_rec_keys and add it to "
+                    f"--backend_options.rapidocr_languages")
+        for path, what in ((opts.rapidocr_det_model, "RapidOCR detector model"),
+                           (opts.rapidocr_rec_model, "RapidOCR recogniser model"),
+                           (opts.rapidocr_rec_keys, "RapidOCR character dict")):
+            if reason := _missing_path(path, what):
+                return reason
+        return None
+
+    def __init__(self, lang: str, opts: BackendOptions, vertical: bool = False):
         from rapidocr_onnxruntime import RapidOCR
 
         kwargs: dict[str, Any] = {"text_score": 0.0, "print_verbose": False}
         if opts.threads > 0:
             kwargs["intra_op_num_threads"] = opts.threads
-        for key, path, what in (("det_model_path", opts.rapidocr_det_model, "RapidOCR detector model"),
-                                ("rec_model_path", opts.rapidocr_rec_model, "RapidOCR recogniser model"),
-                                ("rec_keys_path", opts.rapidocr_rec_keys, "RapidOCR character dict")):
-            _check_path(path, what)
+        for key, path in (("det_model_path", opts.rapidocr_det_model), ("rec_model_path", opts.rapidocr_rec_model),
+                          ("rec_keys_path", opts.rapidocr_rec_keys)):
             if path is not None:
                 kwargs[key] = path
         self.engine = RapidOCR(**kwargs)
@@ -89,16 +140,96 @@ class RapidOcrBackend:
         return [box_from_quad(quad, text, score) for quad, text, score in (result or [])]
 
 
-class PaddleOcrBackend:
+@functools.lru_cache(maxsize=8)
+def _tesseract_packs(cmd: str, tessdata_dir: str | None) -> frozenset[str]:
+    import pytesseract
+
+    pytesseract.pytesseract.tesseract_cmd = cmd
+    config = f'--tessdata-dir "{tessdata_dir}"' if tessdata_dir else ""
+    return frozenset(pytesseract.get_languages(config=config))
+
+
+def tesseract_pack(lang: str, vertical: bool = False) -> str | None:
+    """The Tesseract language pack that reads `lang` (vertical: the `_vert` model), or None."""
+    return (TESSERACT_VERTICAL_LANGS if vertical else TESSERACT_LANGS).get(lang)
+
+
+class TesseractBackend(OcrBackend):
+    name = "tesseract"
+
+    @classmethod
+    def languages(cls, opts: BackendOptions) -> tuple[str, ...]:
+        return tuple(TESSERACT_LANGS)
+
+    @classmethod
+    def unavailable(cls, lang: str, opts: BackendOptions, vertical: bool = False) -> str | None:
+        pack = tesseract_pack(lang, vertical)
+        if pack is None:
+            known = sorted(TESSERACT_VERTICAL_LANGS if vertical else TESSERACT_LANGS)
+            return f"no Tesseract {'vertical ' if vertical else ''}language pack mapped for {lang!r}; known: {known}"
+        debian = f"tesseract-ocr-{pack.replace('_', '-')}"
+        if shutil.which(opts.tesseract_cmd) is None:
+            return (f"Tesseract not found (tesseract_cmd: {opts.tesseract_cmd}); install it with: "
+                    f"sudo apt-get install -y tesseract-ocr {debian}")
+        if reason := _missing_path(opts.tesseract_tessdata_dir, "Tesseract tessdata dir"):
+            return reason
+        if pack not in _tesseract_packs(opts.tesseract_cmd, opts.tesseract_tessdata_dir):
+            return f"Tesseract language pack {pack!r} is not installed; install it with: sudo apt-get install -y {debian}"
+        return None
+
+    def __init__(self, lang: str, opts: BackendOptions, vertical: bool = False):
+        import pytesseract
+
+        self.pytesseract = pytesseract
+        self.cmd = opts.tesseract_cmd
+        self.pack = tesseract_pack(lang, vertical)
+        tessdata = f' --tessdata-dir "{opts.tesseract_tessdata_dir}"' if opts.tesseract_tessdata_dir else ""
+        self.config = f"--oem 1 --psm {opts.tesseract_psm}{tessdata}"
+        if opts.threads > 0:  # an OpenMP build would otherwise use every core in each of num_proc processes
+            os.environ["OMP_THREAD_LIMIT"] = str(opts.threads)
+
+    def recognise(self, image: np.ndarray) -> list[Box]:
+        self.pytesseract.pytesseract.tesseract_cmd = self.cmd
+        data = self.pytesseract.image_to_data(image, lang=self.pack, config=self.config,
+                                              output_type=self.pytesseract.Output.DICT)
+        boxes = []
+        for i, text in enumerate(data["text"]):
+            conf = float(data["conf"][i])
+            if data["level"][i] != 5 or conf < 0 or not text.strip():  # level 5: a word; conf -1: not text
+                continue
+            x, y, w, h = (float(data[k][i]) for k in ("left", "top", "width", "height"))
+            boxes.append(Box(x, y, x + w, y + h, text, conf / 100.0))
+        return boxes
+
+
+class PaddleOcrBackend(OcrBackend):
     name = "paddleocr"
 
-    def __init__(self, lang: str, opts: BackendOptions):
+    @classmethod
+    def languages(cls, opts: BackendOptions) -> tuple[str, ...]:
+        return tuple(PADDLE_LANGS)
+
+    @classmethod
+    def unavailable(cls, lang: str, opts: BackendOptions, vertical: bool = False) -> str | None:
+        if vertical:
+            return "the paddleocr backend is used for horizontal lines only; vertical pages need tesseract"
         if lang not in PADDLE_LANGS:
-            raise OcrBackendError(f"no PaddleOCR model mapped for language {lang!r}; known: {sorted(PADDLE_LANGS)}")
+            return f"no PaddleOCR model mapped for language {lang!r}; known: {sorted(PADDLE_LANGS)}"
         for path, what in ((opts.paddle_det_model_dir, "PaddleOCR detection model dir"),
                            (opts.paddle_rec_model_dir, "PaddleOCR recognition model dir"),
                            (opts.paddle_cls_model_dir, "PaddleOCR angle classifier dir")):
-            _check_path(path, what)
+            if reason := _missing_path(path, what):
+                return reason
+        if opts.paddle_det_model_dir is None or opts.paddle_rec_model_dir is None:
+            # PaddleOCR fetches missing models from the network at start-up; we never let it
+            return ("the paddleocr backend reads models from disk only: give "
+                    "--backend_options.paddle_det_model_dir and --backend_options.paddle_rec_model_dir")
+        if importlib.util.find_spec("paddleocr") is None:
+            return ("the paddleocr backend needs the `paddle` extra: pip install 'mmed[paddle]' "
+                    "(paddleocr + paddlepaddle)")
+        return None
+
+    def __init__(self, lang: str, opts: BackendOptions, vertical: bool = False):
         try:
             paddleocr = importlib.import_module("paddleocr")
         except ImportError as err:
@@ -106,16 +237,20 @@ class PaddleOcrBackend:
                 "the paddleocr backend needs the `paddle` extra: pip install 'mmed[paddle]' "
                 f"(paddleocr + paddlepaddle); import failed: {err}") from None
         self.v3 = str(getattr(paddleocr, "__version__", "2")).split(".")[0] not in ("", "0", "1", "2")
+        self.use_cls = opts.paddle_cls_model_dir is not None
         self.engine = paddleocr.PaddleOCR(**self._engine_kwargs(self.v3, PADDLE_LANGS[lang], opts))
 
     @staticmethod
     def _engine_kwargs(v3: bool, paddle_lang: str, opts: BackendOptions) -> dict[str, Any]:
-        if v3:  # PaddleOCR 3.x renamed the model-dir arguments and reads with .predict()
+        use_cls = opts.paddle_cls_model_dir is not None  # without its model dir PaddleOCR would download it
+        if v3:  # PaddleOCR 3.x renamed the model-dir arguments, reads with .predict() and adds document models
             kwargs = {"lang": paddle_lang, "text_detection_model_dir": opts.paddle_det_model_dir,
                       "text_recognition_model_dir": opts.paddle_rec_model_dir,
-                      "use_textline_orientation": True}
+                      "textline_orientation_model_dir": opts.paddle_cls_model_dir,
+                      "use_textline_orientation": use_cls, "use_doc_orientation_classify": False,
+                      "use_doc_unwarping": False}
         else:
-            kwargs = {"lang": paddle_lang, "use_angle_cls": True, "show_log": False, "use_gpu": opts.use_gpu,
+            kwargs = {"lang": paddle_lang, "use_angle_cls": use_cls, "show_log": False, "use_gpu": opts.use_gpu,
                       "det_model_dir": opts.paddle_det_model_dir, "rec_model_dir": opts.paddle_rec_model_dir,
                       "cls_model_dir": opts.paddle_cls_model_dir}
         return {k: v for k, v in kwargs.items() if v is not None}
@@ -129,8 +264,32 @@ class PaddleOcrBackend:
                 for quad, text, score in zip(res["rec_polys"], res["rec_texts"], res["rec_scores"]):
                     boxes.append(box_from_quad(np.asarray(quad).tolist(), text, score))
             return boxes
-        pages = self.engine.ocr(bgr, cls=True) or []
+        pages = self.engine.ocr(bgr, cls=self.use_cls) or []
         return [box_from_quad(quad, text, score) for page in pages for quad, (text, score) in (page or [])]
+
+
+BACKENDS: dict[str, type[OcrBackend]] = {b.name: b for b in (RapidOcrBackend, TesseractBackend, PaddleOcrBackend)}
+CHOICES = ("auto", *BACKENDS)
+
+
+def resolve_backend(name: str, lang: str, opts: BackendOptions | None = None, vertical: bool = False) -> str:
+    """The backend that will read `lang`: `name` itself, or for `auto` the best available one; raises
+    OcrBackendError (one line, with the fix) when none can run. Loads no model."""
+    opts = opts or BackendOptions()
+    if name != "auto":
+        if name not in BACKENDS:
+            raise OcrBackendError(f"unknown OCR backend {name!r}; choose one of {', '.join(CHOICES)}")
+        if reason := BACKENDS[name].unavailable(lang, opts, vertical):
+            raise OcrBackendError(reason)
+        return name
+    reasons = []
+    for candidate in AUTO.get(lang, ()):
+        reason = BACKENDS[candidate].unavailable(lang, opts, vertical)
+        if reason is None:
+            return candidate
+        reasons.append(f"{candidate}: {reason}")
+    raise OcrBackendError(f"no OCR backend can read {lang!r}{' vertical pages' if vertical else ''} here; "
+                          + ("; ".join(reasons) or f"languages with an auto choice: {sorted(AUTO)}"))
 
 
 def _options_key(opts: BackendOptions) -> tuple:
@@ -138,30 +297,11 @@ def _options_key(opts: BackendOptions) -> tuple:
 
 
 @functools.lru_cache(maxsize=4)
-def _cached_backend(name: str, lang: str, key: tuple) -> OcrBackend:
+def _cached_backend(name: str, lang: str, key: tuple, vertical: bool) -> OcrBackend:
     opts = BackendOptions(**{k: list(v) if isinstance(v, tuple) else v for k, v in key})
-    if name == "rapidocr":
-        return RapidOcrBackend(lang, opts)
-    if name == "paddleocr":
-        return PaddleOcrBackend(lang, opts)
-    raise OcrBackendError(f"unknown OCR backend {name!r}; choose one of {BACKENDS}")
+    return BACKENDS[resolve_backend(name, lang, opts, vertical)](lang, opts, vertical)
 
 
-def get_backend(name: str, lang: str, opts: BackendOptions | None = None) -> OcrBackend:
-    """The engine for (backend, language, options), built once per process."""
-    return _cached_backend(name, lang, _options_key(opts or BackendOptions()))
-
-
-def check_backend(name: str, lang: str, opts: BackendOptions | None = None) -> None:
-    """Fail fast, before any book is opened, when the backend cannot read `lang` (no model is loaded)."""
-    opts = opts or BackendOptions()
-    if name not in BACKENDS:
-        raise OcrBackendError(f"unknown OCR backend {name!r}; choose one of {BACKENDS}")
-    if name == "rapidocr" and lang not in opts.rapidocr_languages:
-        RapidOcrBackend(lang, opts)  # raises the explanatory error
-    if name == "paddleocr":
-        if lang not in PADDLE_LANGS:
-            raise OcrBackendError(f"no PaddleOCR model mapped for language {lang!r}; known: {sorted(PADDLE_LANGS)}")
-        if importlib.util.find_spec("paddleocr") is None:
-            raise OcrBackendError("the paddleocr backend needs the `paddle` extra: pip install 'mmed[paddle]' "
-                                  "(paddleocr + paddlepaddle)")
+def get_backend(name: str, lang: str, opts: BackendOptions | None = None, vertical: bool = False) -> OcrBackend:
+    """The engine for (backend, language, options), built once per process (`name` may be `auto`)."""
+    return _cached_backend(name, lang, _options_key(opts or BackendOptions()), vertical)

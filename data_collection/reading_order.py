@@ -4,6 +4,10 @@ An OCR engine returns text boxes in no guaranteed order. A page is read here the
 split the page into columns at vertical gaps that no box crosses, read each column top to bottom, group boxes that
 share a baseline into lines, start a new paragraph at a large vertical gap, and join the lines of a paragraph
 (hyphenated line ends are re-joined in space-delimited languages; CJK lines are joined without a space).
+
+Right-to-left scripts (Arabic) are read on the page mirrored left to right, so columns and words run from the
+right; vertical pages (Japanese tategaki) are read on the page turned a quarter left, so columns that run top to
+bottom, right to left, become lines read left to right, top to bottom.
 """
 
 from __future__ import annotations
@@ -148,9 +152,25 @@ def paragraphs_from_lines(lines: list[list[Box]], gap_factor: float) -> list[lis
     return paragraphs
 
 
+DIRECTIONS = ("ltr", "rtl", "vertical")
+
+
+def to_reading_frame(boxes: list[Box], direction: str) -> list[Box]:
+    """The boxes in a frame where text runs left to right, top to bottom (see the module docstring)."""
+    if direction == "ltr" or not boxes:
+        return boxes
+    right = max(b.x1 for b in boxes)
+    if direction == "rtl":
+        return [Box(right - b.x1, b.y0, right - b.x0, b.y1, b.text, b.score) for b in boxes]
+    if direction == "vertical":
+        return [Box(b.y0, right - b.x1, b.y1, right - b.x0, b.text, b.score) for b in boxes]
+    raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
+
+
 def order_page(boxes: list[Box], space_delimited: bool, gap_factor: float = 0.8,
-               column_gap_factor: float = 2.0) -> list[str]:
+               column_gap_factor: float = 2.0, direction: str = "ltr") -> list[str]:
     """Paragraph texts of one page in reading order. Column gaps are measured in median box heights."""
+    boxes = to_reading_frame(boxes, direction)
     if not boxes:
         return []
     median_h = statistics.median(b.height for b in boxes)

@@ -18,7 +18,7 @@ import pytest
 
 from data_collection import ocr
 from data_collection.documents import read_document_shard
-from data_collection.ocr_backends import BackendOptions, OcrBackendError, PaddleOcrBackend, check_backend
+from data_collection.ocr_backends import BackendOptions, OcrBackendError, PaddleOcrBackend, resolve_backend
 from data_collection.pdf_pages import PageRule, is_text_page, pages_to_read
 
 REPO = Path(__file__).resolve().parent.parent
@@ -27,6 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 def _load_sample_maker():
     spec = importlib.util.spec_from_file_location("make_sample_pdfs", REPO / "scripts" / "make_sample_pdfs.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
@@ -173,13 +174,14 @@ def test_symbol_soup_text_layer_is_not_text_based():
 
 
 def test_backend_language_errors_are_explicit():
-    with pytest.raises(OcrBackendError, match="paddleocr"):
-        check_backend("rapidocr", "ru")
-    if importlib.util.find_spec("paddleocr") is None:
-        with pytest.raises(OcrBackendError, match=r"mmed\[paddle\]"):
-            check_backend("paddleocr", "ru")
+    with pytest.raises(OcrBackendError, match="--backend auto"):
+        resolve_backend("rapidocr", "ru")
+    with pytest.raises(OcrBackendError, match="models from disk only"):
+        resolve_backend("paddleocr", "ru")  # it would download them: never
     with pytest.raises(OcrBackendError, match="not found"):
-        PaddleOcrBackend("fr", BackendOptions(paddle_rec_model_dir="/nonexistent/rec"))
+        resolve_backend("paddleocr", "fr", BackendOptions(paddle_rec_model_dir="/nonexistent/rec"))
+    with pytest.raises(OcrBackendError, match="unknown OCR backend 'easyocr'"):
+        resolve_backend("easyocr", "en")
 
 
 def test_paddleocr_backend_maps_languages_and_reads_2x_results(monkeypatch):
@@ -193,12 +195,14 @@ def test_paddleocr_backend_maps_languages_and_reads_2x_results(monkeypatch):
             return [[([[0, 0], [50, 0], [50, 10], [0, 10]], ("Бронхит", 0.97))]]
 
     monkeypatch.setitem(sys.modules, "paddleocr", types.SimpleNamespace(PaddleOCR=FakePaddleOCR, __version__="2.7.3"))
-    backend = PaddleOcrBackend("ru", BackendOptions())
+    opts = BackendOptions(paddle_det_model_dir="/models/det", paddle_rec_model_dir="/models/rec")
+    backend = PaddleOcrBackend("ru", opts)
     boxes = backend.recognise(np.zeros((20, 60, 3), dtype=np.uint8))
     assert made["lang"] == "ru" and boxes[0].text == "Бронхит" and boxes[0].x1 == 50
-    PaddleOcrBackend("es", BackendOptions())
+    assert made["det_model_dir"] == "/models/det" and made["use_angle_cls"] is False  # no classifier to download
+    PaddleOcrBackend("es", opts)
     assert made["lang"] == "es"
-    PaddleOcrBackend("ja", BackendOptions())
+    PaddleOcrBackend("ja", opts)
     assert made["lang"] == "japan"
 
 
