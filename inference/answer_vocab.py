@@ -39,7 +39,7 @@ CUES: tuple[str, ...] = (
 
 # What may stand between a cue and the label: copulas, articles, "option", colons, dashes, brackets.
 FILLERS: tuple[str, ...] = (
-    r"is", r"are", r"would\s+be", r"should\s+be", r"will\s+be", r"must\s+be", r"the", r"option", r"options",
+    r"is", r"are", r"would\s+be", r"might\s+be", r"may\s+be", r"could\s+be", r"should\s+be", r"will\s+be", r"must\s+be", r"the", r"option", r"options",
     r"choice", r"letter", r"est", r"sont", r"serait", r"seraient", r"la", r"le", r"les", r"l'", r"l’",
     r"proposition", r"propositions", r"es", r"son", r"sería", r"serían", r"el", r"los", r"las", r"opci[óo]n",
     r"opciones", r"letra", r"—", r"–", r"-", r":", r"=", r"вариант\w*", r"под\s+буквой", r"буква",
@@ -62,7 +62,7 @@ PREDICATES: tuple[str, ...] = (
     r"(?:est|sont)\s+(?:aussi\s+)?(?:la\s+|les\s+)?(?:bonnes?|correctes?|exactes?|justes?)(?:\s+r[ée]ponses?)?",
     r"(?:es|son)\s+(?:también\s+)?(?:la\s+|las\s+)?(?:correctas?|verdaderas?|respuestas?\s+correctas?)",
     r"(?:[—–-]\s*)?(?:правильн|верн)\w*(?:\s+ответ\w*)?",
-    r"(?:选项)?(?:是)?(?:正确|对)(?:的)?(?:答案|选项)?",
+    r"(?:选项)?(?:都|均|也)?(?:是)?(?:正确|对)(?:的)?(?:答案|选项)?",
     r"(?:が|も|は)?(?:正解|正答|正しい)(?!では|じゃ)",
 )
 

@@ -35,7 +35,9 @@ _MARKUP = re.compile(r"\*\*|__|`")
 # characters that glue to a letter to make a word ("Bacteria", "Да", "B12"); CJK text may follow a label ("B选项")
 _WORDCH = r"A-Za-z0-9\u00C0-\u024F\u0370-\u03FF\u0400-\u04FF"
 _CJK = r"\u3000-\u30FF\u3400-\u9FFF\uF900-\uFAFF\uFF00-\uFFEF"
-_LABEL = re.compile(rf"(?<![{_WORDCH}])([A-Za-zА-ЯЁа-яёΑ-Ω])(?![{_WORDCH}]|['’]\w|-\w|\.\w)")
+# Latin letters, the first five Cyrillic and Greek capitals (labels by position) and Cyrillic С/Е (Latin look-alikes);
+# other Cyrillic letters standing alone are words ("и", "в", "с"), never labels
+_LABEL = re.compile(rf"(?<![{_WORDCH}])([A-Za-zА-Да-дСсЕеΑ-Ε])(?![{_WORDCH}]|['’]\w|-\w|\.\w)")
 _CONCAT = re.compile(rf"(?<![{_WORDCH}])([A-Z]{{2,5}})(?=[ \t]*(?:$|\n|[^\w\s]|[{_CJK}]))")
 # "E. coli", "S. aureus": a capital, a full stop and a lower-case word is an abbreviation, not a label
 _ABBREVIATION = re.compile(r"\.[ \t]+[a-zа-я]")
@@ -69,6 +71,10 @@ _NUMBER = re.compile(rf"(?:n[°º]\s*|#|№\s*|第\s*)?(\d{{1,2}})(?![.,]\d)(?:\
 _LABEL_TAIL = re.compile(r"[ \t]*[.):\-–—]?[ \t]*")
 _LINE_LABEL = re.compile(r"^\s*[(\[]?[A-Ea-e][.):\]]", re.MULTILINE)
 _ARTICLES = re.compile(rf"^(?:(?:{'|'.join(vocab.ARTICLES)})(?:\s+|(?<=['’])))+", re.IGNORECASE)
+_SEGMENT_END = re.compile(r"[.;。!?\n](?:\s|$)|[。\n]")
+_TEXT_JOIN = re.compile(r"\s*(?:,|、|と|和|及び|及|/|&|;|\+)\s*(?:(?i:and|et|y|и)\s+)?|\s+(?i:and|et|y|и)\s+")
+# what may come right before labels said to be correct: a sentence start, punctuation, "both", CJK text
+_STATEMENT_START = re.compile(rf"(?:^|[.!?:;,\n(\[*、。，：]|[{_CJK}]|(?i:both|and|only|et|y|и|also))[ \t]*\Z")
 _OPENERS = " \t\"'«“([「"
 _EDGE_PUNCT = " \t\n.,;:!?。、，\"'«»“”()[]「」"
 _SENTENCE_END = ".,;:!?。、，)\n"
@@ -214,6 +220,16 @@ def _option_at(text: str, pos: int, options: Mapping[str, str], whole: bool) -> 
     return None if tie else best
 
 
+def _option_list(text: str, pos: int, options: Mapping[str, str]) -> tuple[str, ...] | None:
+    """Two or more options named by their texts up to the end of the sentence ("ワルファリンとアピキサバン")."""
+    segment = _SEGMENT_END.split(text[pos:], maxsplit=1)[0]
+    parts = [part for part in _TEXT_JOIN.split(segment.strip(_EDGE_PUNCT)) if part.strip()]
+    if len(parts) < 2:
+        return None
+    letters = [_option_at(part, 0, options, whole=True) for part in parts]
+    return None if None in letters else tuple(sorted(set(letters)))
+
+
 def _spelled_like_labels(form: str) -> bool:
     return re.fullmatch(r"[a-zа-я]{1,5}", form) is not None
 
@@ -224,6 +240,8 @@ def _spelled_like_labels(form: str) -> bool:
 def _after_cue(text: str, start: int, pos: int, options: Mapping[str, str]) -> _Statement | None:
     """What a cue announces at `pos`: an option's text, labels or an option's number."""
     option = _option_at(text, pos, options, whole=False)
+    if option and (named := _option_list(text, pos, options)):
+        return _Statement(2, start, pos, named, "option_text")
     labels = _read_labels(text, pos, loose=True)
     if option and (labels is None or not _spelled_like_labels(_norm(options[option]))):
         return _Statement(2, start, pos, (option,), "option_text")
@@ -247,6 +265,8 @@ def _statements(text: str, options: Mapping[str, str]) -> list[_Statement]:
     """Every explicit answer statement: cues followed by an answer, and labels said to be correct."""
     found = [st for cue in _CUE.finditer(text) if (st := _after_cue(text, cue.start(), cue.end(), options))]
     for match in _PREDICATE.finditer(text):
+        if match.group("pre") is None and not _STATEMENT_START.search(text, 0, match.start()):
+            continue  # "Vitamin D is correct", "hepatitis B is the right diagnosis": a name, not a label
         labels = _read_labels(match.group("labels"), 0, loose=match.group("pre") is not None)
         if labels and labels.end == len(match.group("labels")):
             found.append(_Statement(1, match.start(), match.end(), _to_letters(labels.raw), "cue", labels.hedged))
@@ -298,6 +318,8 @@ def _bare_answer(text: str, options: Mapping[str, str]) -> _Statement | None:
     for candidate in candidates:
         if (st := _only_labels(candidate, options)) is not None:
             return st
+        if (named := _option_list(candidate, 0, options)) is not None:
+            return _Statement(0, 0, len(text), named, "option_text")
         if (option := _option_at(candidate, 0, options, whole=True)) is not None:
             return _Statement(0, 0, len(text), (option,), "option_text")
     return None
