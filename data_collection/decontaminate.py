@@ -1,40 +1,28 @@
 """Benchmark decontamination: drop corpus documents that share a long n-gram with a benchmark test question.
 
-Units: words (NFKC, casefolded, runs of letters/digits) for space-delimited languages, n = 13 by default;
-characters (NFKC, casefolded, with whitespace and punctuation removed) for zh/ja, n = 50 by default. Every
-n-gram of every test question (MMedBench `Test/`, plus any English benchmark test files given: JSONL/parquet
-records with a `question` field, options appended when present) goes into an index; a document is contaminated
-when any of its n-grams is in the index. Questions shorter than n units cannot match (they would match too much).
+Units (data_collection/dedup.py): words (NFKC, casefolded, runs of letters/digits) for space-delimited languages,
+n = 13 by default; characters (NFKC, casefolded, whitespace and punctuation removed) for zh/ja, n = 50 by default.
+Every n-gram of every test question (MMedBench `Test/`, plus any English benchmark test files given: JSONL/parquet
+records with a `question` field, options appended when present) goes into an index of 64-bit n-gram hashes; a
+document is contaminated when any of its n-grams is in the index.
+
+Short zh/ja questions: most Chinese and Japanese exam questions are 10-40 characters, under n, so no n-gram of
+theirs exists. Each such question (without its options) of at least `char_min` characters is matched on its own:
+a document containing the whole normalised question is contaminated (one Aho-Corasick pass over the document).
+Shorter ones ("最可能的诊断是") are too generic to match and are counted as unchecked. Space-delimited questions
+shorter than n words are likewise unchecked (a 10-word English question matches too much).
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from common.languages import LANGUAGES, by_code, by_name
 from common.records import expand_inputs, iter_records
-
-_WORD = re.compile(r"[^\W_]+")
-_NOT_WORD = re.compile(r"[\W_]+")
-
-
-def units(text: str, space_delimited: bool) -> list[str] | str:
-    norm = unicodedata.normalize("NFKC", text).casefold()
-    return _WORD.findall(norm) if space_delimited else _NOT_WORD.sub("", norm)
-
-
-def ngrams(text: str, space_delimited: bool, n: int) -> Iterator[str]:
-    u = units(text, space_delimited)
-    if space_delimited:
-        for i in range(len(u) - n + 1):
-            yield " ".join(u[i:i + n])
-    else:
-        for i in range(len(u) - n + 1):
-            yield u[i:i + n]
+from data_collection.dedup import gram_hashes, unit_hashes, units
 
 
 @dataclass
@@ -44,35 +32,73 @@ class Hit:
 
 
 class ContaminationIndex:
-    """n-gram -> the first benchmark item that has it, for word n-grams and character n-grams separately."""
+    """n-gram hash -> the first benchmark item that has it (words and characters apart), plus whole short zh/ja
+    questions in an Aho-Corasick automaton."""
 
-    def __init__(self, word_n: int = 13, char_n: int = 50):
-        self.word_n = word_n
-        self.char_n = char_n
-        self.word_index: dict[str, str] = {}
-        self.char_index: dict[str, str] = {}
+    def __init__(self, word_n: int = 13, char_n: int = 50, char_min: int = 10):
+        self.word_n, self.char_n, self.char_min = word_n, char_n, char_min
+        self.grams: dict[bool, dict[int, str]] = {True: {}, False: {}}
+        self._sorted: dict[bool, np.ndarray] = {}
+        self._short = None
+        self._short_items: dict[str, str] = {}
         self.items = 0
+        self.unchecked = 0
 
-    def add(self, item_id: str, text: str, space_delimited: bool) -> None:
-        index, n = (self.word_index, self.word_n) if space_delimited else (self.char_index, self.char_n)
-        for gram in ngrams(text, space_delimited, n):
-            index.setdefault(gram, item_id)
+    def add(self, item_id: str, text: str, space_delimited: bool, question: str | None = None) -> None:
+        """Index one benchmark item: `text` is the question with its options; `question` alone, when given,
+        is what a short zh/ja item is matched by."""
+        n = self.word_n if space_delimited else self.char_n
+        grams = gram_hashes(unit_hashes(units(text, space_delimited)), n)
+        for g in grams.tolist():
+            self.grams[space_delimited].setdefault(g, item_id)
         self.items += 1
+        self._sorted.pop(space_delimited, None)
+        short = units(question if question is not None else text, False) if not space_delimited else ""
+        if not space_delimited and self.char_min <= len(short) < n:
+            self._short_items.setdefault(short, item_id)
+            self._short = None
+        elif len(grams) == 0:
+            self.unchecked += 1
+
+    def _index(self, space: bool) -> np.ndarray:
+        if space not in self._sorted:
+            self._sorted[space] = np.array(sorted(self.grams[space]), dtype=np.uint64)
+        return self._sorted[space]
+
+    def _short_automaton(self):
+        if self._short is None:
+            import ahocorasick
+
+            self._short = ahocorasick.Automaton()
+            for key, item in self._short_items.items():
+                self._short.add_word(key, (item, key))
+            self._short.make_automaton()
+        return self._short
 
     def check(self, text: str, lang: str) -> Hit | None:
-        """The first shared n-gram of a document in language `lang`, or None."""
+        """The first shared n-gram (or whole short question) of a document in language `lang`, or None."""
         space = by_code(lang).space_delimited
-        index, n = (self.word_index, self.word_n) if space else (self.char_index, self.char_n)
-        if not index:
-            return None
-        for gram in ngrams(text, space, n):
-            item = index.get(gram)
-            if item is not None:
-                return Hit(item, gram)
+        u = units(text, space)
+        return self.check_units(u, unit_hashes(u), space)
+
+    def check_units(self, u: list[str] | str, hashes: np.ndarray, space: bool) -> Hit | None:
+        """`check` on a document's units and unit hashes already computed (data_collection/dedup.py)."""
+        n = self.word_n if space else self.char_n
+        index = self._index(space)
+        if len(index):
+            grams = gram_hashes(hashes, n)
+            found = np.flatnonzero(np.isin(grams, index, assume_unique=False))
+            if len(found):
+                i = int(found[0])
+                gram = " ".join(u[i:i + n]) if space else u[i:i + n]
+                return Hit(self.grams[space][int(grams[i])], gram)
+        if not space and self._short_items:
+            for _, (item, key) in self._short_automaton().iter(u):
+                return Hit(item, key)
         return None
 
     def __len__(self) -> int:
-        return len(self.word_index) + len(self.char_index)
+        return len(self.grams[True]) + len(self.grams[False]) + len(self._short_items)
 
 
 def _question_text(rec: dict) -> str:
@@ -85,20 +111,26 @@ def _question_text(rec: dict) -> str:
     return str(question)
 
 
-def build_index(mmedbench_test_dir: str | None, extra_files: list[str], word_n: int = 13, char_n: int = 50
-                ) -> ContaminationIndex:
+def check_sources(mmedbench_test_dir: str | None, extra_files: list[str]) -> None:
+    """Fail early (before hours of cleaning) when a benchmark source is missing."""
+    if mmedbench_test_dir and not Path(mmedbench_test_dir).is_dir():
+        raise FileNotFoundError(f"MMedBench test folder not found: {mmedbench_test_dir}")
+    for spec in extra_files:
+        expand_inputs(spec)  # raises naming the missing path
+
+
+def build_index(mmedbench_test_dir: str | None, extra_files: list[str], word_n: int = 13, char_n: int = 50,
+                char_min: int = 10) -> ContaminationIndex:
     """Index MMedBench `Test/<Language>.jsonl` (question + options) and English benchmark test files."""
-    index = ContaminationIndex(word_n, char_n)
+    check_sources(mmedbench_test_dir, extra_files)
+    index = ContaminationIndex(word_n, char_n, char_min)
     if mmedbench_test_dir:
-        test_dir = Path(mmedbench_test_dir)
-        if not test_dir.is_dir():
-            raise FileNotFoundError(f"MMedBench test folder not found: {test_dir}")
         for language in LANGUAGES:
-            path = test_dir / f"{language.name}.jsonl"
+            path = Path(mmedbench_test_dir) / f"{language.name}.jsonl"
             if path.exists():
                 for where, rec in iter_records(path):
                     index.add(f"{language.name}-test:{where.rsplit(':', 1)[-1]}", _question_text(rec),
-                              by_name(language.name).space_delimited)
+                              by_name(language.name).space_delimited, str(rec.get("question") or ""))
     for spec in extra_files:
         for path in expand_inputs(spec):
             for where, rec in iter_records(path):

@@ -10,7 +10,7 @@ import pytest
 
 from common.records import write_jsonl
 from data_collection.build_corpus import main
-from data_collection.dedup import Deduplicator, dedup_key
+from data_collection.dedup import dedup_key
 from data_collection.documents import make_doc_id, write_document_shard
 
 CARDIO = ("Acute myocardial infarction occurs when blood flow to a part of the heart muscle stops, usually because "
@@ -28,9 +28,13 @@ ASTHMA = ("Asthma is a chronic inflammatory disease of the airways with variable
           "bronchial hyperresponsiveness. Symptoms include wheeze, cough, chest tightness and breathlessness, often "
           "worse at night. Inhaled corticosteroids are the cornerstone of maintenance therapy, while short-acting "
           "beta agonists relieve acute symptoms during exacerbations in children and adults.")
-FRENCH = ("L'hypertension artérielle est une maladie chronique fréquente. Le médecin mesure la tension artérielle "
+FRENCH = ["L'hypertension artérielle est une maladie chronique fréquente. Le médecin mesure la tension artérielle "
           "à plusieurs reprises avant de poser le diagnostic et de proposer un traitement adapté au patient, "
-          "comme les diurétiques thiazidiques ou les inhibiteurs de l'enzyme de conversion.")
+          "comme les diurétiques thiazidiques ou les inhibiteurs de l'enzyme de conversion.",
+          "La grippe saisonnière est une infection virale aiguë des voies respiratoires. Elle provoque de la fièvre, "
+          "des courbatures et une toux sèche; la vaccination annuelle protège les personnes âgées et fragiles.",
+          "L'asthme de l'enfant se manifeste par des sifflements et une gêne respiratoire nocturne. Les "
+          "corticoïdes inhalés réduisent l'inflammation bronchique et le nombre de crises chez les jeunes patients."]
 BOILER = "Subscribe to our newsletter for more health news"
 ZH = ("糖尿病是一组以高血糖为特征的代谢性疾病。高血糖则是由于胰岛素分泌缺陷或其生物作用受损引起。长期存在的高血糖，"
       "导致各种组织，特别是眼、肾、心脏、血管、神经的慢性损害和功能障碍。治疗包括饮食控制、运动和药物治疗。")
@@ -54,8 +58,7 @@ def shards(tmp_path, samples_dir) -> tuple[Path, str, str]:
            doc("web", "leak", "Case discussion. " + en_question + " " + ASTHMA.replace("Asthma", "It")),
            doc("web", "zh-leak", "病例讨论：" + zh_question + "请分析。", "zh"), doc("web", "zh", ZH, "zh")]
     for i in range(3):  # the boilerplate line repeated in >= 5 documents of the shard
-        web.append(doc("web", f"b{i}", f"{BOILER}\nNote {i}: " + DIABETES.replace("metformin", f"drug {i}") * 0
-                       + FRENCH.replace("patient", f"patient {i}"), "fr"))
+        web.append(doc("web", f"b{i}", f"{BOILER}\n" + FRENCH[i], "fr"))
     write_document_shard(root / "web" / "part-0.parquet", web)
     write_document_shard(root / "textbook" / "book.parquet", [doc("textbook", "cardio", CARDIO)])
     write_jsonl(root / "website" / "pages.jsonl", [doc("website", "diabetes", DIABETES)])
@@ -115,17 +118,6 @@ def test_language_mismatches_can_be_kept(shards, tmp_path, tiny_model_dir, repo_
     assert "mislabelled@web" in fr and len(fr) == 4
     stats = json.loads((out / "stats.json").read_text())
     assert set(stats["languages"]) == {"fr"} and stats["languages"]["fr"]["steps"]["lang_mismatch"] == 1
-
-
-def test_dedup_unit_exact_near_and_priority():
-    d = Deduplicator(True, ["textbook", "web"], threshold=0.8)
-    a = d.add("a", CARDIO, "web")
-    b = d.add("b", " ".join(CARDIO.upper().split()), "web")  # same text after normalisation
-    c = d.add("c", CARDIO.replace("nausea", "vomiting"), "textbook")
-    e = d.add("e", DIABETES, "web")
-    drop = d.resolve()
-    assert drop == {a: "near", b: "near"} and c not in drop and e not in drop
-    assert dedup_key("A  b\nc") == dedup_key("a b c")
 
 
 def test_boilerplate_is_counted_over_distinct_documents_and_never_empties_one():

@@ -1,0 +1,219 @@
+"""Near-duplicate and exact-duplicate removal as datatrove MinHash pipeline steps, with our source priorities
+deciding which copy survives. Usable inside any datatrove pipeline; build_corpus runs them as its stages.
+
+    signature (per input file, rank = file index)   PrioritySignature   -> sigs/bucket_NNN/RRRRR.minhash.sig
+                                                                         + docs/RRRRR.parquet (id, source, length, key)
+    buckets   (per bucket, rank = bucket index)      MinhashDedupBuckets -> buckets/BBBBB_00.dups (datatrove's own)
+    cluster   (one task)                             PriorityCluster     -> remove/RRRRRR.remove + removed.parquet
+    filter    (per input file, same order as above)  MinhashDedupFilter  (datatrove's own)
+
+Shingles: `shingle_size` consecutive units hashed as in data_collection/dedup.py: words for space-delimited
+languages, characters for zh/ja (datatrove's spaCy tokenizers for zh/ja need models we cannot download; character
+shingles are the usual choice for scripts without spaces). Exact duplicates: the signature carries one extra
+band (bucket `num_buckets`) holding the document's exact key (NFKC, casefolded, whitespace removed), so the
+buckets stage pairs exact copies even when a text is too short for its shingles to say so.
+
+Survivor: datatrove's cluster step keeps an arbitrary member per cluster; PriorityCluster keeps the best by
+dedup.survivor_key (source priority, longer text, smaller id) and records why each other member was removed:
+"exact" when its key equals the survivor's, else "near". Memory: signature sorting holds one file's bucket;
+buckets merges files by heap; cluster holds only the documents that have a duplicate, plus one file's
+`docs/` table at a time.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+
+import numpy as np
+from datatrove.data import Document, DocumentsPipeline
+from datatrove.io import DataFolderLike, get_datafolder
+from datatrove.pipeline.dedup.minhash import (
+    MinhashConfig,
+    MinhashDedupBuckets,
+    MinhashDedupCluster,
+    MinhashDedupFilter,
+    MinhashDedupSignature,
+)
+from datatrove.utils.binaryio import read_tuples_from_file
+from datatrove.utils.hashing import HashConfig
+from datatrove.utils.word_tokenizers import WordTokenizer
+
+from data_collection.dedup import dedup_key, gram_hashes, survivor_key, unit_hashes, units
+
+__all__ = ["MinhashDedupBuckets", "MinhashDedupFilter", "PriorityCluster", "PrioritySignature", "UnitTokenizer",
+           "minhash_config"]
+
+_KEY_MASK = (1 << 60) - 1  # datatrove reads 64-bit hashes below 2^61 - 1
+
+
+def minhash_config(num_buckets: int, hashes_per_bucket: int, shingle_size: int, seed: int = 1) -> MinhashConfig:
+    """The config of every stage: `num_buckets` LSH bands plus the exact-key band."""
+    return MinhashConfig(n_grams=shingle_size, num_buckets=num_buckets + 1, hashes_per_bucket=hashes_per_bucket,
+                         seed=seed, hash_config=HashConfig(precision=64, hash_fc="xxhash"))
+
+
+def exact_band(key: bytes, width: int) -> list[int]:
+    """The exact key as `width` values below 2^60 (at least 120 of its bits)."""
+    value = int.from_bytes(key, "big")
+    parts = [(value >> (60 * i)) & _KEY_MASK for i in range(max(2, width))][:width]
+    return parts + [0] * (width - len(parts))
+
+
+class UnitTokenizer(WordTokenizer):
+    """datatrove word tokenizer over our units: words, or single characters for zh/ja (offline, no models)."""
+
+    def __init__(self, space_delimited: bool):
+        super().__init__(None)
+        self.space_delimited = space_delimited
+
+    def word_tokenize(self, text: str) -> list[str]:
+        return list(units(text, self.space_delimited))
+
+    def sent_tokenize(self, text: str) -> list[str]:
+        return [text]
+
+    def span_tokenize(self, text: str) -> list[tuple[int, int]]:
+        return [(0, len(text))]
+
+
+class PrioritySignature(MinhashDedupSignature):
+    """datatrove's signature step with our shingles, the exact-key band and a docs/ table for the survivor rule.
+
+    Documents need `metadata["source"]`; `space_delimited` is False for zh/ja (character shingles)."""
+
+    name = "MinHash signatures (mmed)"
+
+    def __init__(self, output_folder: DataFolderLike, config: MinhashConfig, space_delimited: bool,
+                 docs_folder: DataFolderLike, inspect: Callable | None = None):
+        super().__init__(output_folder, config, language=UnitTokenizer(space_delimited))
+        self.space_delimited = space_delimited
+        self.docs_folder = get_datafolder(docs_folder)
+        self.inspect = inspect  # inspect(index, doc, units, unit_hashes): reuses the units (e.g. decontamination)
+        self._key = b""
+        self._hashes: np.ndarray | None = None
+
+    def get_shingles(self, text: str) -> np.ndarray:
+        hashes = self._hashes if self._hashes is not None else unit_hashes(units(text, self.space_delimited))
+        grams = gram_hashes(hashes, self.config.n_grams, whole_if_short=True)
+        if len(grams) == 0:  # nothing but punctuation/whitespace: its exact key still pairs it with its copies
+            grams = np.zeros(1, dtype=np.uint64)
+        return grams.reshape((-1, 1))
+
+    def get_signature(self, shingles: np.ndarray) -> list[list[int]]:
+        bands = self.config.num_buckets - 1
+        a, b = self.parameters
+        width = self.config.hashes_per_bucket
+        with np.errstate(over="ignore"):  # multiply-shift hashing: the top 60 bits of a*x+b mod 2^64, which
+            # is universal like datatrove's mod-(2^61-1) form, keeps values below 2^61-1 and avoids a division
+            phv = (shingles * a[:, : bands * width] + b[:, : bands * width]) >> np.uint64(4)
+        sig = [x.tolist() for x in np.split(np.min(phv, axis=0), bands)]
+        return sig + [exact_band(self._key, width)]
+
+    def _tracked(self, data: DocumentsPipeline, table: dict[str, list]) -> Iterator[Document]:
+        for idx, doc in enumerate(data):
+            self._key = dedup_key(doc.text)
+            u = units(doc.text, self.space_delimited)
+            self._hashes = unit_hashes(u)
+            if self.inspect is not None:
+                self.inspect(idx, doc, u, self._hashes)
+            table["id"].append(str(doc.id))
+            table["source"].append(str(doc.metadata.get("source", "")))
+            table["length"].append(len(doc.text))
+            table["key"].append(self._key)
+            yield doc
+
+    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table: dict[str, list] = defaultdict(list)
+        super().run(self._tracked(data, table), rank, world_size)
+        self._hashes = None
+        schema = pa.schema([("id", pa.string()), ("source", pa.string()), ("length", pa.int64()),
+                            ("key", pa.binary())])
+        with self.docs_folder.open(f"{rank:05d}.parquet", "wb") as f:
+            pq.write_table(pa.table({k: table[k] for k in schema.names}, schema=schema), f)
+
+
+class PriorityCluster(MinhashDedupCluster):
+    """Union the duplicate pairs of every bucket; keep the best member of each cluster by our survivor rule.
+
+    Writes `<output>/RRRRRR.remove` (sorted document indices, datatrove's format for MinhashDedupFilter) and
+    `<output>/removed.parquet` (file, index, id, source, reason, kept_id)."""
+
+    name = "MinHash clusters by source priority (mmed)"
+
+    def __init__(self, input_folder: DataFolderLike, output_folder: DataFolderLike, config: MinhashConfig,
+                 docs_folder: DataFolderLike, source_priority: list[str]):
+        super().__init__(input_folder, output_folder, config)
+        self.docs_folder = get_datafolder(docs_folder)
+        self.source_priority = list(source_priority)
+
+    def _clusters(self) -> dict[tuple[int, int], list[tuple[int, int]]]:
+        parent: dict[tuple[int, int], tuple[int, int]] = {}
+
+        def find(x: tuple[int, int]) -> tuple[int, int]:
+            root = x
+            while parent.get(root, root) != root:
+                root = parent[root]
+            while parent.get(x, x) != root:  # path compression
+                parent[x], x = root, parent[x]
+            return root
+
+        for name in self.input_folder.list_files(glob_pattern="*.dups"):
+            with self.input_folder.open(name, "rb") as f:
+                for f1, d1, f2, d2 in read_tuples_from_file(f, "4I", lines_to_buffer=self.lines_to_buffer):
+                    parent.setdefault((f1, d1), (f1, d1))
+                    parent.setdefault((f2, d2), (f2, d2))
+                    ra, rb = find((f1, d1)), find((f2, d2))
+                    if ra != rb:
+                        parent[max(ra, rb)] = min(ra, rb)
+        groups: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+        for node in list(parent):
+            groups[find(node)].append(node)
+        return groups
+
+    def _members_info(self, nodes: list[tuple[int, int]]) -> dict[tuple[int, int], tuple]:
+        import pyarrow.parquet as pq
+
+        by_file: dict[int, list[int]] = defaultdict(list)
+        for file_id, doc_idx in nodes:
+            by_file[file_id].append(doc_idx)
+        info = {}
+        for file_id, idxs in sorted(by_file.items()):
+            with self.docs_folder.open(f"{file_id:05d}.parquet", "rb") as f:
+                rows = pq.read_table(f).take(idxs).to_pylist()
+            for idx, row in zip(idxs, rows):
+                info[(file_id, idx)] = (survivor_key(row["source"], row["length"], row["id"], self.source_priority),
+                                        row["key"], row["id"], row["source"])
+        return info
+
+    def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        with self.track_time():
+            groups = self._clusters()
+            info = self._members_info([n for members in groups.values() for n in members])
+            removed = []
+            for members in groups.values():
+                best = min(members, key=lambda n: info[n][0])
+                for node in members:
+                    if node != best:
+                        reason = "exact" if info[node][1] == info[best][1] else "near"
+                        removed.append({"file": node[0], "index": node[1], "id": info[node][2],
+                                        "source": info[node][3], "reason": reason, "kept_id": info[best][2]})
+                        self.stat_update(f"removed_{reason}")
+            removed.sort(key=lambda r: (r["file"], r["index"]))
+            by_file: dict[int, list[int]] = defaultdict(list)
+            for r in removed:
+                by_file[r["file"]].append(r["index"])
+            for file_id, idxs in by_file.items():
+                with self.output_folder.open(f"{file_id:06d}.remove", "wb") as f:
+                    f.write(struct.pack(f"<{len(idxs)}I", *idxs))
+            schema = pa.schema([("file", pa.int64()), ("index", pa.int64()), ("id", pa.string()),
+                                ("source", pa.string()), ("reason", pa.string()), ("kept_id", pa.string())])
+            with self.output_folder.open("removed.parquet", "wb") as f:
+                pq.write_table(pa.Table.from_pylist(removed, schema=schema), f)

