@@ -240,6 +240,12 @@ def cmd_agreement(cfg: JudgeConfig, out_dir: Path, counts: Counter) -> int:
         raise SystemExit("error: agreement needs --human_scores (folder of `score`) and --judge_scores (of `run`)")
     human = read_items(_items_path(cfg.human_scores, "human_items.csv"))
     judge = read_items(_items_path(cfg.judge_scores, "judge_items.csv"))
+    for side, items, where in (("human", human, cfg.human_scores), ("judge", judge, cfg.judge_scores)):
+        if not items:
+            print(f"error: {where}: no {side} item scores to correlate"
+                  + (" (every judge reply was unparsed: see unparsed.jsonl)" if side == "judge" else ""),
+                  file=sys.stderr)
+            return 2
     rows, shared = agreement(human, judge, cfg.bootstrap_samples, cfg.seed)
     text = write_agreement(out_dir, rows, shared, len(human), len(judge))
     plot_agreement(out_dir / "agreement.png", human, judge, rows)

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The rationale study on the demo's predictions (docs/judge.md): the fine-tuned tiny model against the untuned
+# one. Rating sheets, a stand-in filling of them (random scores: real studies have people fill them), their
+# scores, then the LLM judge over HTTP against inference.judge_serve running the tiny model, and the agreement
+# when the judge wrote any parseable reply (the tiny model rarely does: it shows the mechanics, not a judge).
+# Assumes the venv is active, the cwd is the repo root and demo_inference.sh has run.
+#   outputs/demo/judge/sheets/     rater_*.csv, mapping.csv, INSTRUCTIONS.md
+#   outputs/demo/judge/human/      human_scores.csv, inter_rater.csv, results.md
+#   outputs/demo/judge/llm/        judgements.jsonl, unparsed.jsonl, usage.json, position_bias.json, results.md
+#   outputs/demo/judge/agreement/  agreement.md, agreement.csv, agreement.png (when the judge parsed)
+set -euo pipefail
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+MODEL="${TINY_MODEL:-artifacts/tiny-llama}"
+TUNED="${TUNED_PREDICTIONS:-outputs/demo/predictions}"
+OUT="${JUDGE_DEMO_OUT:-outputs/demo/judge}"
+rm -rf "$OUT"
+
+# a second model to compare with: the untuned tiny model's rationales
+python -m inference.generate --config configs/inference/tiny.yaml --model "$MODEL" --modes rationale \
+  --max_new_tokens 48 --output_dir "$OUT/predictions_base" --progress false
+STUDY=(--config configs/inference/judge.yaml --predictions "tuned=$TUNED" "base=$OUT/predictions_base"
+       --per_language 3 --bootstrap_samples 200)
+
+python -m inference.judge sheets "${STUDY[@]}" --out "$OUT/sheets"
+# stand-in raters: random scores, so that every step runs; people fill these sheets in a real study
+python - "$OUT/sheets" <<'PY'
+import csv, random, sys
+from pathlib import Path
+rng = random.Random(0)
+for path in sorted(Path(sys.argv[1]).glob("rater_*.csv")):
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        for crit in ("accuracy", "reasoning", "knowledge"):
+            row[crit] = rng.randint(1, 5)
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+PY
+python -m inference.judge score --sheets "$OUT/sheets/rater_*.csv" --bootstrap_samples 200 --out "$OUT/human"
+
+# the judge over HTTP: a local OpenAI-compatible server running the tiny model on a free port
+PORT="$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+python -m inference.judge_serve --model "$MODEL" --port "$PORT" --max_new_tokens 64 --device cpu &
+SERVER_PID=$!
+trap 'kill "$SERVER_PID" 2>/dev/null || true' EXIT
+python - "$PORT" <<'PY'
+import sys, time, urllib.request
+for _ in range(120):
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/v1/models", timeout=1)
+        break
+    except OSError:
+        time.sleep(0.5)
+else:
+    sys.exit("judge server did not start")
+PY
+python -m inference.judge run "${STUDY[@]}" --judge.base_url "http://127.0.0.1:$PORT/v1" \
+  --judge.model tiny-llama --judge.max_tokens 64 --out "$OUT/llm"
+kill "$SERVER_PID"
+
+if [ -s "$OUT/llm/judge_items.csv" ] && [ "$(wc -l < "$OUT/llm/judge_items.csv")" -gt 1 ]; then
+  python -m inference.judge agreement --human_scores "$OUT/human" --judge_scores "$OUT/llm" \
+    --bootstrap_samples 200 --out "$OUT/agreement"
+else
+  echo "[demo_judge] the tiny judge wrote no parseable reply (see $OUT/llm/unparsed.jsonl): no agreement to show"
+fi
+echo "[demo_judge] sheets: $OUT/sheets; human scores: $OUT/human/results.md; judge: $OUT/llm/results.md"
