@@ -152,6 +152,7 @@ def test_retries_give_up_after_max_retries(tmp_path, preds, serve):
     assert server.calls == 6
 
 
+@pytest.mark.slow
 def test_judge_human_agreement_end_to_end(tmp_path, preds, serve, samples_dir):
     sheets, human, llm, agree = (tmp_path / x for x in ("sheets", "human", "llm", "agreement"))
     assert judge.main(["sheets", "--predictions", *preds, "--data", str(TEST_DIR), "--per_language", "2",
