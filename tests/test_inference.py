@@ -159,9 +159,10 @@ def test_evaluate_tables_match_design(tmp_path):
 
     acc = _read_csv(out / "accuracy_metric.csv")
     assert acc[0] == ["Model", "English", "Chinese", "Japanese", "French", "Russian", "Spanish", "Avg"]
-    # English 50, Chinese 50, Japanese 100, French 50; Russian/Spanish empty and out of Avg
-    assert acc[1] == ["ours", "50.00", "50.00", "100.00", "50.00", "", "", "62.50"]
-    assert acc[2] == ["other", "100.00", "", "", "", "", "", "100.00"]
+    # strict rule (the default): English 50, Chinese 0 ("答案：D" is not the trained line), Japanese 100, French 50;
+    # Russian/Spanish empty and out of Avg
+    assert acc[1] == ["ours", "50.00", "0.00", "100.00", "50.00", "", "", "50.00"]
+    assert acc[2] == ["other", "0.00", "", "", "", "", "", "0.00"]
 
     sim = _read_csv(out / "rationale_similarity_metric.csv")
     assert sim[0] == ["Model", "Metric", "English", "Chinese", "Japanese", "French", "Russian", "Spanish", "Avg"]
@@ -179,22 +180,64 @@ def test_evaluate_tables_match_design(tmp_path):
 
     md = (out / "results.md").read_text(encoding="utf-8")
     assert "No records for Russian, Spanish: left empty and not part of Avg." in md
-    assert "| Chinese | 2 | answer | 1 | 50.00 |" in md
-    assert "| Japanese | 1 | rationale | 0 | 100.00 |" in md
+    # Chinese "答案：D" is read by the lenient rule only; "我不知道" by neither
+    assert "| Chinese | 2 | answer | 0.00 | 0.00 - 0.00 | 0 | 50.00 | 0.00 - 100.00 | 1 | 1 |" in md
+    assert "| Japanese | 1 | rationale | 100.00 |" in md
     assert (out / "accuracy.png").read_bytes()[:4] == b"\x89PNG"
     assert (out / "manifest.json").exists() and (out / "config.yaml").exists()
 
+    log = [json.loads(line) for line in (out / "ours" / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(log) == len(model_a)
+    chinese = {r["id"]: r for r in log if r["language"] == "Chinese"}
+    assert chinese["Chinese-test-1"]["parsed"] is None and chinese["Chinese-test-1"]["rule"] == "unparsed"
+    assert chinese["Chinese-test-1"]["by_rule"]["lenient"] == {"parsed": ["D"], "rule": "cue", "correct": True}
+    english_rationale = [r for r in log if r["language"] == "English" and r["mode"] == "rationale"]
+    assert english_rationale[0]["rationale_scores"]["BLEU-1"] == pytest.approx(100.0)
+    assert "rationale_scores" not in english_rationale[1]  # failed the human check: not scored
 
-def test_evaluate_single_model_with_bertscore(tmp_path):
+
+def test_evaluate_lenient_rule_for_the_leaderboard_table(tmp_path):
+    _write(tmp_path / "p.jsonl", [_rec(1, "Chinese", "answer", ["D"], "答案：D"),
+                                  _rec(2, "Chinese", "answer", ["A"], "###Answer: OPTION A IS CORRECT.")])
+    evaluate.main(["--predictions", f"m={tmp_path / 'p.jsonl'}", "--out", str(tmp_path / "eval"),
+                   "--bertscore", "false", "--accuracy_rule", "lenient"])
+    assert _read_csv(tmp_path / "eval" / "accuracy_metric.csv")[1][:3] == ["m", "", "100.00"]
+
+
+def test_evaluate_rejects_what_it_cannot_place(tmp_path):
+    """An ISO code is read as its language; an unknown language or a gold letter that is not an option is a bad
+    record named by file and line; a model name cannot leave --out."""
+    good = _rec(1, "en", "answer", ["B"], "###Answer: OPTION B IS CORRECT.")
+    _write(tmp_path / "p.jsonl", [good, _rec(2, "Klingon", "answer", ["B"], "B"),
+                                  _rec(3, "English", "answer", ["F"], "F")])
+    out = tmp_path / "eval"
+    evaluate.main(["--predictions", f"m={tmp_path / 'p.jsonl'}", "--out", str(out), "--bertscore", "false",
+                   "--on_bad_record", "skip"])
+    assert _read_csv(out / "accuracy_metric.csv")[1][:2] == ["m", "100.00"]
+    rejects = [json.loads(line) for line in (out / "rejects.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["where"].rsplit(":", 1)[1] for r in rejects] == ["2", "3"]
+    with pytest.raises(ValueError, match="unknown language 'Klingon'"):
+        evaluate.main(["--predictions", f"m={tmp_path / 'p.jsonl'}", "--out", str(out), "--bertscore", "false"])
+    with pytest.raises(ValueError, match="model name '../../x'"):
+        evaluate.main(["--predictions", f"../../x={tmp_path / 'p.jsonl'}", "--out", str(out), "--bertscore", "false"])
+
+
+def test_bertscore_is_left_empty_where_the_model_cannot_read_the_language(tmp_path):
+    """The bundled English MiniLM scores English; for Russian it leaves the cell empty and says why."""
     recs = [_rec(1, "Russian", "rationale", ["A"], "###Rationale: Поджелудочная железа вырабатывает инсулин.\n"
                  "###Answer: OPTION A IS CORRECT.", options="AB",
-                 rationale="Поджелудочная железа вырабатывает инсулин.")]
+                 rationale="Поджелудочная железа вырабатывает инсулин."),
+            _rec(1, "English", "rationale", ["A"], "###Rationale: The pancreas makes insulin.\n"
+                 "###Answer: OPTION A IS CORRECT.", options="AB")]
     _write(tmp_path / "p" / "predictions.jsonl", recs)
     evaluate.main(["--predictions", str(tmp_path / "p"), "--out", str(tmp_path / "eval")])
     sim = _read_csv(tmp_path / "eval" / "rationale_similarity_metric.csv")
     bert = [r for r in sim if r[1] == "BERTScore"][0]
-    assert bert[0] == "p" and float(bert[6]) == pytest.approx(100.0, abs=0.01)
+    assert bert[0] == "p" and float(bert[2]) == pytest.approx(100.0, abs=0.01) and bert[6] == ""
+    md = (tmp_path / "eval" / "results.md").read_text(encoding="utf-8")
+    assert "BERTScore left empty for Russian" in md and "bert-base-multilingual-cased" in md
     assert (tmp_path / "eval" / "multi_choice_results.csv").exists()  # one model: top level
+    assert (tmp_path / "eval" / "records.jsonl").exists()
 
 
 def test_bad_prediction_record_is_reported_with_line(tmp_path):
@@ -210,6 +253,8 @@ def test_shipped_configs_load(repo_root):
     for path in sorted((repo_root / "configs" / "inference").glob("*.yaml")):
         if path.name == "eval.yaml":
             assert load_config(evaluate.EvaluateConfig, ["--config", str(path)]).predictions
+        elif path.name.startswith("judge"):
+            continue  # inference.judge's configs: tests/test_judge*.py load them
         else:
             generate.check_config(load_config(generate.GenerateConfig, ["--config", str(path)]))
 

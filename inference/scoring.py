@@ -1,0 +1,115 @@
+"""Score each prediction once: the letters each answer rule reads, right or wrong, and its rationale scores.
+
+`inference.evaluate` writes records.jsonl and every table from these scored records, so a table cell can always
+be traced to the records behind it (lm-evaluation-harness keeps per-sample logs the same way).
+
+- Answers: every rule of `inference.parse.RULES` reads every record: `strict` (only the trained answer line, the
+  authors' rule) and `lenient` (a careful reader). A letter outside the question's options is never read.
+- Rationales (rationale-mode records whose reference passed the human check): BLEU-1..4 and ROUGE-1/2/L per
+  record in the chosen metrics mode (`paper`: the authors' code path; `corrected`: ours; docs/metrics.md), and
+  BERTScore F1 where the BERTScore model can represent the language (else the cell is left empty and the reason
+  is reported).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from inference.metrics import RATIONALE_METRICS, BertScore, is_empty_pair, score_rationale_pairs
+from inference.metrics_paper import paper_candidate
+from inference.parse import RULES, extract_rationale, is_correct
+
+ACCURACY_RULES = tuple(RULES)
+
+
+@dataclass
+class ScoredRecord:
+    rec: dict  # the prediction record as read
+    answers: dict[str, dict] = field(default_factory=dict)  # rule -> {"parsed", "rule", "correct"}
+    rationale: dict[str, float | None] | None = None  # metric -> percent (None: not computed); None: not scored
+    empty_rationale: bool = False
+
+    @property
+    def group(self) -> str:
+        return self.rec.get("benchmark") or self.rec["language"]
+
+    def log_line(self, primary_rule: str) -> dict:
+        """One line of records.jsonl: the primary rule's reading at top level, every rule under `by_rule`."""
+        rec, main = self.rec, self.answers[primary_rule]
+        line = {"id": rec["id"], "language": rec["language"], "mode": rec["mode"]}
+        if rec.get("benchmark"):
+            line["benchmark"] = rec["benchmark"]
+        line.update(gold=sorted(rec["gold_answer"]), parsed=main["parsed"], rule=main["rule"],
+                    correct=main["correct"], by_rule=self.answers)
+        if self.rationale is not None:
+            line["rationale_scores"] = self.rationale
+            line["empty_rationale"] = self.empty_rationale
+        return line
+
+
+def read_answer(rec: dict) -> dict[str, dict]:
+    """What each rule reads in the output, and whether it is right."""
+    out = {}
+    for name, rule in RULES.items():
+        parsed = rule(rec["output"], rec["options"])
+        out[name] = {"parsed": list(parsed.letters) if parsed.letters is not None else None, "rule": parsed.rule,
+                     "correct": is_correct(parsed, rec["gold_answer"], rec["options"])}
+    return out
+
+
+def scores_rationale(rec: dict) -> bool:
+    return rec["mode"] == "rationale" and bool(rec["human_check_passed"]) and not rec.get("benchmark")
+
+
+def candidate_rationale(output: str, metrics_mode: str) -> str:
+    """The generated rationale as each mode reads it (paper: exactly the authors' string operations)."""
+    return paper_candidate(output) if metrics_mode == "paper" else extract_rationale(output)
+
+
+@dataclass
+class RationaleTable:
+    """One language's rationale results: the means for the table, and what was left out and why."""
+
+    means: dict[str, float] = field(default_factory=dict)
+    n: int = 0
+    empty: int = 0
+    bertscore_note: str = ""
+
+
+def score_language_rationales(items: Sequence[ScoredRecord], language: str, metrics_mode: str,
+                              bert: BertScore | None) -> RationaleTable:
+    """Per-record scores (stored on the items) and the language's means (the authors' aggregation: mean of
+    per-record scores)."""
+    cands = [candidate_rationale(it.rec["output"], metrics_mode) for it in items]
+    refs = [it.rec["gold_rationale"] for it in items]
+    rows = score_rationale_pairs(metrics_mode, cands, refs, language)
+    table = RationaleTable(n=len(items))
+    bert_f1: list[float] | None = None
+    if bert is not None:
+        ok, table.bertscore_note = bert.applicable(refs, language)
+        if ok:
+            bert_f1 = [100 * min(x, 1.0) for x in bert.f1(cands, refs)]
+    for k, (it, row) in enumerate(zip(items, rows, strict=True)):
+        it.empty_rationale = is_empty_pair(cands[k], refs[k], language)
+        table.empty += it.empty_rationale
+        it.rationale = {**row, "BERTScore": bert_f1[k] if bert_f1 is not None else None}
+    for metric in RATIONALE_METRICS:
+        table.means[metric] = sum(r[metric] for r in rows) / len(rows)
+    if bert_f1 is not None:
+        table.means["BERTScore"] = sum(bert_f1) / len(bert_f1)
+    return table
+
+
+def score_records(records: Sequence[dict], metrics_mode: str, bert: BertScore | None
+                  ) -> tuple[list[ScoredRecord], dict[str, RationaleTable]]:
+    """Every record scored once; rationale tables per language."""
+    scored = [ScoredRecord(rec, read_answer(rec)) for rec in records]
+    by_language: dict[str, list[ScoredRecord]] = defaultdict(list)
+    for item in scored:
+        if scores_rationale(item.rec):
+            by_language[item.rec["language"]].append(item)
+    tables = {lang: score_language_rationales(items, lang, metrics_mode, bert)
+              for lang, items in by_language.items()}
+    return scored, tables
