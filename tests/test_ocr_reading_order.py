@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from data_collection.reading_order import Box, join_lines, order_page
 
 
@@ -32,3 +34,16 @@ def test_hyphenated_line_ends_are_joined_only_in_space_delimited_languages():
     assert join_lines(["a well-", "Known name"], True) == "a well- Known name"  # capital: a real hyphen
     assert join_lines(["高血压是一种", "常见的慢性疾病。"], False) == "高血压是一种常见的慢性疾病。"
     assert join_lines(["血压 140/90", "mmHg 以上"], False) == "血压 140/90 mmHg 以上"
+
+
+def test_right_to_left_and_vertical_pages_are_read_in_their_direction():
+    # Arabic: two words on a line, the right one first; a right column before the left one
+    rtl = [Box(300, 10, 380, 30, "الأول", 0.9), Box(400, 10, 480, 30, "السطر", 0.9),
+           Box(10, 100, 90, 120, "اليسار", 0.9), Box(400, 100, 480, 120, "اليمين", 0.9)]
+    assert order_page(rtl, space_delimited=True, direction="rtl") == ["السطر الأول", "اليمين", "اليسار"]
+    # tategaki: each column runs top to bottom, the rightmost column first
+    vertical = [Box(100, 10, 120, 50, "病は", 0.9), Box(100, 50, 120, 90, "慢性", 0.9),
+                Box(130, 10, 150, 50, "糖尿", 0.9)]
+    assert order_page(vertical, space_delimited=False, direction="vertical") == ["糖尿病は慢性"]
+    with pytest.raises(ValueError, match="direction"):
+        order_page(rtl, space_delimited=True, direction="btt")
