@@ -36,6 +36,7 @@ from common.config import load_config
 from common.manifest import RunManifest
 from common.records import RejectLog, write_json, write_jsonl, write_text
 from inference.evaluate import gather_prediction_args
+from inference.judge_backends import BackendConfigError
 from inference.judge_items import StudyItem, load_model_rationales, question_texts, select_items
 from inference.judge_sheets import SheetError
 
@@ -167,7 +168,7 @@ def make_backend(cfg: JudgeBackendConfig):
                                cfg.timeout_s, RetryPolicy(cfg.max_retries, cfg.backoff_s))
     if cfg.kind == "local":
         return LocalHFChatBackend(cfg.model, cfg.max_tokens, cfg.device, cfg.dtype, cfg.trust_remote_code)
-    raise ValueError(f"judge.kind must be http or local, got {cfg.kind!r}")
+    raise BackendConfigError(f"judge.kind must be http or local, got {cfg.kind!r}")
 
 
 def cmd_run(cfg: JudgeConfig, out_dir: Path, counts: Counter) -> int:
@@ -266,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = {"sheets": cmd_sheets, "score": cmd_score, "run": cmd_run, "agreement": cmd_agreement}
     try:
         code = commands[cfg.command](cfg, out_dir, counts)
-    except (SheetError, FileNotFoundError) as err:  # the user's input, not a bug: no traceback
+    except (SheetError, FileNotFoundError, BackendConfigError) as err:  # the user's input, not a bug: no traceback
         print(f"error: {err}", file=sys.stderr)
         return 2
     manifest.finish(counts=dict(counts))

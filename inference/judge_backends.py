@@ -42,6 +42,10 @@ class ChatBackend(Protocol):
     def complete(self, messages: Messages) -> ChatReply: ...
 
 
+class BackendConfigError(ValueError):
+    """A judge backend that cannot be set up as configured (no URL, no model name, the key's variable unset)."""
+
+
 class ChatCallError(RuntimeError):
     """A call that failed for good: a non-retryable status, a malformed reply, or retries used up."""
 
@@ -72,9 +76,9 @@ class HTTPChatBackend:
                  max_tokens: int = 1024, timeout_s: float = 120.0, retry: RetryPolicy | None = None,
                  sleep: Callable[[float], None] = time.sleep):
         if not base_url:
-            raise ValueError("judge.base_url is empty (e.g. http://127.0.0.1:8000/v1)")
+            raise BackendConfigError("judge.base_url is empty (e.g. http://127.0.0.1:8000/v1)")
         if not model:
-            raise ValueError("judge.model is empty: name the model the endpoint serves")
+            raise BackendConfigError("judge.model is empty: name the model the endpoint serves")
         self.url = base_url.rstrip("/") + "/chat/completions"
         self.model, self.temperature, self.max_tokens, self.timeout_s = model, temperature, max_tokens, timeout_s
         self.retry = retry or RetryPolicy()
@@ -83,7 +87,7 @@ class HTTPChatBackend:
         if api_key_env:
             key = os.environ.get(api_key_env, "")
             if not key:
-                raise ValueError(f"environment variable {api_key_env} (named by judge.api_key_env) is not set")
+                raise BackendConfigError(f"environment variable {api_key_env} (named by judge.api_key_env) is not set")
             self._headers["Authorization"] = f"Bearer {key}"
         self._lock = threading.Lock()
         self.retries = 0  # retried calls, over the backend's life

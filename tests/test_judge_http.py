@@ -73,6 +73,7 @@ def _lines(path: Path) -> list[dict]:
     return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
+@pytest.mark.slow
 def test_retries_cache_cost_and_position_bias(tmp_path, preds, serve, monkeypatch):
     monkeypatch.setenv("JUDGE_TEST_KEY", "s3cret-key")
     server = Scripted(fail=(429, 500, 503))
@@ -139,6 +140,13 @@ def test_errors_that_retrying_cannot_fix_fail_fast(tmp_path, preds, serve, monke
     failed = _lines(out / "failed.jsonl")
     assert len(failed) == 4 and all("HTTP 401" in f["error"] for f in failed)
     assert server.calls == 0  # refused before the reply function, and never retried
+
+
+def test_unset_api_key_variable_is_a_one_line_error(tmp_path, preds, serve, monkeypatch, capsys):
+    monkeypatch.delenv("JUDGE_TEST_KEY_UNSET", raising=False)
+    assert _run(preds, serve(Scripted()), tmp_path / "run", "--judge.api_key_env", "JUDGE_TEST_KEY_UNSET") == 2
+    assert capsys.readouterr().err.strip() == ("error: environment variable JUDGE_TEST_KEY_UNSET (named by "
+                                               "judge.api_key_env) is not set")
 
 
 def test_retries_give_up_after_max_retries(tmp_path, preds, serve):
