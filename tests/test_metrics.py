@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from inference.metrics import (
+    MAX_PIECES_PER_WORD,
+    RATIONALE_METRICS,
     BertScore,
     bootstrap_ci,
     corpus_bleu,
     rouge_scores,
+    score_rationale_pairs,
     sentence_bleu_scores,
     tokenize,
+    tokenizer_coverage,
 )
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "mmedbench"
 
 TEXTS = {
     "Chinese": ("患者出现胸痛并向左臂放射，心电图提示下壁心肌梗死，应尽快进行再灌注治疗。",
@@ -53,14 +62,72 @@ def test_unrelated_text_scores_zero_bleu():
     assert sentence_bleu_scores(["红色的苹果"], ["肾功能衰竭"], "zh")["BLEU-1"] == 0
 
 
-def test_bertscore_runs_offline_on_the_bundled_model():
-    scorer = BertScore()
+@pytest.fixture(scope="module")
+def minilm():
+    return BertScore()
+
+
+def _references(language: str) -> list[str]:
+    return [json.loads(line)["rationale"] for split in ("Train", "Test")
+            for line in (SAMPLES / split / f"{language}.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("language", sorted(TEXTS))
+def test_corrected_pairs_average_to_the_table_values(language):
+    cand, ref = TEXTS[language]
+    rows = score_rationale_pairs("corrected", [cand, ref, ""], [ref, ref, ref], language)
+    assert [sorted(row) for row in rows] == [sorted(RATIONALE_METRICS)] * 3
+    assert rows[1]["BLEU-4"] == pytest.approx(100.0) and rows[2] == dict.fromkeys(RATIONALE_METRICS, 0.0)
+    means = {**sentence_bleu_scores([cand, ref, ""], [ref, ref, ref], language),
+             **rouge_scores([cand, ref, ""], [ref, ref, ref], language)}
+    for name in RATIONALE_METRICS:
+        assert means[name] == pytest.approx(sum(row[name] for row in rows) / 3)
+
+
+@pytest.mark.slow
+def test_bertscore_runs_offline_on_the_bundled_model(minilm):
+    scorer = minilm
     assert scorer.path.name == "model" and (scorer.path / "config.json").exists()
     same, other, empty = scorer.f1(["The heart pumps blood.", "The heart pumps blood.", ""],
                                    ["The heart pumps blood.", "Insulin lowers glucose.", "x"])
     assert same == pytest.approx(1.0, abs=1e-4)
     assert 0 < other < same
     assert empty == 0.0
+
+
+@pytest.mark.slow
+def test_bertscore_in_batches_equals_one_pair_at_a_time(minilm):
+    cands = [TEXTS[lang][0] for lang in sorted(TEXTS)] + ["The heart pumps blood through the body."]
+    refs = [TEXTS[lang][1] for lang in sorted(TEXTS)] + ["Insulin lowers glucose."]
+    batched = minilm.f1(cands, refs)
+    assert batched == pytest.approx([minilm.f1([c], [r])[0] for c, r in zip(cands, refs)], abs=1e-5)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language,expected", [("English", True), ("French", True), ("Spanish", True),
+                                               ("Chinese", False), ("Japanese", False), ("Russian", False)])
+def test_bundled_minilm_is_applicable_only_where_its_tokenizer_reads_the_language(minilm, language, expected):
+    ok, reason = minilm.applicable(_references(language), language)
+    assert ok is expected
+    assert language in reason and "unknown tokens" in reason
+    if not expected:
+        assert reason.startswith(f"BERTScore left empty for {language}")
+        assert "bertscore_model: /path/to/bert-base-multilingual-cased (layer 9)" in reason
+
+
+@pytest.mark.slow
+def test_unknown_tokens_alone_miss_russian_fragmentation_catches_it(minilm):
+    tok = minilm.scorer._tokenizer
+    ru, zh, en = (tokenizer_coverage(tok, _references(lang)) for lang in ("Russian", "Chinese", "English"))
+    assert ru.unk_rate == 0.0 and ru.pieces_per_word > MAX_PIECES_PER_WORD  # Cyrillic spelled out letter by letter
+    assert zh.unk_rate > 0.5  # most Chinese characters are not in the English vocabulary
+    assert en.unk_rate == 0.0 and en.pieces_per_word < 2
+
+
+@pytest.mark.slow
+def test_bertscore_with_no_references_is_not_applicable(minilm):
+    ok, reason = minilm.applicable(["", "  "], "fr")
+    assert not ok and "French" in reason
 
 
 def test_missing_bertscore_model_names_the_path(tmp_path):
