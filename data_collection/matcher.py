@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import functools
 import threading
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,11 +46,7 @@ import numpy as np
 
 from common.languages import by_code
 from data_collection.keyword_lists import KeywordList, keyword_list
-
-
-def normalise(text: str) -> str:
-    """NFKC then casefold: the form in which keywords are matched and lengths are counted."""
-    return unicodedata.normalize("NFKC", text).casefold()
+from data_collection.normalise import normalise, normalise_many
 
 
 @dataclass(frozen=True)
@@ -113,13 +108,14 @@ class KeywordMatcher:
         return self._score_normalised(normalise(text))
 
     def score_many(self, texts: list[str]) -> list[Score]:
-        """`[score(t) for t in texts]`, faster: for zh/ja one vectorised prefilter over the whole batch skips the
+        """`[score(t) for t in texts]`, faster: texts not yet in NFKC are normalised in one vectorised call
+        (data_collection/normalise.py), and for zh/ja one vectorised prefilter over the whole batch skips the
         automaton pass for documents that cannot contain a keyword. Its memory grows with the batch (about 15
         bytes per character, part of it kept for the next call), so pass batches: the filter passes one parquet
         read batch at a time."""
+        norms = normalise_many(texts)
         if self._prefilter is None:
-            return [self.score(t) for t in texts]
-        norms = [normalise(t) for t in texts]
+            return [self._score_normalised(norm) for norm in norms]
         maybe = self._prefilter.candidates(norms)
         return [self._score_normalised(norm) if hit else Score(0, 0.0, len(norm)) for norm, hit in zip(norms, maybe)]
 

@@ -239,3 +239,32 @@ def test_rule_decides_with_the_configured_list():
 def test_thresholds_rule():
     s = KeywordMatcher(["a", "b", "c", "d", "e"], True).score("a b c d e")
     assert keep(s, 5, 0.04) and not keep(s, 6, 0.04) and not keep(s, 5, 0.9)
+
+
+# ------------------------------------------------------------------ batch normalisation (Arrow for non-NFKC texts)
+@pytest.mark.slow
+def test_arrow_nfkc_equals_python_on_every_code_point_python_knows():
+    """normalise_many relies on this: Arrow's NFKC and this Python's agree on every assigned character; texts
+    with characters unknown to this Python (newer Unicode) are detected and normalised by Python."""
+    import sys
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from data_collection.normalise import _unassigned_class
+
+    chars = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c < 0xE000]
+    arrow = pc.utf8_normalize(pa.array(chars), "NFKC").to_pylist()
+    known = [unicodedata.category(c) != "Cn" for c in chars]
+    assert [a for a, c, k in zip(arrow, chars, known) if k and a != unicodedata.normalize("NFKC", c)] == []
+    detected = pc.match_substring_regex(pa.array(chars), _unassigned_class()).to_pylist()
+    assert detected == [not k for k in known]
+
+
+def test_normalise_many_equals_normalise():
+    from data_collection.normalise import normalise, normalise_many
+
+    texts = ["糖尿病，高血压：", "ＣＯＶＩＤ－１９", "plain ascii", "straße", "e\u0301", "x\U000107bb ｙ", "ﬁbrose",
+             "", "\ud800 lone surrogate，", "Ｅ\u0301\u0323"]
+    for batch in (texts, texts[:2], texts[2:4], texts[-2:], []):
+        assert normalise_many(batch) == [normalise(t) for t in batch]
