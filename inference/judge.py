@@ -2,8 +2,8 @@
 
     python -m inference.judge sheets --config configs/inference/judge.yaml \\
         --predictions ours=outputs/ours base=outputs/base --out outputs/judge/sheets
-    # each rater fills accuracy / reasoning / knowledge (1-5) in outputs/judge/sheets/rater_<name>.csv
-    python -m inference.judge score --sheets 'outputs/judge/sheets/rater_*.csv' --out outputs/judge/human
+    # each rater fills accuracy / reasoning / knowledge (1-5) in outputs/judge/sheets/for_raters/rater_<name>.csv
+    python -m inference.judge score --sheets 'outputs/judge/sheets/for_raters/rater_*.csv' --out outputs/judge/human
     python -m inference.judge run --config configs/inference/judge.yaml --predictions ours=... base=... \\
         --judge.base_url http://127.0.0.1:8000/v1 --judge.model my-judge --out outputs/judge/llm
     python -m inference.judge agreement --human_scores outputs/judge/human --judge_scores outputs/judge/llm \\
@@ -13,8 +13,8 @@ The scheme (the paper's relative rating): per question, every model's rationale 
 anonymised (R1, R2, ...) and shuffled, and gets three integer scores from 1 to 5 relative to the others:
 accuracy, reasoning, knowledge integration; `overall` is their mean. `sheets` and `run` draw the same questions
 (same predictions, per_language, languages and seed). Outputs:
-  sheets     rater_<name>.csv (UTF-8 with BOM), mapping.csv (label -> model, keep it from the raters),
-             INSTRUCTIONS.md
+  sheets     for_raters/rater_<name>.csv (UTF-8 with BOM) and for_raters/INSTRUCTIONS.md (the folder to hand
+             out); mapping.csv (label -> model) beside it, kept from the raters
   score      human_items.csv, human_scores.csv (per model, bootstrap 95% CI), inter_rater.csv
              (Krippendorff's alpha, ordinal), results.md
   run        judgements.jsonl, unparsed.jsonl, failed.jsonl, judge_items.csv, judge_scores.csv,
@@ -80,7 +80,7 @@ class JudgeConfig:
     show_reference: bool = field(default=False, metadata={
         "help": "sheets/run: show the benchmark's reference rationale to raters and judge"})
     sheets: list[str] = field(default_factory=list, metadata={"help": "score: filled sheets (files or globs)"})
-    mapping: str = field(default="", metadata={"help": "score: mapping.csv ('' = beside the first sheet)"})
+    mapping: str = field(default="", metadata={"help": "score: mapping.csv ('' = beside the first sheet or one folder up)"})
     allow_incomplete: bool = field(default=False, metadata={
         "help": "score: skip and count empty score cells instead of failing"})
     orders: int = field(default=2, metadata={"help": "run: orders each question is judged in (>= 2)"})
@@ -115,8 +115,8 @@ def cmd_sheets(cfg: JudgeConfig, out_dir: Path, counts: Counter) -> int:
     items = study_items(cfg, out_dir, counts)
     paths = write_sheets(items, cfg.raters, out_dir, cfg.show_reference, cfg.seed)
     counts["sheets"] = len(paths)
-    print(f"out: {len(paths)} sheet(s) in {out_dir} (rater_*.csv); mapping.csv maps labels to models: keep it "
-          "from the raters")
+    print(f"out: {len(paths)} sheet(s) and INSTRUCTIONS.md in {paths[0].parent} (hand these out); "
+          f"{out_dir / 'mapping.csv'} maps labels to models: keep it from the raters")
     return 0
 
 
@@ -143,7 +143,8 @@ def cmd_score(cfg: JudgeConfig, out_dir: Path, counts: Counter) -> int:
     paths = _sheet_paths(cfg.sheets)
     if not paths:
         raise SystemExit("error: score needs --sheets (the filled rater_*.csv files)")
-    mapping = Path(cfg.mapping) if cfg.mapping else paths[0].parent / "mapping.csv"
+    near = [paths[0].parent / "mapping.csv", paths[0].parent.parent / "mapping.csv"]
+    mapping = Path(cfg.mapping) if cfg.mapping else next((p for p in near if p.is_file()), near[-1])
     ratings, skipped = read_sheets(paths, mapping, cfg.allow_incomplete)
     items = human_item_scores(ratings)
     write_items(out_dir / "human_items.csv", items)

@@ -4,8 +4,8 @@ A sheet is a CSV (UTF-8 with a BOM, so Excel shows Chinese, Japanese and Cyrilli
 per (question, anonymised rationale). The rows of a question follow each other, in an order drawn for that rater
 and question; the question, options, correct answer and (if configured) the reference rationale are on the first
 row of each block. The rater fills `accuracy`, `reasoning` and `knowledge` with integers 1-5, comparing the
-rationales of the question with each other. Which model wrote which label is in `mapping.csv`, kept apart from
-the sheets.
+rationales of the question with each other. The sheets and INSTRUCTIONS.md go to `<out>/for_raters/` (the
+folder to hand out); which model wrote which label is in `<out>/mapping.csv`, kept apart fromthe sheets.
 
 Reading back checks every cell and reports every problem at once with its sheet and row (as a spreadsheet numbers
 them: the header is row 1): a score out of range or not an integer, an empty score, a duplicated row, a question id
@@ -60,7 +60,8 @@ class Rating:
 
 def write_sheets(items: Sequence[StudyItem], raters: Sequence[str], out_dir: Path, show_reference: bool,
                  seed: int) -> list[Path]:
-    """One sheet per rater plus mapping.csv and INSTRUCTIONS.md; returns the sheet paths."""
+    """for_raters/rater_<name>.csv and for_raters/INSTRUCTIONS.md, and mapping.csv beside (not in) that folder;
+    returns the sheet paths."""
     if len(set(raters)) != len(raters) or not raters:
         raise ValueError(f"raters must be distinct non-empty names, got {list(raters)}")
     mapping, paths = [], []
@@ -75,11 +76,11 @@ def write_sheets(items: Sequence[StudyItem], raters: Sequence[str], out_dir: Pat
                              item.reference if first and show_reference else "", label(pos),
                              item.rationales[model] or "(empty)", *([""] * len(CRITERIA)), ""])
                 mapping.append([rater, item.id, label(pos), model])
-        path = out_dir / f"rater_{rater}.csv"
+        path = out_dir / "for_raters" / f"rater_{rater}.csv"
         _write_csv(path, SHEET_COLUMNS, rows, bom=True)
         paths.append(path)
     _write_csv(out_dir / "mapping.csv", MAPPING_COLUMNS, mapping, bom=False)
-    write_text(out_dir / "INSTRUCTIONS.md", INSTRUCTIONS)
+    write_text(out_dir / "for_raters" / "INSTRUCTIONS.md", INSTRUCTIONS)
     return paths
 
 

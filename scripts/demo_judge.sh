@@ -4,7 +4,7 @@
 # scores, then the LLM judge over HTTP against inference.judge_serve running the tiny model, and the agreement
 # when the judge wrote any parseable reply (the tiny model rarely does: it shows the mechanics, not a judge).
 # Assumes the venv is active, the cwd is the repo root and demo_inference.sh has run.
-#   outputs/demo/judge/sheets/     rater_*.csv, mapping.csv, INSTRUCTIONS.md
+#   outputs/demo/judge/sheets/     for_raters/ (rater_*.csv, INSTRUCTIONS.md), mapping.csv
 #   outputs/demo/judge/human/      human_scores.csv, inter_rater.csv, results.md
 #   outputs/demo/judge/llm/        judgements.jsonl, unparsed.jsonl, usage.json, position_bias.json, results.md
 #   outputs/demo/judge/agreement/  agreement.md, agreement.csv, agreement.png (when the judge parsed)
@@ -23,7 +23,7 @@ STUDY=(--config configs/inference/judge.yaml --predictions "tuned=$TUNED" "base=
 
 python -m inference.judge sheets "${STUDY[@]}" --out "$OUT/sheets"
 # stand-in raters: random scores, so that every step runs; people fill these sheets in a real study
-python - "$OUT/sheets" <<'PY'
+python - "$OUT/sheets/for_raters" <<'PY'
 import csv, random, sys
 from pathlib import Path
 rng = random.Random(0)
@@ -38,7 +38,7 @@ for path in sorted(Path(sys.argv[1]).glob("rater_*.csv")):
         writer.writeheader()
         writer.writerows(rows)
 PY
-python -m inference.judge score --sheets "$OUT/sheets/rater_*.csv" --bootstrap_samples 200 --out "$OUT/human"
+python -m inference.judge score --sheets "$OUT/sheets/for_raters/rater_*.csv" --bootstrap_samples 200 --out "$OUT/human"
 
 # the judge over HTTP: a local OpenAI-compatible server running the tiny model on a free port
 PORT="$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"

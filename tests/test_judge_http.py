@@ -166,9 +166,9 @@ def test_judge_human_agreement_end_to_end(tmp_path, preds, serve, samples_dir):
     assert judge.main(["sheets", "--predictions", *preds, "--data", str(TEST_DIR), "--per_language", "2",
                        "--out", str(sheets)]) == 0
     mapping = read_mapping(sheets / "mapping.csv")
-    for k, path in enumerate(sorted(sheets.glob("rater_*.csv"))):
+    for k, path in enumerate(sorted((sheets / "for_raters").glob("rater_*.csv"))):
         fill_sheet(path, mapping, references(samples_dir), noise=2 + k)
-    assert judge.main(["score", "--sheets", str(sheets / "rater_*.csv"), "--bootstrap_samples", "100",
+    assert judge.main(["score", "--sheets", str(sheets / "for_raters" / "rater_*.csv"), "--bootstrap_samples", "100",
                        "--out", str(human)]) == 0
     assert _run(preds, serve(Scripted()), llm) == 0
     assert judge.main(["agreement", "--human_scores", str(human), "--judge_scores", str(llm),

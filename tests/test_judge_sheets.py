@@ -40,8 +40,10 @@ def _write_rows(path, rows):
 
 def test_sheets_are_anonymised_shuffled_and_reproducible(sheets, samples_dir):
     tmp, specs, out = sheets
-    paths = sorted(out.glob("rater_*.csv"))
+    paths = sorted((out / "for_raters").glob("rater_*.csv"))
     assert [p.name for p in paths] == ["rater_ana.csv", "rater_ben.csv", "rater_chen.csv"]
+    # the folder handed to raters holds the sheets and instructions, not the key
+    assert sorted(p.name for p in (out / "for_raters").iterdir()) == ["INSTRUCTIONS.md", *[p.name for p in paths]]
     assert paths[0].read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads CJK text only with the BOM
     rows = _rows(paths[0])
     # 2 questions x 6 languages, 3 rationales each; no model name anywhere in a sheet
@@ -60,14 +62,14 @@ def test_sheets_are_anonymised_shuffled_and_reproducible(sheets, samples_dir):
     again = tmp / "again"
     assert judge.main(["sheets", "--predictions", *specs, "--data", str(samples_dir / "mmedbench" / "Test"),
                        "--per_language", "2", "--raters", "ana,ben,chen", "--out", str(again)]) == 0
-    assert (again / "rater_ben.csv").read_bytes() == (out / "rater_ben.csv").read_bytes()
+    assert (again / "for_raters" / "rater_ben.csv").read_bytes() == (out / "for_raters" / "rater_ben.csv").read_bytes()
 
 
 def test_reference_shown_when_asked(tmp_path, sheets, samples_dir):
     _, specs, _ = sheets
     assert judge.main(["sheets", "--predictions", *specs, "--languages", "en", "--per_language", "1",
                        "--raters", "x", "--show_reference", "true", "--out", str(tmp_path)]) == 0
-    rows = _rows(tmp_path / "rater_x.csv")
+    rows = _rows(tmp_path / "for_raters" / "rater_x.csv")
     assert rows[0]["reference_rationale"] == references(samples_dir)[rows[0]["question_id"]]
 
 
@@ -76,7 +78,7 @@ def test_filled_sheets_score_models_in_the_right_order(tmp_path, sheets, samples
     filled = tmp_path / "filled"
     filled.mkdir()
     mapping = read_mapping(out / "mapping.csv")
-    for k, path in enumerate(sorted(out.glob("rater_*.csv"))):
+    for k, path in enumerate(sorted((out / "for_raters").glob("rater_*.csv"))):
         target = filled / path.name
         target.write_bytes(path.read_bytes())
         fill_sheet(target, mapping, references(samples_dir), noise=3 + k)
@@ -98,7 +100,7 @@ def test_mistakes_in_filled_sheets_are_named_by_sheet_and_row(tmp_path, sheets, 
     _, _, out = sheets
     mapping = read_mapping(out / "mapping.csv")
     sheet = tmp_path / "rater_ana.csv"
-    sheet.write_bytes((out / "rater_ana.csv").read_bytes())
+    sheet.write_bytes((out / "for_raters" / "rater_ana.csv").read_bytes())
     fill_sheet(sheet, mapping, references(samples_dir))
     rows = _rows(sheet)
     rows[0]["accuracy"] = "6"  # row 2: out of range
@@ -119,7 +121,7 @@ def test_mistakes_in_filled_sheets_are_named_by_sheet_and_row(tmp_path, sheets, 
     assert f"{sheet}: row 7: duplicates row 5" in err
     assert err.count("is missing (row deleted?)") >= 2  # the deleted row and the overwritten one
     # skipping empty cells is possible when asked, and counted
-    sheet.write_bytes((out / "rater_ana.csv").read_bytes())
+    sheet.write_bytes((out / "for_raters" / "rater_ana.csv").read_bytes())
     fill_sheet(sheet, mapping, references(samples_dir))
     rows = _rows(sheet)
     rows[0]["accuracy"] = ""
@@ -134,7 +136,7 @@ def test_semicolon_sheets_and_spreadsheet_numbers_are_read(tmp_path, sheets, sam
     _, _, out = sheets
     mapping = read_mapping(out / "mapping.csv")
     sheet = tmp_path / "rater_chen.csv"
-    sheet.write_bytes((out / "rater_chen.csv").read_bytes())
+    sheet.write_bytes((out / "for_raters" / "rater_chen.csv").read_bytes())
     fill_sheet(sheet, mapping, references(samples_dir))
     rows = _rows(sheet)
     for r in rows:
