@@ -10,7 +10,6 @@ import pytest
 
 from common.records import write_jsonl
 from data_collection.build_corpus import main
-from data_collection.dedup import dedup_key
 from data_collection.documents import make_doc_id, write_document_shard
 
 CARDIO = ("Acute myocardial infarction occurs when blood flow to a part of the heart muscle stops, usually because "
