@@ -139,9 +139,12 @@ def _recursion_limit(depth: int) -> Iterator[None]:
 
 def paper_rouge(candidate: str, reference: str, language: str) -> dict[str, float]:
     """ROUGE-1/2/L F in percent from `Rouge().get_scores(candidate, reference)[0]` (the `rouge` package)."""
+    return _rouge(rouge_text(candidate, language), rouge_text(reference, language))
+
+
+def _rouge(cand: str, ref: str) -> dict[str, float]:
     from rouge import Rouge
 
-    cand, ref = rouge_text(candidate, language), rouge_text(reference, language)
     depth = len(cand.split()) + len(ref.split()) + 1000
     with _recursion_limit(depth):
         scores = Rouge().get_scores(cand, ref)[0]
@@ -152,5 +155,7 @@ def paper_pair_scores(candidate: str, reference: str, language: str) -> dict[str
     """BLEU-1..4 and ROUGE-1/2/L (percent) of one pair; 0 for every metric when either text has no content."""
     if not (has_content(candidate) and has_content(reference)):
         return dict.fromkeys(PAPER_METRICS, 0.0)
-    bleu = paper_bleu(paper_tokens(candidate, language), paper_tokens(reference, language))
-    return {**bleu, **paper_rouge(candidate, reference, language)}
+    cand_tokens, ref_tokens = paper_tokens(candidate, language), paper_tokens(reference, language)
+    if resolve(language).code in ("zh", "ja"):  # segment once: the same tokens feed BLEU and ROUGE
+        candidate, reference = " ".join(cand_tokens), " ".join(ref_tokens)
+    return {**paper_bleu(cand_tokens, ref_tokens), **_rouge(candidate, reference)}
