@@ -121,8 +121,10 @@ def ocr_page(page, cfg: OcrConfig, space_delimited: bool) -> tuple[str, dict]:
     skew = page_skew(page, cfg.max_skew, cfg.vertical)
     # below MIN_SKEW lines stay apart across the page; turning the image would only blur it
     boxes = engine.recognise(render_page(page, cfg.dpi, rotate=-skew if abs(skew) >= MIN_SKEW else 0.0))
-    kept = [b for b in boxes if b.score >= cfg.min_confidence and b.text.strip()]
-    paragraphs = order_page(kept, space_delimited, cfg.paragraph_gap, cfg.column_gap, text_direction(cfg))
+    boxes = [b for b in boxes if b.text.strip()]
+    kept = [b for b in boxes if b.score >= cfg.min_confidence]
+    paragraphs = order_page(boxes, space_delimited, cfg.paragraph_gap, cfg.column_gap, text_direction(cfg),
+                            min_score=cfg.min_confidence)
     info = {"method": "ocr", "skew_degrees": skew, "boxes": len(kept), "dropped_boxes": len(boxes) - len(kept),
             "mean_confidence": round(statistics.fmean(b.score for b in kept), 4) if kept else None}
     return "\n\n".join(paragraphs), info

@@ -168,8 +168,11 @@ def to_reading_frame(boxes: list[Box], direction: str) -> list[Box]:
 
 
 def order_page(boxes: list[Box], space_delimited: bool, gap_factor: float = 0.8,
-               column_gap_factor: float = 2.0, direction: str = "ltr") -> list[str]:
-    """Paragraph texts of one page in reading order. Column gaps are measured in median box heights."""
+               column_gap_factor: float = 2.0, direction: str = "ltr", min_score: float = 0.0) -> list[str]:
+    """Paragraph texts of one page in reading order. Column gaps are measured in median box heights.
+
+    Boxes scored below `min_score` still shape the layout (they are ink on the page: a dropped word must not
+    open a gap that splits its line into columns) but their text is left out."""
     boxes = to_reading_frame(boxes, direction)
     if not boxes:
         return []
@@ -182,7 +185,8 @@ def order_page(boxes: list[Box], space_delimited: bool, gap_factor: float = 0.8,
             for line in para:
                 text = ""
                 for b in line:
-                    text = join_pieces(text, b.text)
+                    if b.score >= min_score:
+                        text = join_pieces(text, b.text)
                 line_texts.append(text)
             joined = join_lines(line_texts, space_delimited)
             if joined:
