@@ -16,7 +16,7 @@ if [ -z "$BASE" ]; then
   BASE=artifacts/tiny-llama
 fi
 echo "[demo_finetune] base model: $BASE"
-rm -rf outputs/demo/finetune_lora outputs/demo/finetune_full   # the demo always starts fresh
+rm -rf outputs/demo/finetune_lora outputs/demo/finetune_full outputs/demo/finetune_learnable   # fresh start
 
 python -m finetune.run --config configs/finetune/tiny_lora.yaml --model "$BASE" \
   --data.train_dir samples/mmedbench/Train --train.output_dir outputs/demo/finetune_lora --train.max_steps 100
@@ -26,6 +26,11 @@ python -m finetune.merge --base "$BASE" --adapter outputs/demo/finetune_lora/ada
 torchrun --standalone --nproc_per_node 2 -m finetune.run --config configs/finetune/tiny_full.yaml --model "$BASE" \
   --data.train_dir samples/mmedbench/Train --train.output_dir outputs/demo/finetune_full --train.max_steps 30
 
+# the learnable task (samples/learnable): facts asked in new wordings at test time; shows the loop learns
+python -m finetune.run --config configs/finetune/tiny_learnable.yaml --model "$BASE" \
+  --train.output_dir outputs/demo/finetune_learnable
+
+echo "[demo_finetune] learnable task: outputs/demo/finetune_learnable/model"
 echo "[demo_finetune] LoRA adapter: outputs/demo/finetune_lora/adapter (merged: outputs/demo/finetune_lora/merged)"
 echo "[demo_finetune] full fine-tune: outputs/demo/finetune_full/model"
 echo "[demo_finetune] metrics: outputs/demo/finetune_{lora,full}/metrics.jsonl, counts in manifest.json"

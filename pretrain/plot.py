@@ -1,0 +1,72 @@
+"""Plot a training run's losses (train, and validation per language) and print the validation trend.
+
+    python -m pretrain.plot --run outputs/demo/pretrain_run
+
+Reads <run>/metrics.jsonl (written by the training engine) and writes <run>/loss.png.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from common.config import load_config
+from common.records import atomic_path, iter_jsonl
+
+
+@dataclass
+class PlotConfig:
+    run: str = field(default="outputs/demo/pretrain_run", metadata={"help": "training output dir (metrics.jsonl)"})
+
+
+def read_losses(metrics: Path) -> tuple[list[tuple[int, float]], dict[str, list[tuple[int, float]]]]:
+    """(train (step, loss) rows, {validation set: (step, loss) rows}), one row per step (the last one logged)."""
+    if not metrics.is_file():
+        raise FileNotFoundError(f"no metrics file: {metrics}")
+    train: dict[int, float] = {}
+    val: dict[str, dict[int, float]] = {}
+    for _, row in iter_jsonl(metrics):
+        step = row.get("step")
+        if step is None:
+            continue
+        if "loss" in row:
+            train[step] = row["loss"]
+        for key, value in row.items():
+            if key.startswith("val_loss_"):
+                val.setdefault(key.removeprefix("val_loss_"), {})[step] = value
+    return sorted(train.items()), {name: sorted(rows.items()) for name, rows in val.items()}
+
+
+def plot_losses(path: Path, train, val) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    if train:
+        ax.plot(*zip(*train), label="train", alpha=0.6)
+    for name, rows in val.items():
+        ax.plot(*zip(*rows), marker="o", label=f"validation ({name})")
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss (nats per token)")
+    ax.legend()
+    fig.tight_layout()
+    with atomic_path(path, suffix=".png") as tmp:
+        fig.savefig(tmp, format="png", dpi=120)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> None:
+    cfg = load_config(PlotConfig, argv, description=__doc__, prog="python -m pretrain.plot")
+    run = Path(cfg.run)
+    train, val = read_losses(run / "metrics.jsonl")
+    plot_losses(run / "loss.png", train, val)
+    for name, rows in val.items():
+        (s0, first), (s1, last) = rows[0], rows[-1]
+        print(f"validation loss ({name}, held-out documents): step {s0} {first:.3f} -> step {s1} {last:.3f}")
+    print(f"plot: {run / 'loss.png'}")
+
+
+if __name__ == "__main__":
+    main()
