@@ -188,8 +188,12 @@ def _parquet_batches(path: str, cfg: FilterConfig) -> Iterator[RowBatch]:
             else:
                 n_bytes = [_utf8_len(t) for t in texts]
         langs = batch.column(cfg.lang_field).to_pylist() if cfg.lang_field in names else None
-        yield RowBatch(start, texts, langs, n_bytes, lambda idx, batch=batch: batch.take(idx).to_pylist())
+        yield RowBatch(start, texts, langs, n_bytes, lambda idx, batch=batch: _take(batch, idx))
         start += batch.num_rows
+
+
+def _take(batch: pa.RecordBatch, idx: list[int]) -> list[dict]:
+    return batch.take(pa.array(idx, pa.int64())).to_pylist() if idx else []
 
 
 def _utf8_len(text: object) -> int | None:

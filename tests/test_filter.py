@@ -233,3 +233,12 @@ def test_paper_lists_by_default_extended_by_name_and_recorded(tmp_path, samples_
     custom.mkdir()
     with pytest.raises(SystemExit, match=str(custom / "en.txt")):
         _run(ru, tmp_path / "bad", "--keywords_dir", str(custom))
+
+
+def test_shard_with_nothing_kept_in_a_batch(tmp_path, repo_root, monkeypatch):
+    monkeypatch.chdir(repo_root)
+    root = tmp_path / "in"
+    _parquet(root / "en" / "part_0.parquet", [PLAIN_EN] * 5 + [MEDICAL_EN])
+    out = tmp_path / "out"
+    assert _run(root, out, "--batch_size", "3") == 0  # the first batch keeps nothing, the second one document
+    assert [d["text"] for d in _outputs(out)["en__part_0.parquet"]] == [MEDICAL_EN]
