@@ -18,6 +18,7 @@ import functools
 import sys
 import unicodedata
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -53,17 +54,9 @@ def _nfkc_many(texts: list[str]) -> list[str]:
 def _unassigned_class() -> str:
     """An RE2 character class of the code points this Python's unicodedata does not assign (category Cn), built
     once per process (~0.2 s)."""
-    category, ranges, start = unicodedata.category, [], None
-    for cp in range(sys.maxunicode + 1):
-        if 0xD800 <= cp < 0xE000:  # surrogates (Cs) cannot occur in Arrow strings
-            unassigned = False
-        else:
-            unassigned = category(chr(cp)) == "Cn"
-        if unassigned and start is None:
-            start = cp
-        elif not unassigned and start is not None:
-            ranges.append((start, cp - 1))
-            start = None
-    if start is not None:
-        ranges.append((start, sys.maxunicode))
-    return "[" + "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in ranges) + "]"
+    codes = range(sys.maxunicode + 1)
+    unassigned = np.fromiter((c == "Cn" for c in map(unicodedata.category, map(chr, codes))), bool, len(codes))
+    unassigned[0xD800:0xE000] = False  # surrogates (Cs) cannot occur in Arrow strings
+    edges = np.flatnonzero(np.diff(np.concatenate(([False], unassigned, [False])).astype(np.int8)))
+    starts, ends = edges[0::2], edges[1::2] - 1  # runs of unassigned code points, inclusive
+    return "[" + "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in zip(starts, ends)) + "]"
