@@ -17,7 +17,7 @@ def _tiny_shape(model_dir) -> ModelShape:
     return ModelShape.from_hf_config(json.loads((model_dir / "config.json").read_text()))
 
 
-def _measured_peak(model_dir, seq: int, micro: int, checkpointing: bool, precision: str) -> dict:
+def _measured_peak(model_dir, seq: int, micro: int, checkpointing: bool, precision: str, out_dir) -> dict:
     """One training step of the engine (FSDP2, one process) under torch's FSDPMemTracker: peak bytes by category."""
     from torch.distributed._tools.fsdp2_mem_tracker import FSDPMemTracker
     from transformers import AutoModelForCausalLM
@@ -34,7 +34,7 @@ def _measured_peak(model_dir, seq: int, micro: int, checkpointing: bool, precisi
     def collate(batch):
         return {k: torch.stack([r[k] for r in batch]) for k in batch[0]}
 
-    cfg = TrainConfig(output_dir="unused", global_batch_size=micro, micro_batch_size=micro, max_steps=2,
+    cfg = TrainConfig(output_dir=str(out_dir), global_batch_size=micro, micro_batch_size=micro, max_steps=2,
                       mixed_precision=precision, activation_checkpointing=checkpointing, device="cpu",
                       device_peak_flops="none", checkpoint_every=-1, tensorboard=False, resume="none")
     trainer = Trainer(cfg, model, rows, collate)
@@ -49,9 +49,10 @@ def _measured_peak(model_dir, seq: int, micro: int, checkpointing: bool, precisi
 @pytest.mark.slow
 @pytest.mark.parametrize("checkpointing", [False, True])
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
-def test_planned_memory_matches_the_engine_on_the_tiny_model(tiny_model_dir, checkpointing, precision):
+def test_planned_memory_matches_the_engine_on_the_tiny_model(tiny_model_dir, checkpointing, precision, tmp_path):
     shape = _tiny_shape(tiny_model_dir)
-    measured = _measured_peak(tiny_model_dir, seq=128, micro=2, checkpointing=checkpointing, precision=precision)
+    measured = _measured_peak(tiny_model_dir, seq=128, micro=2, checkpointing=checkpointing, precision=precision,
+                              out_dir=tmp_path)
     planned = memory_per_gpu(shape, RunShape(world_size=1, seq_len=128, micro_batch_size=2,
                                              mixed_precision=precision, activation_checkpointing=checkpointing))
     assert planned["parameters"] == measured["SHARDED_PARAM"]  # fp32 master weights, exactly
