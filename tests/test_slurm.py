@@ -253,7 +253,7 @@ def test_sbatch_scripts_run_unchanged_on_a_one_node_cluster(cluster, repo_copy, 
                          "--modes", "answer", "--max_new_tokens", "8", "--limit", "3", env=job_env)
     assert {r["JobState"] for r in cluster.wait(gen)} == {"COMPLETED"}, _log(repo, "mmed-generate*")
     shards = sorted(p.name for p in preds.glob("predictions-*.jsonl"))
-    assert shards == ["predictions-0-of-2.jsonl", "predictions-1-of-2.jsonl"]
+    assert shards == ["predictions-00000-of-00002.jsonl", "predictions-00001-of-00002.jsonl"]
     ids = [json.loads(line)["id"] for p in preds.glob("predictions-*.jsonl") for line in p.read_text().splitlines()]
     assert len(ids) == len(set(ids)) == 6 * 3
 
