@@ -21,12 +21,14 @@ from typing import Any, TypeVar
 
 import yaml
 
+from common.cli import UserError
+
 T = TypeVar("T")
 _MISSING = dataclasses.MISSING
 
 
-class ConfigError(ValueError):
-    pass
+class ConfigError(UserError):
+    """A config key or value that cannot be used; the message names the file and key, or the flag."""
 
 
 def _type_hints(cls: type) -> dict[str, Any]:
@@ -230,9 +232,10 @@ def load_config(
     for name in positional:
         if getattr(ns, name) is not None:
             overrides[name] = getattr(ns, name)
-    for dotted, _tp, _f in flat:
+    for dotted, tp, _f in flat:
         value = getattr(ns, f"cfg::{dotted}")
         if value is not _MISSING:
+            _coerce(value, tp, f"command line: --{dotted}")  # a bad flag is named as a flag, not as the file
             _set_dotted(overrides, dotted, value)
     merged = _merge(data, overrides)
     try:

@@ -42,7 +42,10 @@ def package_versions() -> dict[str, str]:
 
 
 class RunManifest:
-    """Start one when a command starts; `finish(counts)` writes config.yaml and manifest.json into out_dir."""
+    """Start one when a command starts; `finish(counts)` writes manifest.json (and config.yaml) into out_dir.
+
+    config.yaml describes the outputs in the folder, so only a run that succeeded replaces it; a first run writes
+    it at the start (a killed first run still says how it was started)."""
 
     def __init__(self, command: str, out_dir: str | Path, config: Any = None):
         self.command = command
@@ -51,13 +54,18 @@ class RunManifest:
         self.started = dt.datetime.now(dt.timezone.utc)
         self._t0 = time.monotonic()
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        if config is not None:
+        if config is not None and not (self.out_dir / "config.yaml").exists():
             save_config(config, self.out_dir)
 
-    def finish(self, counts: dict[str, Any] | None = None, name: str = "manifest.json", **extra: Any) -> Path:
+    def finish(self, counts: dict[str, Any] | None = None, name: str = "manifest.json", status: str = "ok",
+               **extra: Any) -> Path:
+        """Write the manifest; `status` other than "ok" (error, interrupted) leaves config.yaml as it was."""
+        if status == "ok" and self.config is not None:
+            save_config(self.config, self.out_dir)
         path = self.out_dir / name
         write_json(path, {
             "command": self.command,
+            "status": status,
             "argv": sys.argv,
             "git_commit": git_commit(),
             "versions": package_versions(),

@@ -2,12 +2,21 @@
 
 A file is named after its language (English.jsonl, Chinese.jsonl, ...). `answer_idx` comes as "C", "A,C" or
 ["A", "C"] in different copies; it is normalised to a sorted list of letters. `human_checked` and
-`human_check_passed` come as bools or 0/1. Each record gets a stable id `<Language>-<split>-<1-based line>`.
+`human_check_passed` come as bools or 0/1.
+
+Each record gets an id `<Language>-<split>-<1-based line>-<digest>`, e.g. `English-test-12-3fa9c2d1`: the line
+says where it is, the digest (8 hex digits of its content: question, options, answer, rationale, check flag) says
+what it is. A rerun recognises a question by `question_key` (the id without the line), so a line inserted above
+it does not make it a new question; the k-th repeat of identical content in a file gets its own digest.
+`parse_id`, `line_of` and `question_key` read ids (older ids without a digest too); nothing else should split ids.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +26,42 @@ from common.languages import MMEDBENCH_LANGUAGES, by_name
 from common.records import BadRecordError, RejectLog, handle_bad_record, iter_jsonl
 
 _LETTER = re.compile(r"^[A-Z]$")
+_ID = re.compile(r"^(?P<prefix>.+?)-(?P<line>\d+)(?:-(?P<digest>[0-9a-f]{8}))?$")
+
+
+class ContentIds:
+    """Makes ids `<prefix>-<line>-<digest>` for the records of one file (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._seen: Counter = Counter()
+
+    def make(self, prefix: str, line: int | str, content: Any) -> str:
+        text = json.dumps(content, sort_keys=True, ensure_ascii=False)
+        repeat = self._seen[text]
+        self._seen[text] += 1
+        salted = text if repeat == 0 else f"{text}#{repeat}"
+        return f"{prefix}-{line}-{hashlib.blake2b(salted.encode('utf-8'), digest_size=4).hexdigest()}"
+
+
+def parse_id(record_id: str) -> tuple[str, int | None, str | None]:
+    """(prefix, line, digest) of `English-test-12-3fa9c2d1`; an id without a digest gives digest None, an id
+    without a trailing number gives (id, None, None)."""
+    m = _ID.match(record_id)
+    if not m:
+        return record_id, None, None
+    return m["prefix"], int(m["line"]), m["digest"]
+
+
+def line_of(record_id: str) -> int:
+    """The line (or row) number in an id; 0 when it has none (orders such records first)."""
+    return parse_id(record_id)[1] or 0
+
+
+def question_key(record_id: str) -> str:
+    """What identifies a question across reruns: the id without its line number (`English-test-3fa9c2d1`); ids
+    without a digest are their own key."""
+    prefix, _line, digest = parse_id(record_id)
+    return f"{prefix}-{digest}" if digest else record_id
 
 
 @dataclass(frozen=True)
@@ -31,6 +76,7 @@ class MMedBenchRecord:
     human_checked: bool
     human_check_passed: bool
     extra: dict[str, Any] = field(default_factory=dict)  # answer, meta_info, metamap_phrases, ...
+    where: str = ""  # file:line it was read from
 
     @property
     def lang_code(self) -> str:
@@ -71,8 +117,10 @@ def _as_bool(value: Any, name: str) -> bool:
     raise ValueError(f"{name} must be a bool or 0/1, got {value!r}")
 
 
-def parse_record(raw: dict, language: str, split: str, line: int) -> MMedBenchRecord:
-    """Validate one raw JSON object; raises ValueError with the reason."""
+def parse_record(raw: dict, language: str, split: str, line: int, ids: ContentIds | None = None,
+                 where: str = "") -> MMedBenchRecord:
+    """Validate one raw JSON object; raises ValueError with the reason. `ids` makes the id (one per file, so
+    repeated content is told apart)."""
     question = raw.get("question")
     if not isinstance(question, str) or not question.strip():
         raise ValueError("'question' must be a non-empty string")
@@ -94,17 +142,23 @@ def parse_record(raw: dict, language: str, split: str, line: int) -> MMedBenchRe
     if not isinstance(rationale, str):
         raise ValueError("'rationale' must be a string")
     known = {"question", "options", "answer_idx", "rationale", "human_checked", "human_check_passed"}
+    options = {k: options[k] for k in sorted(options)}
+    passed = _as_bool(raw.get("human_check_passed", False), "human_check_passed")
+    # the digest covers what a prediction record copies, so a corrected question or gold is a new question
+    content = {"question": question, "options": options, "answer": answer, "rationale": rationale,
+               "human_check_passed": passed}
     return MMedBenchRecord(
-        id=f"{language}-{split}-{line}",
+        id=(ids or ContentIds()).make(f"{language}-{split}", line, content),
         language=language,
         split=split,
         question=question,
-        options={k: options[k] for k in sorted(options)},
+        options=options,
         answer=answer,
         rationale=rationale,
         human_checked=_as_bool(raw.get("human_checked", False), "human_checked"),
-        human_check_passed=_as_bool(raw.get("human_check_passed", False), "human_check_passed"),
+        human_check_passed=passed,
         extra={k: v for k, v in raw.items() if k not in known},
+        where=where,
     )
 
 
@@ -131,10 +185,11 @@ def load_file(
     path = Path(path)
     language = language_of_file(path)
     split = split or split_of_dir(path.parent)
+    ids = ContentIds()
     for where, raw in iter_jsonl(path, on_bad_record, rejects):
         line = int(where.rsplit(":", 1)[1])
         try:
-            yield parse_record(raw, language, split, line)
+            yield parse_record(raw, language, split, line, ids, where)
         except ValueError as err:
             handle_bad_record(where, str(err), raw, on_bad_record, rejects)
 

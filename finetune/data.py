@@ -24,7 +24,7 @@ from typing import Any
 
 import torch
 
-from common.mmedbench import MMedBenchRecord, load_split
+from common.mmedbench import MMedBenchRecord, line_of, load_split
 from common.prompts import DEFAULT_STYLE, MODES, STYLES, PromptStyle, get_style
 from common.records import BadRecordError, RejectLog, handle_bad_record, iter_jsonl
 
@@ -74,9 +74,10 @@ class TextExample:
 
 
 def record_where(rec: MMedBenchRecord, train_dir: str | Path) -> str:
-    """file:line of a record, from its id `<Language>-<split>-<line>`."""
-    line = rec.id.rsplit("-", 1)[1]
-    return f"{Path(train_dir) / (rec.language + '.jsonl')}:{line}"
+    """file:line of a record (as read; else from its id's line number)."""
+    if rec.where:
+        return rec.where
+    return f"{Path(train_dir) / (rec.language + '.jsonl')}:{line_of(rec.id)}"
 
 
 def mmedbench_examples(records: Iterable[MMedBenchRecord], modes: Sequence[str], train_dir: str | Path,

@@ -8,8 +8,9 @@
     mmlu      MMLU CSVs without header (question, A, B, C, D, answer), one `<subject>_test.csv` per subject;
               the six medical subjects by default
 
-Every loader yields `Question`s (the same record MMedBench questions become), with ids `<Benchmark>-<line>`
-(`MMLU-<subject>-<row>`, `PubMedQA-<pmid>`). Bad records follow `on_bad_record` (error with file and line, or
+Every loader yields `Question`s (the same record MMedBench questions become), with ids `<Benchmark>-<line>-<digest>`
+(`MMLU-<subject>-<row>-<digest>`; `PubMedQA-<pmid>`, a PMID names its content): the digest of the question's content
+lets a rerun recognise it wherever it moved (common.mmedbench.question_key). Bad records follow `on_bad_record` (error with file and line, or
 skip into the reject log).
 """
 
@@ -21,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from common.mmedbench import MMedBenchRecord, normalise_answer
+from common.mmedbench import ContentIds, MMedBenchRecord, normalise_answer
 from common.records import RejectLog, handle_bad_record, iter_jsonl
 
 BENCHMARKS = ("medqa", "medmcqa", "pubmedqa", "mmlu")
@@ -43,11 +44,17 @@ class Question:
     rationale: str = ""
     human_check_passed: bool = False
     benchmark: str = ""  # "" for MMedBench; "medqa", "mmlu/anatomy", ... otherwise
+    where: str = ""  # file:line it was read from
 
     @classmethod
     def from_mmedbench(cls, rec: MMedBenchRecord) -> Question:
         return cls(id=rec.id, language=rec.language, question=rec.question, options=dict(rec.options),
-                   answer=list(rec.answer), rationale=rec.rationale, human_check_passed=rec.human_check_passed)
+                   answer=list(rec.answer), rationale=rec.rationale, human_check_passed=rec.human_check_passed,
+                   where=rec.where)
+
+
+def _content(question: str, options: dict, answer: list, rationale: str = "") -> dict:
+    return {"question": question, "options": options, "answer": answer, "rationale": rationale}
 
 
 def _options_dict(raw: dict, where: str) -> dict[str, str]:
@@ -72,6 +79,7 @@ def _question_text(raw: dict, key: str = "question") -> str:
 
 
 def load_medqa(path: Path, on_bad_record: str = "error", rejects: RejectLog | None = None) -> Iterator[Question]:
+    ids = ContentIds()
     for where, raw in iter_jsonl(path, on_bad_record, rejects):
         try:
             options = _options_dict(raw, where)
@@ -80,8 +88,10 @@ def load_medqa(path: Path, on_bad_record: str = "error", rejects: RejectLog | No
             answer = normalise_answer(raw["answer_idx"])
             if any(a not in options for a in answer):
                 raise ValueError(f"answer_idx {raw['answer_idx']!r} is not among the options {sorted(options)}")
-            yield Question(id=f"MedQA-{where.rsplit(':', 1)[1]}", language="English", question=_question_text(raw),
-                           options=options, answer=answer, benchmark="medqa")
+            question = _question_text(raw)
+            yield Question(id=ids.make("MedQA", where.rsplit(":", 1)[1], _content(question, options, answer)),
+                           language="English", question=question, options=options, answer=answer,
+                           benchmark="medqa", where=where)
         except ValueError as err:
             handle_bad_record(where, str(err), raw, on_bad_record, rejects)
 
@@ -98,6 +108,7 @@ def _medmcqa_answer(cop: object, cop_base: int) -> str:
 
 def load_medmcqa(path: Path, on_bad_record: str = "error", rejects: RejectLog | None = None,
                  cop_base: int = 1) -> Iterator[Question]:
+    ids = ContentIds()
     for where, raw in iter_jsonl(path, on_bad_record, rejects):
         try:
             options = {}
@@ -108,9 +119,10 @@ def load_medmcqa(path: Path, on_bad_record: str = "error", rejects: RejectLog | 
                 options[letter] = text.strip()
             answer = [_medmcqa_answer(raw.get("cop"), cop_base)]
             rationale = raw.get("exp") if isinstance(raw.get("exp"), str) else ""
-            yield Question(id=f"MedMCQA-{where.rsplit(':', 1)[1]}", language="English",
-                           question=_question_text(raw), options=options, answer=answer, rationale=rationale,
-                           benchmark="medmcqa")
+            question = _question_text(raw)
+            qid = ids.make("MedMCQA", where.rsplit(":", 1)[1], _content(question, options, answer, rationale))
+            yield Question(id=qid, language="English", question=question, options=options, answer=answer,
+                           rationale=rationale, benchmark="medmcqa", where=where)
         except ValueError as err:
             handle_bad_record(where, str(err), raw, on_bad_record, rejects)
 
@@ -152,7 +164,7 @@ def load_pubmedqa(path: Path, on_bad_record: str = "error", rejects: RejectLog |
             long_answer = item.get("LONG_ANSWER") if isinstance(item.get("LONG_ANSWER"), str) else ""
             yield Question(id=f"PubMedQA-{pmid}", language="English", question=text,
                            options=dict(PUBMEDQA_OPTIONS), answer=[by_letter[decision]], rationale=long_answer,
-                           benchmark="pubmedqa")
+                           benchmark="pubmedqa", where=where)
         except ValueError as err:
             handle_bad_record(where, str(err), item, on_bad_record, rejects)
 
@@ -173,6 +185,7 @@ def mmlu_files(path: Path, subjects: Iterable[str]) -> list[tuple[str, Path]]:
 def load_mmlu(path: Path, on_bad_record: str = "error", rejects: RejectLog | None = None,
               subjects: Iterable[str] = MMLU_MEDICAL_SUBJECTS) -> Iterator[Question]:
     for subject, csv_path in mmlu_files(path, subjects):
+        ids = ContentIds()
         with open(csv_path, encoding="utf-8", newline="") as f:
             for row_no, row in enumerate(csv.reader(f), start=1):
                 where = f"{csv_path}:{row_no}"
@@ -184,9 +197,10 @@ def load_mmlu(path: Path, on_bad_record: str = "error", rejects: RejectLog | Non
                     answer = row[5].strip().upper()
                     if answer not in ("A", "B", "C", "D"):
                         raise ValueError(f"answer must be A, B, C or D, got {row[5]!r}")
-                    yield Question(id=f"MMLU-{subject}-{row_no}", language="English", question=row[0].strip(),
-                                   options=dict(zip("ABCD", (c.strip() for c in row[1:5]))), answer=[answer],
-                                   benchmark=f"mmlu/{subject}")
+                    options = dict(zip("ABCD", (c.strip() for c in row[1:5])))
+                    qid = ids.make(f"MMLU-{subject}", row_no, _content(row[0].strip(), options, [answer]))
+                    yield Question(id=qid, language="English", question=row[0].strip(), options=options,
+                                   answer=[answer], benchmark=f"mmlu/{subject}", where=where)
                 except ValueError as err:
                     handle_bad_record(where, str(err), row, on_bad_record, rejects)
 

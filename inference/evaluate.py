@@ -19,15 +19,17 @@ from __future__ import annotations
 
 import re
 import sys
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.cli import UserError, cli
 from common.config import load_config
 from common.languages import LANGUAGES, MMEDBENCH_LANGUAGES, resolve
-from common.manifest import RunManifest
+from common.mmedbench import line_of, question_key
 from common.records import RejectLog, handle_bad_record, iter_jsonl
+from common.run import Run
 from inference.benchmarks import MMLU_MEDICAL_SUBJECTS, TABLE3_COLUMNS, table3_column
 from inference.metrics import METRIC_NAMES, RATIONALE_METRIC_MODES, BertScore, bootstrap_ci
 from inference.scoring import ACCURACY_RULES, RationaleTable, ScoredRecord, score_records
@@ -114,7 +116,7 @@ def split_model_spec(spec: str) -> tuple[str, Path]:
         path = Path(spec)
         name = (path.name if path.is_dir() else path.parent.name) or path.stem
     if not _MODEL_NAME.fullmatch(name):
-        raise ValueError(f"model name {name!r} (from {spec!r}) must be letters, digits and ._+- (it names a folder "
+        raise UserError(f"model name {name!r} (from {spec!r}) must be letters, digits and ._+- (it names a folder "
                          "under --out); write name=path")
     return name, path
 
@@ -152,8 +154,9 @@ def _record_problem(rec: dict) -> str | None:
 
 def load_predictions(path: Path, on_bad_record: str, rejects: RejectLog, seen: set | None = None
                      ) -> tuple[list[dict], int]:
-    """Valid records of a file or folder, first copy of each (id, mode); returns (records, duplicates).
-    `seen` carries the (id, mode) keys already loaded for the same model from its other paths."""
+    """Valid records of a file or folder, first copy of each (question, mode); returns (records, duplicates).
+    A question is its id without the line number (common.mmedbench.question_key), so one question predicted under
+    two line numbers counts once. `seen` carries the keys already loaded for the same model from its other paths."""
     records, duplicates = [], 0
     seen = set() if seen is None else seen
     for file in prediction_files(path):
@@ -162,7 +165,7 @@ def load_predictions(path: Path, on_bad_record: str, rejects: RejectLog, seen: s
             if problem:
                 handle_bad_record(where, problem, rec, on_bad_record, rejects)
                 continue
-            key = (rec["id"], rec["mode"])
+            key = (question_key(str(rec["id"])), rec["mode"])
             if key in seen:
                 duplicates += 1
                 continue
@@ -234,18 +237,13 @@ def table3_rows(results: list[ModelResult]) -> list[list[str]]:
 def write_leaderboard(out_dir: Path, result: ModelResult) -> None:
     mmed = [r for r in result.records if not r.get("benchmark")]
     order = {lang: i for i, lang in enumerate(MMEDBENCH_LANGUAGES)}
-    mmed.sort(key=lambda r: (order.get(r["language"], 99), r["language"], _line_no(r["id"])))
+    mmed.sort(key=lambda r: (order.get(r["language"], 99), r["language"], line_of(str(r["id"]))))
     answers = [[r["language"], r["prompt"], r["output"], ",".join(r["gold_answer"])]
                for r in mmed if r["mode"] == "answer"]
     rationales = [[r["language"], r["prompt"], r["output"], r["gold_rationale"]]
                   for r in mmed if r["mode"] == "rationale" and r["human_check_passed"]]
     write_csv(out_dir / "multi_choice_results.csv", LEADERBOARD_COLUMNS, answers)
     write_csv(out_dir / "rationale_results.csv", LEADERBOARD_COLUMNS, rationales)
-
-
-def _line_no(record_id: str) -> int:
-    tail = record_id.rsplit("-", 1)[-1]
-    return int(tail) if tail.isdigit() else 0
 
 
 def _per_language_rows(r: ModelResult, languages: list[str]) -> list[list[object]]:
@@ -374,31 +372,41 @@ def gather_prediction_args(argv: list[str]) -> list[str]:
     return out
 
 
-def main(argv: list[str] | None = None) -> None:
-    argv = gather_prediction_args(list(sys.argv[1:] if argv is None else argv))
-    cfg = load_config(EvaluateConfig, argv, description=__doc__, prog="python -m inference.evaluate")
+def check_config(cfg: EvaluateConfig) -> dict[str, list[Path]]:
+    """The config's problems as one-line errors; returns the predictions paths by model name."""
     if not cfg.predictions:
-        raise SystemExit("error: give --predictions <file-or-dir> [name=path ...]")
+        raise UserError("give --predictions <file-or-dir> [name=path ...]")
     if cfg.metrics not in RATIONALE_METRIC_MODES:
-        raise ValueError(f"metrics must be one of {RATIONALE_METRIC_MODES}, got {cfg.metrics!r}")
+        raise UserError(f"metrics must be one of {RATIONALE_METRIC_MODES}, got {cfg.metrics!r}")
     if cfg.accuracy_rule not in ACCURACY_RULES:
-        raise ValueError(f"accuracy_rule must be one of {ACCURACY_RULES}, got {cfg.accuracy_rule!r}")
-    out_dir = Path(cfg.out)
-    manifest = RunManifest("inference.evaluate", out_dir, cfg)
-    rejects = RejectLog(out_dir / "rejects.jsonl")
-
+        raise UserError(f"accuracy_rule must be one of {ACCURACY_RULES}, got {cfg.accuracy_rule!r}")
     # a name given twice merges its paths (e.g. MMedBench and English-benchmark predictions of one model)
     paths_by_model: dict[str, list[Path]] = {}
     for spec in cfg.predictions:
         name, path = split_model_spec(spec)
         paths_by_model.setdefault(name, []).append(path)
+    return paths_by_model
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = gather_prediction_args(list(sys.argv[1:] if argv is None else argv))
+    cfg = load_config(EvaluateConfig, argv, description=__doc__, prog="python -m inference.evaluate")
+    paths_by_model = check_config(cfg)
+    with Run("inference.evaluate", cfg.out, cfg) as run:
+        evaluate_all(cfg, paths_by_model, run)
+    return run.exit_code
+
+
+def evaluate_all(cfg: EvaluateConfig, paths_by_model: dict[str, list[Path]], run: Run) -> None:
+    out_dir = Path(cfg.out)
+    rejects = RejectLog(out_dir / "rejects.jsonl")
     bert = None
     if cfg.bertscore:
         from inference.backends import resolve_device
 
         bert = BertScore(cfg.bertscore_model, cfg.bertscore_num_layers, cfg.bertscore_batch_size,
                          str(resolve_device(cfg.device)))
-    results, counts = [], Counter()
+    results, counts = [], run.counts
     for name, paths in paths_by_model.items():
         records, duplicates, seen = [], 0, set()
         for path in paths:
@@ -406,7 +414,7 @@ def main(argv: list[str] | None = None) -> None:
             records += recs
             duplicates += dups
         if not records:
-            raise ValueError(f"{', '.join(map(str, paths))}: no prediction records")
+            raise UserError(f"{', '.join(map(str, paths))}: no prediction records")
         result = evaluate_model(name, records, cfg, bert)
         results.append(result)
         unparsed = sum(g.unparsed for g in [*result.accuracy.values(), *result.benchmarks.values()])
@@ -418,10 +426,9 @@ def main(argv: list[str] | None = None) -> None:
     write_outputs(out_dir, results, cfg)
     rejects.close()
     counts["rejected"] = rejects.count
-    manifest.finish(counts=dict(counts))
     print(f"in: {sum(len(r.records) for r in results)} records of {len(results)} model(s), {rejects.count} "
           f"rejected; out: tables in {out_dir} (results.md, accuracy_metric.csv, ...)")
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(cli(main, "python -m inference.evaluate"))

@@ -9,24 +9,33 @@
 
 Prompts come from the prompt style (common.prompts) the model was fine-tuned with. Records (DESIGN.md): id, language,
 mode, options, gold_answer, gold_rationale, human_check_passed, prompt, output (English benchmark records also
-carry `benchmark`). They are appended and fsynced one batch at a time; a rerun skips the (id, mode) pairs already
-in the file, so a killed job continues where it stopped. With `--num_shards N` (default: SLURM_ARRAY_TASK_COUNT)
-shard i writes predictions-<i>-of-<N>.jsonl; `inference.evaluate` reads the whole folder.
+carry `benchmark`). They are appended and fsynced one batch at a time; a rerun skips the (question, mode) pairs
+already in the file, so a killed job continues where it stopped. A question is known by its content (ids
+`English-test-12-3fa9c2d1`, common.mmedbench.question_key), so a line inserted in the data moves nothing. The
+folder remembers the settings its predictions depend on (model, adapter, prompt_style, scoring, max_new_tokens,
+backend): a rerun with others, or on data that no longer holds a predicted question, is an error (or, with
+`--on_mismatch redo`, this shard's predictions are deleted and made again), never a mix. A prompt longer than the
+model's context (or max_prompt_tokens) is rejected into rejects.jsonl with its file:line; a batch that fails is
+retried one prompt at a time, and a prompt that still fails goes to errors.jsonl (exit status 1) while the others
+are written. With `--num_shards N` (default: SLURM_ARRAY_TASK_COUNT) shard i writes
+predictions-<i>-of-<N>.jsonl (questions are assigned by a hash of their key); `inference.evaluate` reads the folder.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.cli import UserError, cli
 from common.config import load_config
-from common.manifest import RunManifest
-from common.mmedbench import load_split
+from common.mmedbench import load_split, question_key
 from common.prompts import DEFAULT_STYLE, MODES, STYLES, PromptStyle, get_style, read_style_file
 from common.records import JsonlAppender, RejectLog, iter_jsonl
+from common.run import ON_MISMATCH, Run, digest
 from common.sharding import resolve_shard_args
 from inference.backends import HFBackend, ModelSpec, VLLMBackend
 from inference.benchmarks import BENCHMARKS, MMLU_MEDICAL_SUBJECTS, Question, load_benchmark
@@ -62,6 +71,8 @@ class GenerateConfig:
     batch_size: int = field(default=16, metadata={
         "help": "prompts per batch (hf), option sequences per batch (loglik), prompts sent at once (vllm: use ~1024)"})
     max_new_tokens: int = field(default=512, metadata={"help": "generation length limit (answer mode needs ~20)"})
+    max_prompt_tokens: int = field(default=0, metadata={
+        "help": "longer prompts are rejected into rejects.jsonl (0 = the model's context minus max_new_tokens)"})
     dtype: str = field(default="auto", metadata={"help": "auto (bf16 on GPU, fp32 on CPU) | float32 | bfloat16 | "
                                                           "float16"})
     device: str = field(default="auto", metadata={"help": "auto (CUDA if present) | cpu | cuda | cuda:N"})
@@ -83,6 +94,9 @@ class GenerateConfig:
     shard_index: int = field(default=-1, metadata={"help": "this shard (-1 = SLURM_ARRAY_TASK_ID or 0)"})
     num_shards: int = field(default=0, metadata={"help": "shards in all (0 = SLURM_ARRAY_TASK_COUNT or 1)"})
     on_bad_record: str = field(default="error", metadata={"help": "error | skip (into rejects.jsonl)"})
+    on_mismatch: str = field(default="error", metadata={
+        "help": "output_dir holds predictions made with other settings or for other data: error | redo (delete "
+                "this shard's predictions and make them again)"})
     progress: bool = field(default=True, metadata={"help": "show a progress bar"})
 
 
@@ -94,7 +108,8 @@ class WorkItem:
 
     @property
     def key(self) -> tuple[str, str]:
-        return self.question.id, self.mode
+        """(question, mode): the question by its content, not its line (common.mmedbench.question_key)."""
+        return question_key(self.question.id), self.mode
 
 
 def resolve_shard(cfg: GenerateConfig) -> tuple[int, int]:
@@ -108,6 +123,10 @@ def predictions_path(output_dir: str | Path, index: int, num: int) -> Path:
 
 def check_config(cfg: GenerateConfig) -> None:
     bad_modes = [m for m in cfg.modes if m not in MODES]
+    if cfg.on_mismatch not in ON_MISMATCH:
+        raise UserError(f"on_mismatch must be one of {ON_MISMATCH}, got {cfg.on_mismatch!r}")
+    if cfg.max_prompt_tokens < 0:
+        raise UserError("max_prompt_tokens must be >= 0 (0 = the model's context)")
     if bad_modes or not cfg.modes:
         raise ValueError(f"modes must be a non-empty list of {MODES}, got {cfg.modes}")
     if cfg.scoring not in ("generate", "loglik"):
@@ -170,9 +189,10 @@ def resolve_prompt_style(cfg: GenerateConfig) -> str:
 
 
 def done_keys(path: Path) -> set[tuple[str, str]]:
+    """(question key, mode) of the predictions in `path`."""
     if not path.exists():
         return set()
-    return {(rec["id"], rec["mode"]) for _, rec in iter_jsonl(path)}
+    return {(question_key(str(rec["id"])), rec["mode"]) for _, rec in iter_jsonl(path)}
 
 
 def prediction_record(item: WorkItem, output: str, prompt_style: str) -> dict:
@@ -207,28 +227,39 @@ def batches(items: Sequence[WorkItem], lengths: Sequence[int], batch_size: int) 
         yield [items[i] for i in order[start:start + batch_size]]
 
 
-def run_generation(backend, items: Sequence[WorkItem], cfg: GenerateConfig, out: JsonlAppender,
-                   progress: bool = True) -> int:
-    style = get_style(cfg.prompt_style)
-    """Generate (or loglik-score) `items` batch by batch, appending each batch's records. Returns the count."""
+def generate_batch(backend, batch: Sequence[WorkItem], cfg: GenerateConfig, style: PromptStyle) -> list[str]:
+    """Outputs of one batch: generated text, or the answer line of the option loglik prefers."""
+    if cfg.scoring == "loglik":
+        from inference.loglik import loglik_choose
+
+        choices = loglik_choose(backend.model, backend.tokenizer, [it.prompt for it in batch],
+                                [sorted(it.question.options) for it in batch], cfg.batch_size, backend.device, style)
+        return [style.answer_line([best]) for best, _ in choices]
+    return backend.generate([it.prompt for it in batch])
+
+
+def run_generation(backend, items: Sequence[WorkItem], cfg: GenerateConfig, out: JsonlAppender, run: Run,
+                   lengths: Sequence[int], progress: bool = True) -> int:
+    """Generate (or loglik-score) `items` batch by batch, appending each batch's records. A batch that fails is
+    retried one item at a time, so one bad item fails alone (recorded by `run`). Returns the count written."""
     from tqdm import tqdm
 
-    lengths = backend.prompt_lengths([it.prompt for it in items])
+    style = get_style(cfg.prompt_style)
     bar = tqdm(total=len(items), unit="q", disable=not progress, desc="generate")
     t0, written = time.monotonic(), 0
     for batch in batches(items, lengths, cfg.batch_size):
-        if cfg.scoring == "loglik":
-            from inference.loglik import loglik_choose
-
-            choices = loglik_choose(backend.model, backend.tokenizer, [it.prompt for it in batch],
-                                    [sorted(it.question.options) for it in batch], cfg.batch_size, backend.device,
-                                    style)
-            outputs = [style.answer_line([best]) for best, _ in choices]
-        else:
-            outputs = backend.generate([it.prompt for it in batch])
-        for item, output in zip(batch, outputs, strict=True):
+        try:
+            done = list(zip(batch, generate_batch(backend, batch, cfg, style), strict=True))
+        except Exception as err:  # noqa: BLE001 - find the item that fails; the others are still written
+            print(f"inference.generate: a batch failed ({type(err).__name__}: {err}); retrying its items one by one",
+                  file=sys.stderr)
+            done = []
+            for item in batch:
+                with run.capture(f"{item.question.where or item.question.id} ({item.mode})"):
+                    done.append((item, generate_batch(backend, [item], cfg, style)[0]))
+        for item, output in done:
             out.write(prediction_record(item, output, style.name))
-        written += len(batch)
+        written += len(done)
         bar.update(len(batch))
         bar.set_postfix(samples_per_s=f"{written / max(time.monotonic() - t0, 1e-9):.2f}")
     bar.close()
@@ -236,60 +267,107 @@ def run_generation(backend, items: Sequence[WorkItem], cfg: GenerateConfig, out:
 
 
 # what a prediction depends on: resuming into a folder written with other values would mix two runs
-_RESUME_KEYS = ("model", "adapter", "scoring", "max_new_tokens", "prompt_style")
+PREDICTION_DEPENDS_ON = ("model", "adapter", "prompt_style", "scoring", "max_new_tokens", "backend")
 
 
-def check_resume_compatible(cfg: GenerateConfig, out_dir: Path) -> None:
-    previous = out_dir / "config.yaml"
-    if not previous.exists() or not any(out_dir.glob("predictions*.jsonl")):
-        return
-    from common.config import read_yaml
-
-    old = read_yaml(previous)
-    changed = [k for k in _RESUME_KEYS if k in old and old[k] != getattr(cfg, k)]
-    if changed:
-        raise ValueError(f"{out_dir} holds predictions made with other {', '.join(changed)} "
-                         f"({', '.join(f'{k}={old[k]!r}' for k in changed)}); use a new output_dir")
+def prompt_limit(backend, cfg: GenerateConfig) -> int | None:
+    """Most prompt tokens: max_prompt_tokens, else the model's context minus max_new_tokens (None: unknown)."""
+    if cfg.max_prompt_tokens:
+        return cfg.max_prompt_tokens
+    model_cfg = getattr(getattr(backend, "model", None), "config", None)
+    context = getattr(model_cfg, "max_position_embeddings", None)
+    if context is None and hasattr(backend, "llm"):  # vLLM
+        context = backend.llm.llm_engine.model_config.max_model_len
+    return max(1, int(context) - (cfg.max_new_tokens if cfg.scoring == "generate" else 0)) if context else None
 
 
-def main(argv: list[str] | None = None) -> None:
+def reject_too_long(backend, items: list[WorkItem], cfg: GenerateConfig, rejects: RejectLog
+                    ) -> tuple[list[WorkItem], list[int]]:
+    """Items whose prompt fits the model, with their token lengths; the others go to `rejects` with file:line.
+    A prompt of more than 64 characters per allowed token is rejected without tokenizing it (a 5 MB question)."""
+    limit = prompt_limit(backend, cfg)
+    if limit is None:
+        return list(items), backend.prompt_lengths([it.prompt for it in items])
+    short = [k for k, it in enumerate(items) if len(it.prompt) <= 64 * limit]
+    size = {k: f"{len(it.prompt)} characters" for k, it in enumerate(items)}
+    tokens = dict(zip(short, backend.prompt_lengths([items[k].prompt for k in short]) if short else [], strict=True))
+    size.update({k: f"{n} tokens" for k, n in tokens.items()})
+    kept = [k for k in short if tokens[k] <= limit]
+    for k in sorted(set(range(len(items))) - set(kept)):
+        it = items[k]
+        rejects.add(it.question.where or it.question.id,
+                    f"prompt of {size[k]} is longer than the limit of {limit} tokens (max_prompt_tokens, or the "
+                    f"model's context minus max_new_tokens) ({it.mode} mode)", {"id": it.question.id})
+    return [items[k] for k in kept], [tokens[k] for k in kept]
+
+
+def check_same_data(done: set[tuple[str, str]], questions: Sequence[Question]) -> list[str]:
+    """Predicted questions that are not in the data (another data set, or questions since changed)."""
+    wanted = {question_key(q.id) for q in questions}
+    return sorted({key for key, _mode in done if key not in wanted})
+
+
+def main(argv: list[str] | None = None) -> int:
     cfg = load_config(GenerateConfig, argv, description=__doc__, prog="python -m inference.generate")
     check_config(cfg)
     cfg.prompt_style = resolve_prompt_style(cfg)
     index, num = resolve_shard(cfg)
-    out_dir = Path(cfg.output_dir)
-    check_resume_compatible(cfg, out_dir)
-    manifest = RunManifest("inference.generate", out_dir, cfg)
+    with Run("inference.generate", cfg.output_dir, cfg, task=(index, num), depends_on=PREDICTION_DEPENDS_ON,
+             on_mismatch=cfg.on_mismatch) as run:
+        generate_task(cfg, run)
+    return run.exit_code
 
-    # data: every (question, mode), this shard's share, minus what a previous run wrote
-    rejects = RejectLog(out_dir / (f"rejects-{index:05d}.jsonl" if num > 1 else "rejects.jsonl"))
+
+def generate_task(cfg: GenerateConfig, run: Run) -> None:
+    out_dir = Path(cfg.output_dir)
+    # data: every (question, mode) of this shard (a question's modes stay together)
+    rejects = RejectLog(out_dir / f"rejects{run.tag}.jsonl")
     questions = load_questions(cfg, rejects)
-    # shard by question (both modes of a question together), so every shard gets the same mix of short
-    # answer-mode and long rationale-mode items
-    items = work_items([q for k, q in enumerate(questions) if k % num == index], cfg.modes,
-                       get_style(cfg.prompt_style))
-    path = predictions_path(out_dir, index, num)
-    with JsonlAppender(path) as out:  # opening repairs a torn last line before we read what is done
-        done = done_keys(path)
-        todo = [it for it in items if it.key not in done]
+    mine = [q for q in questions if run.owns(question_key(q.id))]
+    items = work_items(mine, cfg.modes, get_style(cfg.prompt_style))
+    path = predictions_path(out_dir, run.index, run.num)
+    run.guard([path], data=digest(sorted(q.id for q in mine)))
+
+    # resume: what is done, provided it was made for these questions
+    out = JsonlAppender(path)  # opening repairs a torn last line before we read what is done
+    done = done_keys(path)
+    if stale := check_same_data(done, mine):
+        if cfg.on_mismatch == "error":
+            out.close()
+            raise UserError(f"{path} holds predictions for {len(stale)} question(s) that are not in the data "
+                            f"(e.g. {stale[0]}): other data, or changed questions; use another output_dir, or "
+                            "--on_mismatch redo to delete this shard's predictions and start again")
+        print(f"inference.generate: {len(stale)} predicted questions are not in the data: redoing {path}",
+              file=sys.stderr)
+        out.close()
+        path.unlink()
+        out, done = JsonlAppender(path), set()
+    todo = [it for it in items if it.key not in done]
+    with out:
         if cfg.scoring == "loglik":
             multi = sum(1 for it in todo if len(it.question.answer) > 1)
             if multi:
                 print(f"warning: {multi} multi-answer questions are scored with one letter by loglik "
                       "(always wrong); use scoring: generate for them")
-        print(f"shard {index}/{num}: {len(questions)} questions, {len(items)} (question, mode) items in this "
-              f"shard, {len(items) - len(todo)} already done, {len(todo)} to do -> {path}")
-        written = 0
+        print(f"shard {run.index}/{run.num}: {len(questions)} questions, {len(items)} (question, mode) items in "
+              f"this shard, {len(items) - len(todo)} already done, {len(todo)} to do -> {path}")
+        written, too_long = 0, 0
         if todo:
             backend = make_backend(cfg)
-            written = run_generation(backend, todo, cfg, out, cfg.progress)
+            before = rejects.count
+            fits, lengths = reject_too_long(backend, todo, cfg, rejects)
+            too_long = rejects.count - before
+            written = run_generation(backend, fits, cfg, out, run, lengths, cfg.progress)
+    stale_rejects = out_dir / f"rejects{run.tag}.jsonl"
+    if not rejects.count and stale_rejects.exists():
+        stale_rejects.unlink()  # every run rereads all its input, so an old list is out of date
     rejects.close()
-    counts = {"questions": len(questions), "items": len(items), "skipped_done": len(items) - len(todo),
-              "written": written, "rejected": rejects.count}
-    manifest.finish(counts=counts, name="manifest.json" if num == 1 else f"manifest-{index:05d}.json")
-    print(f"in: {len(questions)} questions ({rejects.count} rejected); out: {written} new predictions "
-          f"({len(items) - len(todo)} were already done) in {path}")
+    run.counts.update({"questions": len(questions), "items": len(items), "skipped_done": len(items) - len(todo),
+                       "written": written, "rejected": rejects.count, "rejected_too_long": too_long})
+    print(f"in: {len(questions)} questions ({rejects.count - too_long} rejected); out: {written} new predictions "
+          f"({len(items) - len(todo)} were already done, {too_long} prompts too long for the model, "
+          f"{len(run.failed)} failed) in {path}")
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(cli(main, "python -m inference.generate"))

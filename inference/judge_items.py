@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from common.languages import resolve
-from common.mmedbench import load_split
+from common.mmedbench import line_of, load_split
 from common.records import RejectLog
 from inference.evaluate import load_predictions, split_model_spec
 from inference.parse import extract_rationale
@@ -67,11 +67,6 @@ def question_texts(data_dir: str) -> dict[str, str]:
     return {r.id: r.question for r in load_split(data_dir)}
 
 
-def _line_no(record_id: str) -> int:
-    tail = record_id.rsplit("-", 1)[-1]
-    return int(tail) if tail.isdigit() else 0
-
-
 def select_items(by_model: dict[str, dict[str, dict]], questions: dict[str, str], per_language: int,
                  languages: Sequence[str], only_human_checked: bool, seed: int) -> tuple[list[StudyItem], Counter]:
     """Sample `per_language` questions per language (0 = all) among those every model answered.
@@ -94,9 +89,9 @@ def select_items(by_model: dict[str, dict[str, dict]], questions: dict[str, str]
     rng = random.Random(seed)
     items = []
     for language in sorted(by_language):
-        ids = sorted(by_language[language], key=lambda x: (_line_no(x), x))
+        ids = sorted(by_language[language], key=lambda x: (line_of(x), x))
         chosen = ids if not per_language or per_language >= len(ids) else rng.sample(ids, per_language)
-        for qid in sorted(chosen, key=lambda x: (_line_no(x), x)):
+        for qid in sorted(chosen, key=lambda x: (line_of(x), x)):
             rec = by_model[models[0]][qid]
             if qid not in questions:
                 counts["question_text_from_prompt"] += 1

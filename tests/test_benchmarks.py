@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from common.records import BadRecordError, RejectLog
@@ -17,7 +19,7 @@ def test_medqa_sample(english):
     qs = load_benchmark("medqa", english / "medqa" / "test.jsonl")
     assert len(qs) == 8
     first = qs[0]
-    assert first.id == "MedQA-1" and first.benchmark == "medqa" and first.language == "English"
+    assert re.fullmatch(r"MedQA-1-[0-9a-f]{8}", first.id) and first.benchmark == "medqa" and first.language == "English"
     assert sorted(first.options) == ["A", "B", "C", "D"]
     assert first.answer == ["C"] and first.options["C"] == "Right coronary artery"
 

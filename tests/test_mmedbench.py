@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from common.languages import MMEDBENCH_LANGUAGES
-from common.mmedbench import load_split, normalise_answer
+from common.mmedbench import line_of, load_split, normalise_answer, parse_id, question_key
 from common.records import BadRecordError, RejectLog
 
 
@@ -29,9 +30,28 @@ def test_loader_ids_languages_and_bools(tmp_path):
     split.mkdir()
     (split / "French.jsonl").write_text(_q("A,C") + "\n" + _q(["B"], human_check_passed=True) + "\n")
     recs = load_split(split)
-    assert [r.id for r in recs] == ["French-test-1", "French-test-2"]
+    assert [r.id.rsplit("-", 1)[0] for r in recs] == ["French-test-1", "French-test-2"]
+    assert all(re.fullmatch(r"French-test-\d-[0-9a-f]{8}", r.id) for r in recs)
     assert recs[0].answer == ["A", "C"] and recs[0].is_multi_answer and recs[0].lang_code == "fr"
     assert recs[0].human_check_passed is False and recs[1].human_check_passed is True
+
+
+def test_ids_follow_the_content_not_the_line(tmp_path):
+    """A line inserted above a question moves its line number but not its key; a repeated question keeps its
+    own id; a corrected gold answer is a new question."""
+    split = tmp_path / "Test"
+    split.mkdir()
+    path = split / "English.jsonl"
+    path.write_text(_q("A") + "\n" + _q("B") + "\n")
+    before = [r.id for r in load_split(split)]
+    path.write_text(_q("C") + "\n" + _q("A") + "\n" + _q("B") + "\n" + _q("B") + "\n")
+    after = [r.id for r in load_split(split)]
+    assert [line_of(i) for i in after] == [1, 2, 3, 4]
+    assert [question_key(i) for i in after[1:3]] == [question_key(i) for i in before]
+    assert len({question_key(i) for i in after}) == 4  # the repeat of B is its own question
+    assert question_key(after[0]) not in {question_key(i) for i in before}
+    assert parse_id("English-test-12") == ("English-test", 12, None)  # older ids still read
+    assert question_key("PubMedQA-123") == "PubMedQA-123"
 
 
 def test_gold_letter_not_in_options_names_file_and_line(tmp_path):

@@ -112,7 +112,7 @@ def _authors_prompt(record: dict, language: str, mode: str) -> str:
 def test_released_weights_config_gives_the_authors_prompts_for_every_sample(repo_root, samples_dir):
     """configs/inference/mmed_llama3.yaml renders every sample record exactly as the authors' inference script."""
     from common.config import load_config
-    from common.mmedbench import load_split
+    from common.mmedbench import line_of, load_split
     from inference.benchmarks import Question
     from inference.generate import GenerateConfig, work_items
 
@@ -128,7 +128,7 @@ def test_released_weights_config_gives_the_authors_prompts_for_every_sample(repo
     seen = 0
     for item in items:
         language = item.question.language
-        line = int(item.question.id.split("-")[2])
+        line = line_of(item.question.id)
         assert item.prompt == _authors_prompt(raw[language][line - 1], language, item.mode), item.question.id
         seen += 1
     assert seen == 2 * sum(len(v) for v in raw.values())

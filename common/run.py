@@ -1,0 +1,310 @@
+"""One run of a command in its output folder, for one task of an array: docs/run.md is the guide.
+
+    with Run("data_collection.web", cfg.output, cfg, task=(index, num), depends_on=("lang", "min_chars"),
+             on_mismatch=cfg.on_mismatch) as run:
+        units = run.slice([Unit(p.name, inputs=(str(p),)) for p in files])   # this task's share
+        run.map(convert_one, units, workers=cfg.num_proc)                     # skips done units, captures errors
+        run.counts["documents"] += ...
+    return run.exit_code                                                      # 1 when a unit failed
+
+What the object owns, so a command does not re-implement it:
+- the folder: a file where the folder should be is a one-line error; one process per task writes there (RunLock
+  on `_run/task-I-of-N/`, so the tasks of an array run side by side);
+- the task's units: `slice` (round robin, names unique); a unit is skipped only when its completion marker
+  (`_run/done/<unit>.json`) holds the same fingerprint: the content of its inputs plus the config fields named
+  in `depends_on`. A different fingerprint is an error naming what changed, or with `on_mismatch="redo"` the
+  unit's recorded outputs are deleted and it is done again: never a mix of two configurations;
+- commands that append to one output across reruns (generation) call `guard(outputs)` instead: the config
+  fingerprint is stored per task and checked the same way;
+- failures: `map` runs units in a process pool and `capture(name)` wraps one unit; an exception fails that unit
+  only (errors file `errors.jsonl` / `errors-I-of-N.jsonl`, exit 1 through `exit_code`), the others go on;
+- the manifest (`manifest.json` / `manifest-I-of-N.json`) is written when the block ends, also on an error
+  (status error, the message) or an interrupt; config.yaml is rewritten only by a run that succeeded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import multiprocessing
+import os
+import re
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from common.cli import UserError, one_line
+from common.manifest import RunManifest
+from common.records import write_json, write_jsonl
+from common.run_lock import RunLock
+
+RUN_DIR = "_run"  # names starting with "_" are not data for expand_inputs
+ON_MISMATCH = ("error", "redo")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One piece of a command's work whose output is complete on its own (an input file, a book, a language)."""
+
+    name: str  # stable across reruns and unique in the command: a relative input path, a language code
+    inputs: tuple[str, ...] = ()  # files (or dataset dirs) it reads: their content is part of its fingerprint
+    key: str = ""  # anything else its output depends on that the command knows (e.g. a digest of its records)
+    payload: Any = field(default=None, compare=False)  # handed to the worker as is; not fingerprinted
+
+
+def digest(obj: Any) -> str:
+    """16 hex digits of blake2b over the canonical JSON of `obj`."""
+    text = json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def _file_digest(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, lambda: hashlib.blake2b(digest_size=8)).hexdigest()
+
+
+def input_identity(path: str | os.PathLike, known: dict | None = None) -> dict:
+    """{"size", "mtime_ns", "digest"} of a file (a dir: of its files). The digest is of the content; a known entry
+    with the same size and mtime is trusted, so a rerun does not reread unchanged inputs (as make and git do)."""
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"input not found: {p}")
+    files = [p] if p.is_file() else sorted(x for x in p.rglob("*") if x.is_file())
+    stats = [(str(f.relative_to(p)) if f != p else "", f.stat()) for f in files]
+    size, mtime = sum(s.st_size for _, s in stats), max((s.st_mtime_ns for _, s in stats), default=0)
+    if known and known.get("size") == size and known.get("mtime_ns") == mtime and known.get("digest"):
+        return dict(known)
+    parts = [[name, _file_digest(f)] for (name, _), f in zip(stats, files, strict=True)]
+    return {"size": size, "mtime_ns": mtime, "digest": parts[0][1] if p.is_file() else digest(parts)}
+
+
+def config_values(cfg: Any, names: Sequence[str]) -> dict[str, Any]:
+    """The named (dotted) config fields, as plain data."""
+    out = {}
+    for name in names:
+        value = cfg
+        for part in name.split("."):
+            value = getattr(value, part)
+        out[name] = dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
+    return out
+
+
+def _marker_name(unit_name: str) -> str:
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", unit_name).strip("._")[:100]
+    return f"{safe}-{digest(unit_name)[:8]}.json"
+
+
+def _changes(old: dict, new: dict) -> list[str]:
+    keys = sorted(set(old) | set(new))
+    return [f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in keys if old.get(k) != new.get(k)]
+
+
+def _call(fn: Callable[[Unit], Any], unit: Unit) -> Any:
+    return fn(unit)
+
+
+class Run:
+    """The output folder of one command for one task; use as a context manager (see the module docstring)."""
+
+    def __init__(self, command: str, out_dir: str | Path, cfg: Any = None, *, task: tuple[int, int] = (0, 1),
+                 depends_on: Sequence[str] = (), on_mismatch: str = "error"):
+        if on_mismatch not in ON_MISMATCH:
+            raise UserError(f"on_mismatch must be one of {ON_MISMATCH}, got {on_mismatch!r}")
+        self.command, self.cfg = command, cfg
+        self.out_dir = Path(out_dir)
+        if self.out_dir.exists() and not self.out_dir.is_dir():
+            raise UserError(f"{self.out_dir}: the output folder is a file; name a folder")
+        self.index, self.num = task
+        self.tag = "" if self.num == 1 else f"-{self.index:05d}-of-{self.num:05d}"
+        self.state_dir = self.out_dir / RUN_DIR
+        self.config = config_values(cfg, depends_on) if cfg is not None else {}
+        self.on_mismatch = on_mismatch
+        self.counts: Counter = Counter()
+        self.failed: list[dict] = []
+        self.extra: dict[str, Any] = {}  # more manifest fields (e.g. a data fingerprint)
+        self._lock: RunLock | None = None
+        self._manifest: RunManifest | None = None
+
+    # ------------------------------------------------------------------------------------------- lifetime
+
+    def __enter__(self) -> Run:
+        self._lock = RunLock(self.state_dir / f"task{self.tag or '-00000-of-00001'}").acquire()
+        self._manifest = RunManifest(self.command, self.out_dir, self.cfg)
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            status = "ok" if exc is None else ("interrupted" if isinstance(exc, KeyboardInterrupt) else "error")
+            extra = dict(self.extra, failed_units=[f["unit"] for f in self.failed])
+            if exc is not None:
+                extra["error"] = one_line(exc)
+            errors = self.out_dir / f"errors{self.tag}.jsonl"
+            if self.failed:
+                write_jsonl(errors, self.failed)
+            elif status == "ok" and errors.exists():
+                errors.unlink()  # failed units are always retried, so an old list is out of date
+            self._manifest.finish(dict(self.counts), name=f"manifest{self.tag}.json", status=status, **extra)
+        finally:
+            self._lock.release()
+
+    @property
+    def exit_code(self) -> int:
+        """1 when a unit failed (the others are written), else 0."""
+        return 1 if self.failed else 0
+
+    # ------------------------------------------------------------------------------------------- units
+
+    def slice(self, units: Sequence[Unit]) -> list[Unit]:
+        """This task's units, round robin over the given order (the same on every task)."""
+        seen: set[str] = set()
+        for u in units:
+            if u.name in seen:
+                raise UserError(f"two units are both named {u.name!r}: unit names must be unique")
+            seen.add(u.name)
+        mine = [u for i, u in enumerate(units) if i % self.num == self.index]
+        self.counts["units_total"] += len(units)
+        self.counts["units_this_task"] += len(mine)
+        return mine
+
+    def owns(self, key: str) -> bool:
+        """Whether this task owns the item `key` (by a hash of the key, so inserting or removing items elsewhere
+        in the input moves no item to another task: for streams of records rather than a list of units)."""
+        return int(digest(key), 16) % self.num == self.index
+
+    def _marker(self, unit: Unit) -> Path:
+        return self.state_dir / "done" / _marker_name(unit.name)
+
+    def _fingerprint(self, unit: Unit, known: dict | None = None) -> dict:
+        known_inputs = (known or {}).get("inputs", {})
+        return {"config": self.config, "key": unit.key,
+                "inputs": {p: input_identity(p, known_inputs.get(p)) for p in unit.inputs}}
+
+    @staticmethod
+    def _same(old: dict, new: dict) -> bool:
+        def content(fp: dict) -> dict:  # sizes and times only speed the check up; the digests decide
+            return {"config": fp.get("config"), "key": fp.get("key"),
+                    "inputs": {p: i.get("digest") for p, i in fp.get("inputs", {}).items()}}
+        return content(old) == content(new)
+
+    def is_done(self, unit: Unit) -> bool:
+        """True when the unit's marker holds its current fingerprint. A marker with another fingerprint is an
+        error (on_mismatch=error) or is removed with the unit's outputs (redo)."""
+        path = self._marker(unit)
+        if not path.exists():
+            return False
+        old = json.loads(path.read_text(encoding="utf-8"))
+        new = self._fingerprint(unit, old.get("fingerprint"))
+        if self._same(old.get("fingerprint", {}), new):
+            return True
+        self._mismatch(f"unit {unit.name!r}", old.get("fingerprint", {}), new, old.get("outputs", []))
+        path.unlink()
+        return False
+
+    def _mismatch(self, what: str, old: dict, new: dict, outputs: Sequence[str]) -> None:
+        changed = _changes(old.get("config", {}), new.get("config", {}))
+        old_in = {p: i.get("digest") for p, i in old.get("inputs", {}).items()}
+        new_in = {p: i.get("digest") for p, i in new.get("inputs", {}).items()}
+        changed += [f"input {p} changed" for p in sorted(set(old_in) | set(new_in)) if old_in.get(p) != new_in.get(p)]
+        if old.get("key") != new.get("key"):
+            changed.append("its records changed")
+        if self.on_mismatch == "error":
+            raise UserError(f"{self.out_dir}: {what} was made with other settings ({'; '.join(changed)}); use "
+                            "another output folder, or on_mismatch: redo to redo it here")
+        for rel in outputs:
+            (self.out_dir / rel).unlink(missing_ok=True)
+        print(f"{self.command}: redoing {what} ({'; '.join(changed)})", file=sys.stderr)
+        self.counts["units_redone"] += 1
+
+    def mark_done(self, unit: Unit, counts: dict[str, int] | None = None, outputs: Sequence[str | Path] = ()) -> None:
+        """Record a finished unit (after its outputs are in place): its fingerprint, counts and output files."""
+        rel = [str(Path(p).resolve().relative_to(self.out_dir.resolve())) if Path(p).is_absolute()
+               else str(p) for p in outputs]
+        write_json(self._marker(unit), {"unit": unit.name, "fingerprint": self._fingerprint(unit),
+                                        "counts": counts or {}, "outputs": rel,
+                                        "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
+        self.counts["units_done"] += 1
+        self.counts.update(counts or {})
+
+    def mark_failed(self, name: str, err: BaseException) -> None:
+        self.failed.append({"unit": name, "error": one_line(err), "type": type(err).__name__})
+        self.counts["units_failed"] += 1
+        print(f"{self.command}: {name}: failed: {one_line(err)}", file=sys.stderr)
+
+    @contextmanager
+    def capture(self, name: str) -> Iterator[None]:
+        """Run one unit's block: an exception fails this unit (recorded, exit 1) and the run goes on."""
+        try:
+            yield
+        except Exception as err:  # noqa: BLE001 - per-unit capture is the point; KeyboardInterrupt passes
+            self.mark_failed(name, err)
+
+    def map(self, fn: Callable[[Unit], dict | None], units: Sequence[Unit], workers: int = 1,
+            context: str = "spawn") -> dict[str, dict]:
+        """Run `fn(unit)` for every unit not done, in `workers` processes (`fn` must be a module-level function).
+        `fn` returns counts (a dict of ints) and may list its files under "outputs"; a unit that raises is failed.
+        Returns {unit name: counts} of the units run now."""
+        todo = [u for u in units if not self.is_done(u)]
+        self.counts["units_skipped_done"] += len(units) - len(todo)
+        results: dict[str, dict] = {}
+
+        def finish(unit: Unit, out: dict | None) -> None:
+            out = dict(out or {})
+            outputs = out.pop("outputs", [])
+            self.mark_done(unit, out, outputs)
+            results[unit.name] = out
+
+        if workers <= 1 or len(todo) <= 1:
+            for unit in todo:
+                with self.capture(unit.name):
+                    finish(unit, fn(unit))
+            return results
+        ctx = multiprocessing.get_context(context)
+        with ProcessPoolExecutor(min(workers, len(todo)), mp_context=ctx) as pool:
+            futures = {pool.submit(_call, fn, unit): unit for unit in todo}
+            for future in as_completed(futures):
+                with self.capture(futures[future].name):
+                    finish(futures[future], future.result())
+        return results
+
+    # ------------------------------------------------------------------------------------------- appended outputs
+
+    def guard(self, outputs: Sequence[Path], data: Any = None) -> bool:
+        """For outputs that grow across reruns (one file appended per task): check that what is there was made
+        with the same config fields as this run, then record them. Returns True when they were removed to redo
+        (on_mismatch=redo). `data` (e.g. a digest of the inputs) is recorded in the manifest, not compared:
+        whether old records still belong to the data is the command's check."""
+        path = self.state_dir / f"fingerprint{self.tag}.json"
+        rel = [str(Path(p).resolve().relative_to(self.out_dir.resolve())) for p in outputs]
+        new = {"config": self.config, "outputs": rel}
+        redone = False
+        if path.exists() and any((self.out_dir / p).exists() for p in rel):
+            old = json.loads(path.read_text(encoding="utf-8"))
+            if old.get("config") != self.config:
+                self._mismatch(f"the output of task {self.index} of {self.num}", old, new,
+                               [p for p in rel if (self.out_dir / p).exists()])
+                redone = True
+        self._check_other_tasks(path)
+        write_json(path, new)
+        if data is not None:
+            self.extra["data_fingerprint"] = data
+        return redone
+
+    def _check_other_tasks(self, mine: Path) -> None:
+        """Tasks of one folder must share a config: tables read all their files together."""
+        for other in sorted(self.state_dir.glob("fingerprint*.json")):
+            if other == mine:
+                continue
+            record = json.loads(other.read_text(encoding="utf-8"))
+            if not any((self.out_dir / p).exists() for p in record.get("outputs", [])):
+                continue  # its outputs were deleted: nothing to mix with
+            old = record.get("config", {})
+            if old != self.config and self.on_mismatch == "error":
+                raise UserError(f"{self.out_dir}: another task's output ({other.name}) was made with other settings "
+                                f"({'; '.join(_changes(old, self.config))}); use another output folder")
