@@ -39,8 +39,8 @@ def _user_error_types() -> tuple[type[BaseException], ...]:
 def one_line(err: BaseException) -> str:
     """The message of an error on one line (a multi-line message is joined; an OSError shows its path)."""
     text = str(err)
-    if isinstance(err, OSError) and err.filename and str(err.filename) not in text:
-        text = f"{err.filename}: {err.strerror or text}"
+    if isinstance(err, OSError) and err.filename and err.strerror:  # not "[Errno 2] ...: '/x'"
+        text = f"{err.filename}: {err.strerror}"
     return " ".join(part.strip() for part in text.splitlines() if part.strip()) or type(err).__name__
 
 
