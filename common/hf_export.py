@@ -90,7 +90,13 @@ def save_hf_model(model: nn.Module, state: dict, out_dir: str | Path, tokenizer=
             stale.unlink()  # shards of an earlier export with another shard count
         save_torch_state_dict(tensors, out, max_shard_size=max_shard_size, metadata={"format": "pt"})
         model.config.dtype = target
+        # training switches the KV cache off (activation checkpointing); the exported model generates with it
+        use_cache = getattr(model.config, "use_cache", None)
+        if use_cache is not None:
+            model.config.use_cache = True
         model.config.save_pretrained(out)
+        if use_cache is not None:
+            model.config.use_cache = use_cache
         gen = getattr(model, "generation_config", None)
         if gen is not None:
             gen.save_pretrained(out)
