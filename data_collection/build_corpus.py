@@ -282,8 +282,8 @@ def _check_args(cfg: BuildCorpusConfig) -> None:
     except ValueError as err:
         raise SystemExit(f"error: --languages: {err}") from None
     if cfg.stage != "clean":
-        from data_collection.corpus_stats import check_tokenizer_dir
         from data_collection.decontaminate import check_sources
+        from data_collection.token_count import check_tokenizer_dir
 
         try:
             check_tokenizer_dir(cfg.tokenizer)

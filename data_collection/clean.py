@@ -33,8 +33,23 @@ def _drop_controls(text: str) -> str:
     return text.translate(drop) if drop else text
 
 
+def _is_normal(text: str) -> bool:
+    """Would normalise_text return `text` unchanged? Cheap checks in C, true for most cleaned-looking web text:
+    printable apart from newlines (so no control/format characters and no whitespace but " " and "\n"), no
+    double space, no space at a line end, no triple newline, nothing to strip, already NFC."""
+    return (not text or (text[0] not in " \n" and text[-1] not in " \n")) and "  " not in text \
+        and " \n" not in text and "\n " not in text and "\n\n\n" not in text \
+        and text.replace("\n", "").isprintable() \
+        and (text.isascii() or unicodedata.is_normalized("NFC", text))
+
+
 def normalise_text(text: str) -> str:
     """Unicode NFC, no control characters, single spaces, stripped lines, at most one blank line in a row."""
+    return text if _is_normal(text) else _normalise(text)
+
+
+def _normalise(text: str) -> str:
+    """normalise_text without the shortcut."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.isascii() and not unicodedata.is_normalized("NFC", text):

@@ -20,7 +20,7 @@ from datatrove.data import Document
 
 from common.languages import by_code
 from common.records import write_json, write_jsonl
-from data_collection.corpus_stats import TokenCounter, add_to, new_bucket
+from data_collection.corpus_stats import add_to, new_bucket
 from data_collection.decontaminate import ContaminationIndex
 from data_collection.documents import DocumentShardWriter
 from data_collection.dt_dedup import (
@@ -31,6 +31,7 @@ from data_collection.dt_dedup import (
     minhash_config,
 )
 from data_collection.shards import read_shard_stats
+from data_collection.token_count import TokenCounter
 
 
 @dataclass

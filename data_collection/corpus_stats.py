@@ -1,7 +1,8 @@
 """Corpus statistics: tokens per language and per source (stats.json, stats.md, stats.png; cf. the paper's Fig. 2).
 
-Token counts use a HF tokenizer dir given in the config (default: the tiny project tokenizer,
-artifacts/tiny-llama; for paper-comparable numbers a Llama 3 tokenizer dir). Loaded from disk only.
+Token counts (data_collection/token_count.py) use a HF tokenizer dir given in the config (default: the tiny
+project tokenizer, artifacts/tiny-llama; for paper-comparable numbers a Llama 3 tokenizer dir). Loaded from disk
+only.
 """
 
 from __future__ import annotations
@@ -13,44 +14,6 @@ from common.records import write_json, write_text
 
 STEP_COLUMNS = ("docs_in", "bad_records", "too_short", "lang_mismatch", "lang_dropped", "exact_duplicates",
                 "near_duplicates", "contaminated", "docs_out")
-
-
-class TokenCounter:
-    """Token counts with a local HF tokenizer dir. A `tokenizer.json` is run by the `tokenizers` library directly
-    (no special tokens, no offsets: the counts equal AutoTokenizer's, at a fraction of the cost); other dirs
-    load through AutoTokenizer (trust_remote_code off)."""
-
-    def __init__(self, tokenizer_dir: str):
-        path = check_tokenizer_dir(tokenizer_dir)
-        self.name = str(path)
-        self._fast = None
-        self.tokenizer = None
-        if (path / "tokenizer.json").exists():
-            from tokenizers import Tokenizer
-
-            self._fast = Tokenizer.from_file(str(path / "tokenizer.json"))
-        else:
-            from transformers import AutoTokenizer
-
-            self.tokenizer = AutoTokenizer.from_pretrained(str(path), trust_remote_code=False)
-
-    def count(self, texts: list[str]) -> list[int]:
-        if not texts:
-            return []
-        if self._fast is not None:
-            return [len(e.ids) for e in self._fast.encode_batch_fast(texts, add_special_tokens=False)]
-        ids = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
-        return [len(x) for x in ids]
-
-
-def check_tokenizer_dir(tokenizer_dir: str) -> Path:
-    """The tokenizer dir, or a one-line error naming it (checked before any stage runs)."""
-    path = Path(tokenizer_dir)
-    if not path.is_dir():
-        raise FileNotFoundError(
-            f"tokenizer dir not found: {path} (build the tiny one with `python -m common.tiny_model --out "
-            f"artifacts/tiny-llama`, or set --tokenizer to a local HF tokenizer dir such as Llama 3's)")
-    return path
 
 
 def new_bucket() -> dict[str, int]:
@@ -102,14 +65,14 @@ def stats_markdown(stats: dict[str, Any]) -> str:
 
 def plot_stats(stats: dict[str, Any], path: Path) -> None:
     """Stacked horizontal bars: tokens per language, split by source."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure  # without pyplot: a third of the import time, no GUI state
 
     langs = list(stats["languages"])
     sources = sorted({s for v in stats["languages"].values() for s in v["by_source"]})
-    fig, ax = plt.subplots(figsize=(8, 0.5 * max(3, len(langs)) + 1))
+    fig = Figure(figsize=(8, 0.5 * max(3, len(langs)) + 1))
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
     left = [0] * len(langs)
     for src in sources:
         vals = [stats["languages"][lang]["by_source"].get(src, {}).get("tokens", 0) for lang in langs]
@@ -124,5 +87,4 @@ def plot_stats(stats: dict[str, Any], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp.png")
     fig.savefig(tmp, dpi=120)
-    plt.close(fig)
     tmp.replace(path)

@@ -87,7 +87,8 @@ class ContaminationIndex:
         index = self._index(space)
         if len(index):
             grams = gram_hashes(hashes, n)
-            found = np.flatnonzero(np.isin(grams, index, assume_unique=False))
+            pos = np.minimum(np.searchsorted(index, grams), len(index) - 1)  # the index is sorted: no np.isin sort
+            found = np.flatnonzero(index[pos] == grams)
             if len(found):
                 i = int(found[0])
                 gram = " ".join(u[i:i + n]) if space else u[i:i + n]

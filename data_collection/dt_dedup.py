@@ -105,10 +105,12 @@ class PrioritySignature(MinhashDedupSignature):
         bands = self.config.num_buckets - 1
         a, b = self.parameters
         width = self.config.hashes_per_bucket
-        with np.errstate(over="ignore"):  # multiply-shift hashing: the top 60 bits of a*x+b mod 2^64, which
-            # is universal like datatrove's mod-(2^61-1) form, keeps values below 2^61-1 and avoids a division
-            phv = (shingles * a[:, : bands * width] + b[:, : bands * width]) >> np.uint64(4)
-        sig = [x.tolist() for x in np.split(np.min(phv, axis=0), bands)]
+        # multiply-shift hashing: the top 60 bits of a*x+b mod 2^64, which is universal like datatrove's
+        # mod-(2^61-1) form, keeps values below 2^61-1 and avoids a division; the shift is monotonic, so it is
+        # applied to the minima only
+        phv = np.multiply(shingles, a[:, : bands * width])
+        phv += b[:, : bands * width]
+        sig = (phv.min(axis=0) >> np.uint64(4)).reshape(bands, width).tolist()
         return sig + [exact_band(self._key, width)]
 
     def _tracked(self, data: DocumentsPipeline, table: dict[str, list]) -> Iterator[Document]:
