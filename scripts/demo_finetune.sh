@@ -26,8 +26,9 @@ python -m finetune.merge --base "$BASE" --adapter outputs/demo/finetune_lora/ada
 torchrun --standalone --nproc_per_node 2 -m finetune.run --config configs/finetune/tiny_full.yaml --model "$BASE" \
   --data.train_dir samples/mmedbench/Train --train.output_dir outputs/demo/finetune_full --train.max_steps 30
 
-# the learnable task (samples/learnable): facts asked in new wordings at test time; shows the loop learns
-python -m finetune.run --config configs/finetune/tiny_learnable.yaml --model "$BASE" \
+# the learnable task (samples/learnable): facts asked in new wordings at test time; shows the loop learns. It starts
+# from the tiny base model, as tests/test_learnable.py does, so the demo shows the figure the test guards.
+python -m finetune.run --config configs/finetune/tiny_learnable.yaml --model artifacts/tiny-llama \
   --train.output_dir outputs/demo/finetune_learnable
 
 echo "[demo_finetune] learnable task: outputs/demo/finetune_learnable/model"
