@@ -67,12 +67,29 @@ def unit_hashes(u: list[str] | str) -> np.ndarray:
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser: spreads the polynomial's bits (vectorised, wraps modulo 2^64)."""
-    x = x ^ (x >> np.uint64(30))
-    x = x * np.uint64(0xBF58476D1CE4E5B9)
-    x = x ^ (x >> np.uint64(27))
-    x = x * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
+    """splitmix64 finaliser, in place: spreads the polynomial's bits (vectorised, wraps modulo 2^64)."""
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    return x
+
+
+_POWERS = {_Q: np.ones(1, dtype=np.uint64), _Q_INV: np.ones(1, dtype=np.uint64)}
+
+
+def _powers(q: np.uint64, n: int) -> np.ndarray:
+    """q^0 .. q^(n-1) modulo 2^64, computed once for the longest text seen (doubling) and sliced."""
+    have = _POWERS[q]
+    if len(have) < n:
+        size = max(n, 2 * len(have))
+        have = np.empty(size, dtype=np.uint64)
+        have[0] = 1
+        have[1:] = q
+        np.cumprod(have, out=have)
+        _POWERS[q] = have
+    return have[:n]
 
 
 def gram_hashes(h: np.ndarray, n: int, whole_if_short: bool = False) -> np.ndarray:
@@ -82,13 +99,12 @@ def gram_hashes(h: np.ndarray, n: int, whole_if_short: bool = False) -> np.ndarr
         if not whole_if_short or len(h) == 0:
             return np.zeros(0, dtype=np.uint64)
         n = len(h)
-    with np.errstate(over="ignore"):
-        powers = np.cumprod(np.full(len(h), _Q, dtype=np.uint64))
-        powers = np.concatenate(([np.uint64(1)], powers[:-1]))
-        prefix = np.concatenate(([np.uint64(0)], np.cumsum(h * powers, dtype=np.uint64)))
-        inv = np.cumprod(np.full(len(h) - n + 1, _Q_INV, dtype=np.uint64))
-        inv = np.concatenate(([np.uint64(1)], inv[:-1]))
-        return _mix((prefix[n:] - prefix[:-n]) * inv)
+    prefix = np.empty(len(h) + 1, dtype=np.uint64)
+    prefix[0] = 0
+    np.cumsum(h * _powers(_Q, len(h)), out=prefix[1:])
+    grams = prefix[n:] - prefix[:-n]
+    grams *= _powers(_Q_INV, len(h) - n + 1)
+    return _mix(grams)
 
 
 def source_rank(source: str, priority: list[str]) -> int:

@@ -97,3 +97,18 @@ def test_ascii_words_equal_the_regex(seed):
     for _ in range(5000):
         text = "".join(rng.choice(ascii_chars) for _ in range(rng.randint(0, 30)))
         assert units(text, True) == word.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+def test_gram_hashes_are_the_polynomial_of_each_window():
+    import numpy as np
+
+    from data_collection.dedup import _Q, _mix, gram_hashes
+
+    rng = np.random.default_rng(0)
+    mask, q = (1 << 64) - 1, int(_Q)
+    for length, n in ((1, 5), (4, 5), (5, 5), (40, 5), (300, 13), (2000, 50)):
+        h = rng.integers(0, 2**63, length, dtype=np.uint64)
+        m = min(n, length)
+        plain = [sum(int(h[i + j]) * pow(q, j, 1 << 64) for j in range(m)) & mask for i in range(length - m + 1)]
+        assert gram_hashes(h, n, whole_if_short=True).tolist() == _mix(np.array(plain, dtype=np.uint64)).tolist()
+        assert len(gram_hashes(h, n)) == (length - n + 1 if length >= n else 0)
