@@ -31,6 +31,7 @@ import json
 import multiprocessing
 import os
 import re
+import shutil
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -218,7 +219,11 @@ class Run:
             raise UserError(f"{self.out_dir}: {what} was made with other settings ({'; '.join(changed)}); use "
                             "another output folder, or on_mismatch: redo to redo it here")
         for rel in outputs:
-            (self.out_dir / rel).unlink(missing_ok=True)
+            target = self.out_dir / rel
+            if target.is_dir():  # a dataset or checkpoint folder
+                shutil.rmtree(target)
+            else:
+                target.unlink(missing_ok=True)
         print(f"{self.command}: redoing {what} ({'; '.join(changed)})", file=sys.stderr)
         self.counts["units_redone"] += 1
 
@@ -231,6 +236,11 @@ class Run:
                                         "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
         self.counts["units_done"] += 1
         self.counts.update(counts or {})
+
+    def forget(self, unit: Unit) -> None:
+        """Remove a unit's marker (its outputs were consumed and deleted, e.g. parts joined into one output), so
+        a later run does it again instead of trusting files that are gone."""
+        self._marker(unit).unlink(missing_ok=True)
 
     def mark_failed(self, name: str, err: BaseException) -> None:
         self.failed.append({"unit": name, "error": one_line(err), "type": type(err).__name__})
@@ -275,18 +285,20 @@ class Run:
 
     # ------------------------------------------------------------------------------------------- appended outputs
 
-    def guard(self, outputs: Sequence[Path], data: Any = None) -> bool:
-        """For outputs that grow across reruns (one file appended per task): check that what is there was made
-        with the same config fields as this run, then record them. Returns True when they were removed to redo
-        (on_mismatch=redo). `data` (e.g. a digest of the inputs) is recorded in the manifest, not compared:
-        whether old records still belong to the data is the command's check."""
+    def guard(self, outputs: Sequence[Path], data: Any = None, key: str = "") -> bool:
+        """For outputs that grow across reruns (one file appended per task, training checkpoints): check that
+        what is there was made with the same config fields (and `key`: e.g. a digest of the data, compared too)
+        as this run, then record them. Returns True when they were removed to redo (on_mismatch=redo). `data`
+        (e.g. a digest of the inputs) is recorded in the manifest, not compared: whether old records still
+        belong to the data is the command's check."""
         path = self.state_dir / f"fingerprint{self.tag}.json"
         rel = [str(Path(p).resolve().relative_to(self.out_dir.resolve())) for p in outputs]
-        new = {"config": self.config, "outputs": rel}
+        new = {"config": self.config, "key": key, "outputs": rel}
         redone = False
         if path.exists() and any((self.out_dir / p).exists() for p in rel):
             old = json.loads(path.read_text(encoding="utf-8"))
-            if old.get("config") != self.config:
+            if old.get("config") != self.config or old.get("key", "") != key:
+                old.setdefault("key", "")
                 self._mismatch(f"the output of task {self.index} of {self.num}", old, new,
                                [p for p in rel if (self.out_dir / p).exists()])
                 redone = True
