@@ -49,15 +49,20 @@ class LangPlan:
         return minhash_config(self.num_buckets, self.hashes_per_bucket, self.shingle_size)
 
 
-def lang_documents(path: str, lang: str) -> Iterator[Document]:
-    """The documents of one language in a cleaned shard, in file order, as datatrove Documents (our record in
-    metadata["doc"], its source in metadata["source"])."""
+def lang_documents(path: str, lang: str, records: bool = True) -> Iterator[Document]:
+    """The documents of one language in a cleaned shard, in file order, as datatrove Documents (its source in
+    metadata["source"]; with `records`, our whole record in metadata["doc"], else only id, text and source are
+    read)."""
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    table = pq.read_table(path)
+    table = pq.read_table(path, columns=None if records else ["id", "text", "lang", "source"])
     table = table.filter(pc.equal(table["lang"], lang))
     for batch in table.to_batches(max_chunksize=2048):
+        if not records:
+            for doc_id, text, source in zip(*(batch.column(k).to_pylist() for k in ("id", "text", "source"))):
+                yield Document(text=text, id=doc_id, metadata={"source": source})
+            continue
         for row in batch.to_pylist():
             row["meta"] = json.loads(row["meta"]) if row["meta"] else {}
             yield Document(text=row["text"], id=row["id"], metadata={"source": row["source"], "doc": row})
@@ -75,7 +80,7 @@ def signature_unit(plan: LangPlan, i: int, index: ContaminationIndex) -> dict:
                                  "benchmark_item": hit.benchmark_id, "ngram": hit.ngram})
 
     step = PrioritySignature(str(plan.work / "sigs"), plan.config, space, str(plan.work / "docs"), inspect=inspect)
-    step.run(lang_documents(plan.files[i], plan.lang), rank=i)
+    step.run(lang_documents(plan.files[i], plan.lang, records=False), rank=i)
     write_jsonl(plan.work / "contaminated" / f"{i:05d}.jsonl", contaminated)
     return {"contaminated_candidates": len(contaminated)}
 

@@ -74,6 +74,14 @@ def write_input(n: int, folder: Path, rows_per_file: int = 10000) -> float:
     return sum(len(d["text"].encode("utf-8")) for d in docs) / n
 
 
+def input_bytes(folder: Path) -> int:
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    return sum(pc.sum(pc.binary_length(pq.read_table(p, columns=["text"]).column("text"))).as_py()
+               for p in sorted(folder.glob("*.parquet")))
+
+
 def measure(cmd: list[str], cwd: Path) -> dict:
     """Run one command in a fresh process; wall/CPU seconds and peak RSS of that process (via a wrapper)."""
     wrapper = ("import json, resource, subprocess, sys, time\n"
@@ -107,7 +115,7 @@ def main() -> int:
     ap.add_argument("--workdir", default=None, help="keep inputs/outputs here (default: a temporary folder)")
     args = ap.parse_args()
     work = Path(args.workdir or tempfile.mkdtemp(prefix="bench_build_corpus."))
-    tokenizer = Path(args.tokenizer) if args.tokenizer else work / "tiny-llama"
+    tokenizer = Path(args.tokenizer).resolve() if args.tokenizer else work / "tiny-llama"
     if not tokenizer.exists():
         subprocess.run([sys.executable, "-m", "common.tiny_model", "--out", str(tokenizer)], cwd=REPO, check=True,
                        stdout=subprocess.DEVNULL)
@@ -119,23 +127,24 @@ def main() -> int:
             archive = subprocess.run(["git", "archive", args.baseline_ref], cwd=REPO, check=True, capture_output=True)
             subprocess.run(["tar", "-x", "-C", str(base)], input=archive.stdout, check=True)
         trees = {f"commit {args.baseline_ref}": base, **trees}
-    print("| code | docs | KB/doc | wall s | CPU s | docs per CPU s | peak MB |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| code | docs | KB/doc | wall s | CPU s | docs per CPU s | peak MB | docs out | tokens |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     rows = {}
     for n in (int(x) for x in args.docs.split(",")):
         inputs = work / f"input-{n}"
-        kb = write_input(n, inputs) / 1000 if not inputs.exists() else float("nan")
+        kb = (write_input(n, inputs) if not inputs.exists() else input_bytes(inputs) / n) / 1000
         for label, tree in trees.items():
             out = work / f"out-{n}-{label.replace(' ', '_')}"
             subprocess.run(["rm", "-rf", str(out)], check=True)
             r = measure(corpus_command(inputs, out, tokenizer), tree)
             rows[(label, n)] = r
+            stats = json.loads((out / "stats.json").read_text(encoding="utf-8"))
             print(f"| {label} | {n} | {kb:.2f} | {r['wall_s']:.1f} | {r['cpu_s']:.1f} | {n / r['cpu_s']:.0f} | "
-                  f"{r['peak_mb']:.0f} |", flush=True)
+                  f"{r['peak_mb']:.0f} | {stats['total_docs']} | {stats['total_tokens']} |", flush=True)
         if args.baseline_ref:
             old, new = rows[(f"commit {args.baseline_ref}", n)], rows[("this checkout", n)]
             print(f"|  | {n} | speed-up per core: {old['cpu_s'] / new['cpu_s']:.1f}x (wall "
-                  f"{old['wall_s'] / new['wall_s']:.1f}x) |  |  |  |  |", flush=True)
+                  f"{old['wall_s'] / new['wall_s']:.1f}x) |  |  |  |  |  |  |", flush=True)
     return 0
 
 
