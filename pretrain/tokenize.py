@@ -18,33 +18,44 @@ Every document gets BOS (when the tokenizer has one and add_bos) and EOS appende
 Output: <output>/train (and <output>/validation when val_ratio > 0: whole documents chosen by a hash of their id)
 with columns input_ids, labels, lang (+ attention_mask in window mode), and dataset_dict.json, so
 `datasets.load_from_disk(<output>)` gives a DatasetDict of both splits; meta.json with the tokenizer, seq_len,
-mode and counts per language; config.yaml; manifest.json. Work is done per input file into <output>/parts/,
-named by a hash of the file's resolved path (a part is finished when its .stats.json exists; it records the
-input, checked on resume), so a killed run resumes where it stopped, an array task touches only its own files,
-and a file added to the input later is the only one tokenized by a rerun (with keep_parts and meta.json
-removed); `stage=assemble` (or the end of a single-task run) joins the parts in sorted input order. Documents
-whose text is empty or whitespace are skipped and counted (empty_documents), not treated as bad records.
+mode and counts per language; rejects.jsonl (on_bad_record skip); config.yaml; manifest.json.
+
+Runs on common/run.py (docs/run.md): each input file is a unit tokenized into <output>/parts/, skipped on a rerun
+only when its content and the settings in DEPENDS_ON are those it was made with, so a killed run resumes where it
+stopped and an array task touches only its own files; `stage=assemble` (or the end of a single-task run) joins
+the parts in sorted input order. A file added to the input before a rerun is tokenized and joined in (the other
+parts are reused when keep_parts kept them); a rerun with other settings (seq_len, mode, tokenizer...) or a
+changed input file is an error naming what changed, or with `--on_mismatch redo` the affected outputs are made
+again: never a dataset mixed from two settings. A file that cannot be read (a bad record with on_bad_record
+error, a corrupt parquet) fails alone: it is listed in errors.jsonl, the others are tokenized, nothing is
+assembled, exit status 1. Documents whose text is empty or whitespace are skipped and counted
+(empty_documents), not treated as bad records.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing as mp
 import os
 import shutil
+import sys
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.cli import UserError, cli
 from common.config import load_config
 from common.records import (
+    ON_BAD_RECORD,
     RejectLog,
     expand_inputs,
     handle_bad_record,
     iter_records,
+    read_jsonl,
     write_json,
+    write_jsonl,
 )
+from common.run import ON_MISMATCH, Run, Unit, digest
 from common.sharding import resolve_shard_args
 
 SPLITS = ("train", "validation")
@@ -80,6 +91,13 @@ class TokenizeConfig:
     output_shards: int = field(default=0, metadata={"help": "files per split in save_to_disk (0 = by size)"})
     keep_parts: bool = field(default=False, metadata={"help": "keep parts/ after assembling"})
     on_bad_record: str = field(default="error", metadata={"help": "error | skip (skipped ones go to rejects)"})
+    on_mismatch: str = field(default="error", metadata={
+        "help": f"outputs made with other settings or inputs: {' | '.join(ON_MISMATCH)} (delete and redo them)"})
+
+
+# the settings the tokenized output depends on (num_proc, batch_docs, sharding and keep_parts change nothing in it)
+DEPENDS_ON = ("tokenizer", "seq_len", "mode", "overlap", "mask_overlap", "add_bos", "text_field", "lang_field",
+              "default_lang", "id_field", "val_ratio", "output_shards")
 
 
 # ------------------------------------------------------------------------------------------- sequences
@@ -126,20 +144,19 @@ def is_validation(doc_key: str, val_ratio: float) -> bool:
 
 # ------------------------------------------------------------------------------------------- parts
 
-_TOKENIZER = None
+_TOKENIZERS: dict[tuple[str, bool], object] = {}
 
 
-def _load_tokenizer(path: str, trust_remote_code: bool):
+def load_tokenizer(path: str, trust_remote_code: bool):
+    """The tokenizer, loaded once per process (workers are spawned processes)."""
     from transformers import AutoTokenizer
 
     if not Path(path).is_dir():
         raise FileNotFoundError(f"tokenizer dir not found: {path} (nothing is downloaded)")
-    return AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
-
-
-def _init_worker(path: str, trust_remote_code: bool) -> None:
-    global _TOKENIZER
-    _TOKENIZER = _load_tokenizer(path, trust_remote_code)
+    key = (path, trust_remote_code)
+    if key not in _TOKENIZERS:
+        _TOKENIZERS[key] = AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
+    return _TOKENIZERS[key]
 
 
 def _empty_lang_stats() -> dict:
@@ -231,26 +248,20 @@ def part_name(path: Path) -> str:
     return hashlib.sha1(str(path.resolve()).encode("utf-8")).hexdigest()[:16]
 
 
-def finished_part(parts_dir: Path, path: Path) -> dict | None:
-    """The stats of `path`'s finished part, or None when it is not done; a part recorded for another input is an
-    error (it would otherwise be attached to the wrong file)."""
-    stats_path = parts_dir / f"{part_name(path)}.stats.json"
-    if not stats_path.exists():
-        return None
-    stats = json.loads(stats_path.read_text(encoding="utf-8"))
-    recorded = stats.get("input_resolved", stats.get("input"))
-    if recorded != str(path.resolve()):
-        raise RuntimeError(f"{stats_path} was made from input {recorded}, not {path.resolve()}; remove the "
-                           "parts dir (or that part) to redo it")
-    return stats
+def _part_files(parts_dir: Path, name: str) -> list[Path]:
+    return [parts_dir / f"{name}.{split}.parquet" for split in SPLITS] + [
+        parts_dir / f"{name}.rejects.jsonl", parts_dir / f"{name}.stats.json"]
 
 
-def tokenize_part(args: tuple[str, TokenizeConfig]) -> dict:
-    """Tokenize one input file into parts/<name>.{train,validation}.parquet and its .stats.json (last)."""
-    path_str, cfg = args
-    tok = _TOKENIZER
-    path, parts_dir = Path(path_str), Path(cfg.output) / "parts"
+def tokenize_part(unit: Unit) -> dict:
+    """Tokenize one input file (a unit) into parts/<name>.{train,validation}.parquet and <name>.stats.json."""
+    cfg: TokenizeConfig = unit.payload
+    tok = load_tokenizer(cfg.tokenizer, cfg.trust_remote_code)
+    path, parts_dir = Path(unit.inputs[0]), Path(cfg.output) / "parts"
+    parts_dir.mkdir(parents=True, exist_ok=True)
     name = part_name(path)
+    for old in _part_files(parts_dir, name):  # a part cut short by a kill or a failure is written anew
+        old.unlink(missing_ok=True)
     rejects = RejectLog(parts_dir / f"{name}.rejects.jsonl")
     writer = PartWriter(parts_dir, name, with_mask=cfg.mode == "window")
     stats: dict[str, dict[str, dict]] = {s: {} for s in SPLITS}
@@ -279,10 +290,13 @@ def tokenize_part(args: tuple[str, TokenizeConfig]) -> dict:
         stats[split][lang]["dropped_tail_tokens"] += len(packer.buffer)
     writer.close()
     rejects.close()
-    result = {"input": str(path), "input_resolved": str(path.resolve()), "stats": stats,
-              "rejected": rejects.count, "empty_documents": counts["empty_documents"]}
-    write_json(parts_dir / f"{name}.stats.json", result)  # the done marker, written last
-    return result
+    write_json(parts_dir / f"{name}.stats.json", {
+        "input": str(path), "input_resolved": str(path.resolve()), "stats": stats, "rejected": rejects.count,
+        "empty_documents": counts["empty_documents"]})
+    print(f"tokenized {path}", flush=True)
+    docs = sum(s["documents"] for split in SPLITS for s in stats[split].values())
+    return {"documents": docs, "rejected": rejects.count, "empty_documents": counts["empty_documents"],
+            "outputs": [str(f) for f in _part_files(parts_dir, name) if f.exists()]}
 
 
 # ------------------------------------------------------------------------------------------- driver
@@ -293,24 +307,17 @@ def _shard_args(cfg: TokenizeConfig) -> tuple[int, int]:
                               cfg.num_shards if cfg.num_shards > 0 else None)
 
 
-def run_parts(cfg: TokenizeConfig, files: list[Path]) -> tuple[int, int]:
-    """Tokenize this task's pending files. Returns (done now, skipped as already done)."""
-    parts_dir = Path(cfg.output) / "parts"
-    parts_dir.mkdir(parents=True, exist_ok=True)
-    shard, num = _shard_args(cfg)
-    mine = [p for i, p in enumerate(files) if i % num == shard]
-    pending = [(str(p), cfg) for p in mine if finished_part(parts_dir, p) is None]
-    if cfg.num_proc > 1 and len(pending) > 1:
-        ctx = mp.get_context("spawn")  # fork after the tokenizer's threads start is unsafe
-        with ctx.Pool(cfg.num_proc, initializer=_init_worker, initargs=(cfg.tokenizer, cfg.trust_remote_code)) as pool:
-            for result in pool.imap_unordered(tokenize_part, pending):
-                print(f"tokenized {result['input']}", flush=True)
-    else:
-        _init_worker(cfg.tokenizer, cfg.trust_remote_code)
-        for args in pending:
-            result = tokenize_part(args)
-            print(f"tokenized {result['input']}", flush=True)
-    return len(pending), len(mine) - len(pending)
+def part_units(cfg: TokenizeConfig, files: list[Path]) -> list[Unit]:
+    """One unit per input file, named by its resolved path (stable when other files are added)."""
+    return [Unit(str(p.resolve()), inputs=(str(p),), payload=cfg) for p in files]
+
+
+def assembly_unit(files: list[Path]) -> Unit:
+    """The joined dataset. Its name covers the set of input files, so a file added before a rerun makes a new
+    assembly (the new file's part is tokenized, the others are reused); its inputs are every file, so a changed
+    file is a mismatch (error, or redo with on_mismatch redo), never a dataset mixed from two versions."""
+    names = sorted(str(p.resolve()) for p in files)
+    return Unit(f"assembled-{digest(names)}", inputs=tuple(str(p) for p in files))
 
 
 def _merge_stats(parts: list[dict]) -> dict:
@@ -324,18 +331,21 @@ def _merge_stats(parts: list[dict]) -> dict:
     return merged
 
 
-def assemble(cfg: TokenizeConfig, files: list[Path]) -> dict:
-    """Join every part into <output>/<split> (save_to_disk) and write meta.json. Needs all parts done."""
+def assemble(cfg: TokenizeConfig, files: list[Path], run: Run) -> dict:
+    """Join every part into <output>/<split> (save_to_disk), rejects.jsonl and meta.json. Needs all parts done
+    with this run's settings (a part made with others is a mismatch: error or redo, see Run.is_done)."""
     from datasets import Dataset
 
     out, parts_dir = Path(cfg.output), Path(cfg.output) / "parts"
-    parts = [finished_part(parts_dir, p) for p in files]
-    missing = [str(p) for p, part in zip(files, parts) if part is None]
+    units = part_units(cfg, files)
+    missing = [u.name for u in units
+               if not (parts_dir / f"{part_name(Path(u.name))}.stats.json").exists() or not run.is_done(u)]
     if missing:
-        raise RuntimeError(f"{len(missing)} input files are not tokenized yet (first: {missing[0]}); run the "
-                           "parts stage for every shard first")
-    stats = _merge_stats(parts)
+        raise UserError(f"{out}: {len(missing)} of {len(files)} input files are not tokenized yet (first: "
+                        f"{missing[0]}); run the parts stage for every shard first")
     names = [part_name(p) for p in files]  # in sorted input order: the output does not depend on sharding
+    parts = [json.loads((parts_dir / f"{n}.stats.json").read_text(encoding="utf-8")) for n in names]
+    stats = _merge_stats(parts)
     sequences = {}
     for split in SPLITS:
         shards = [str(parts_dir / f"{n}.{split}.parquet") for n in names
@@ -351,11 +361,18 @@ def assemble(cfg: TokenizeConfig, files: list[Path]) -> dict:
         shutil.rmtree(cache, ignore_errors=True)
     # the file DatasetDict.save_to_disk writes: datasets.load_from_disk(<output>) then loads every split at once
     write_json(out / "dataset_dict.json", {"splits": list(sequences)})
+    rejected = [r for n in names if (parts_dir / f"{n}.rejects.jsonl").exists()
+                for r in read_jsonl(parts_dir / f"{n}.rejects.jsonl")]
+    (out / "rejects.jsonl").unlink(missing_ok=True)
+    if rejected:  # kept when parts/ goes: what was skipped, where and why
+        write_jsonl(out / "rejects.jsonl", rejected)
     meta = build_meta(cfg, stats, sequences, sum(p["rejected"] for p in parts), len(files))
     meta["empty_documents"] = sum(p.get("empty_documents", 0) for p in parts)
     write_json(out / "meta.json", meta)
     if not cfg.keep_parts:
         shutil.rmtree(parts_dir)
+        for unit in units:  # their files are gone: a later run must tokenize them again, not trust the markers
+            run.forget(unit)
     return meta
 
 
@@ -388,48 +405,66 @@ def print_summary(meta: dict) -> None:
 
 
 def validate(cfg: TokenizeConfig) -> None:
-    if not cfg.input or not cfg.tokenizer or not cfg.output:
-        raise ValueError("set input, tokenizer and output")
+    """Checks of the settings, before any work."""
+    for key in ("input", "tokenizer", "output"):
+        if not getattr(cfg, key):
+            raise UserError(f"key {key!r}: not set (set input, tokenizer and output)")
     if cfg.mode not in ("pack", "window"):
-        raise ValueError(f"mode must be pack or window, got {cfg.mode!r}")
+        raise UserError(f"key 'mode': must be pack or window, got {cfg.mode!r}")
+    if cfg.seq_len < 2:
+        raise UserError(f"key 'seq_len': must be at least 2, got {cfg.seq_len}")
     if cfg.mode == "window" and not 0 <= cfg.overlap < cfg.seq_len:
-        raise ValueError(f"overlap {cfg.overlap} must be in [0, seq_len={cfg.seq_len})")
+        raise UserError(f"key 'overlap': {cfg.overlap} must be in [0, seq_len={cfg.seq_len})")
     if cfg.stage not in ("all", "parts", "assemble"):
-        raise ValueError(f"stage must be all, parts or assemble, got {cfg.stage!r}")
+        raise UserError(f"key 'stage': must be all, parts or assemble, got {cfg.stage!r}")
+    if cfg.on_mismatch not in ON_MISMATCH:
+        raise UserError(f"key 'on_mismatch': must be one of {ON_MISMATCH}, got {cfg.on_mismatch!r}")
+    if cfg.on_bad_record not in ON_BAD_RECORD:
+        raise UserError(f"key 'on_bad_record': must be one of {ON_BAD_RECORD}, got {cfg.on_bad_record!r}")
+    if not 0 <= cfg.val_ratio < 1:
+        raise UserError(f"key 'val_ratio': must be in [0, 1), got {cfg.val_ratio}")
+    if cfg.num_proc < 1 or cfg.batch_docs < 1:
+        raise UserError("keys 'num_proc' and 'batch_docs': must be at least 1")
 
 
-def main(argv: list[str] | None = None) -> dict | None:
-    from common.manifest import RunManifest
-
+def main(argv: list[str] | None = None) -> int:
+    # settings, inputs and the tokenizer are checked before any work
     cfg = load_config(TokenizeConfig, argv, description=__doc__, prog="python -m pretrain.tokenize")
     validate(cfg)
     files = expand_inputs(cfg.input)
+    if not files:
+        raise UserError(f"key 'input': no corpus files (parquet, jsonl[.gz], HF dataset dirs) in {cfg.input}")
+    load_tokenizer(cfg.tokenizer, cfg.trust_remote_code)
     out = Path(cfg.output)
-    if (out / "meta.json").exists() and cfg.stage != "parts":
-        meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
-        changed = "" if meta.get("inputs") == len(files) else (
-            f" from {meta.get('inputs')} input files, now {len(files)}: with keep_parts, delete meta.json to "
-            "tokenize only the new files")
-        print(f"{out}: already tokenized (meta.json exists{changed}); delete it to redo")
-        return meta
-    manifest = RunManifest("pretrain.tokenize", out, cfg)
-    print(f"in: {len(files)} input files -> {out} ({cfg.mode}, seq_len {cfg.seq_len})")
-    if cfg.stage in ("all", "parts"):
-        done, skipped = run_parts(cfg, files)
-        print(f"parts: {done} tokenized now, {skipped} already done")
-    parts_dir = out / "parts"
-    all_done = all(finished_part(parts_dir, p) is not None for p in files)
-    if cfg.stage == "assemble" or (cfg.stage == "all" and all_done and _shard_args(cfg)[1] == 1):
-        meta = assemble(cfg, files)
+    task = (0, 1) if cfg.stage == "assemble" else _shard_args(cfg)
+    with Run("pretrain.tokenize", out, cfg, task=task, depends_on=DEPENDS_ON, on_mismatch=cfg.on_mismatch) as run:
+        assembled = assembly_unit(files)
+        if cfg.stage != "parts" and run.num == 1 and run.is_done(assembled):
+            print(f"{out}: already tokenized from these {len(files)} input files with these settings")
+            return run.exit_code
+        print(f"in: {len(files)} input files -> {out} ({cfg.mode}, seq_len {cfg.seq_len})")
+        if cfg.stage in ("all", "parts"):
+            mine = run.slice(part_units(cfg, files))
+            done = run.map(tokenize_part, mine, workers=cfg.num_proc)
+            print(f"parts: {len(done)} tokenized now, {run.counts['units_skipped_done']} already done, "
+                  f"{len(run.failed)} failed")
+        if run.failed or cfg.stage == "parts" or run.num > 1:
+            if not run.failed:
+                print("assemble later with --stage assemble once every shard is done")
+            return run.exit_code
+        meta = assemble(cfg, files, run)
+        run.mark_done(assembled, outputs=[p for p in (out / "train", out / "validation", out / "meta.json",
+                                                       out / "dataset_dict.json", out / "rejects.jsonl")
+                                          if p.exists()])
         print_summary(meta)
         print(f"out: {meta['sequences']} sequences in {out}/{{{','.join(meta['sequences'])}}}, meta.json")
-        manifest.finish(counts={"inputs": len(files), "sequences": meta["sequences"], "rejected": meta["rejected"],
-                                "empty_documents": meta["empty_documents"],
-                                "tokens": {s: meta["totals"][s]["tokens"] for s in SPLITS}})
-        return meta
-    print("assemble later with --stage assemble once every shard is done")
-    return None
+        run.counts.update({"inputs": len(files), "rejected_total": meta["rejected"],
+                           "sequences_train": meta["sequences"].get("train", 0),
+                           "sequences_validation": meta["sequences"].get("validation", 0),
+                           "tokens_train": meta["totals"]["train"]["tokens"],
+                           "tokens_validation": meta["totals"]["validation"]["tokens"]})
+    return run.exit_code
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(cli(main, "python -m pretrain.tokenize"))

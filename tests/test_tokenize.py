@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
-from common.records import BadRecordError
+from common.records import read_jsonl
 from pretrain.tokenize import Packer, main, window_sequences
 
 WORDS = "the patient presented with acute fever cough and chest pain treated in hospital".split()
@@ -52,6 +50,13 @@ def write_corpus(root: Path, n_docs: int = 12) -> Path:
     return root
 
 
+def tokenize(argv: list[str]) -> dict:
+    """Run the command (it must succeed) and return the meta.json it wrote."""
+    assert main(argv) == 0
+    out = Path(argv[argv.index("--output") + 1])
+    return json.loads((out / "meta.json").read_text(encoding="utf-8"))
+
+
 def load(out: Path, split: str = "train"):
     from datasets import load_from_disk
 
@@ -63,8 +68,8 @@ def test_pack_mode_has_no_padding_and_every_token_once(tiny_model_dir, tmp_path)
 
     corpus = write_corpus(tmp_path / "corpus")
     out = tmp_path / "tok"
-    meta = main(["--input", str(corpus), "--tokenizer", str(tiny_model_dir), "--output", str(out),
-                 "--seq_len", "32", "--mode", "pack"])
+    meta = tokenize(["--input", str(corpus), "--tokenizer", str(tiny_model_dir), "--output", str(out),
+                     "--seq_len", "32", "--mode", "pack"])
     ds = load(out)
     assert set(ds.column_names) == {"input_ids", "labels", "lang"}
     assert all(len(r["input_ids"]) == 32 and r["labels"] == r["input_ids"] for r in ds)
@@ -77,18 +82,20 @@ def test_pack_mode_has_no_padding_and_every_token_once(tiny_model_dir, tmp_path)
         packed = [t for r in ds if r["lang"] == lang for t in r["input_ids"]]
         dropped = meta["languages"]["train"][lang]["dropped_tail_tokens"]
         assert dropped < 32 and packed == stream[:len(stream) - dropped]  # in order, each token once
-    assert main(["--input", str(corpus), "--tokenizer", str(tiny_model_dir), "--output", str(out)]) == meta
+    assert tokenize(["--input", str(corpus), "--tokenizer", str(tiny_model_dir), "--output", str(out),
+                     "--seq_len", "32"]) == meta
 
 
 def test_window_mode_output_and_sharded_run_is_identical(tiny_model_dir, tmp_path):
     corpus = write_corpus(tmp_path / "corpus")
     common = ["--input", str(corpus), "--tokenizer", str(tiny_model_dir), "--seq_len", "48", "--mode", "window",
               "--overlap", "16", "--val_ratio", "0.25"]
-    meta = main(common + ["--output", str(tmp_path / "one")])
+    meta = tokenize(common + ["--output", str(tmp_path / "one")])
     for shard in ("0", "1"):  # as two Slurm array tasks, then the assemble job
-        main(common + ["--output", str(tmp_path / "two"), "--stage", "parts", "--num_shards", "2",
-                       "--shard_index", shard])
-    assert main(common + ["--output", str(tmp_path / "two"), "--stage", "assemble"])["sequences"] == meta["sequences"]
+        assert main(common + ["--output", str(tmp_path / "two"), "--stage", "parts", "--num_shards", "2",
+                              "--shard_index", shard]) == 0
+    assert tokenize(common + ["--output", str(tmp_path / "two"), "--stage", "assemble"])["sequences"] == \
+        meta["sequences"]
     for split in ("train", "validation"):
         assert load(tmp_path / "one", split)[:] == load(tmp_path / "two", split)[:]
     ds = load(tmp_path / "one")
@@ -98,45 +105,47 @@ def test_window_mode_output_and_sharded_run_is_identical(tiny_model_dir, tmp_pat
     assert set(meta["languages"]["train"]) == {"en", "fr"}  # languages from the folder names
 
 
-def test_bad_record_names_file_and_line_or_is_rejected(tiny_model_dir, tmp_path):
+def test_bad_record_fails_its_file_naming_the_line_or_is_rejected(tiny_model_dir, tmp_path):
     corpus = tmp_path / "corpus" / "en"
     corpus.mkdir(parents=True)
     (corpus / "x.jsonl").write_text('{"text": "fever and cough"}\n{"title": "no text"}\n', encoding="utf-8")
     args = ["--input", str(corpus), "--tokenizer", str(tiny_model_dir), "--seq_len", "16"]
-    with pytest.raises(BadRecordError, match=r"x.jsonl:2"):
-        main(args + ["--output", str(tmp_path / "a")])
-    meta = main(args + ["--output", str(tmp_path / "b"), "--on_bad_record", "skip", "--mode", "window",
-                "--overlap", "4"])
+    assert main(args + ["--output", str(tmp_path / "a")]) == 1  # the file fails; nothing is assembled
+    (error,) = read_jsonl(tmp_path / "a" / "errors.jsonl")
+    assert "x.jsonl:2" in error["error"] and not (tmp_path / "a" / "meta.json").exists()
+    meta = tokenize(args + ["--output", str(tmp_path / "b"), "--on_bad_record", "skip", "--mode", "window",
+                            "--overlap", "4"])
     assert meta["rejected"] == 1 and meta["sequences"]["train"] == 1
+    assert [r["where"] for r in read_jsonl(tmp_path / "b" / "rejects.jsonl")] == [f"{corpus / 'x.jsonl'}:2"]
 
 
 def test_added_input_file_is_the_only_one_tokenized_on_rerun(tiny_model_dir, tmp_path, capsys):
     corpus = write_corpus(tmp_path / "corpus")
     common = ["--input", str(corpus), "--tokenizer", str(tiny_model_dir), "--seq_len", "32", "--val_ratio", "0.25"]
-    main(common + ["--output", str(tmp_path / "tok"), "--keep_parts"])
+    tokenize(common + ["--output", str(tmp_path / "tok"), "--keep_parts"])
     parts = tmp_path / "tok" / "parts"
     before = {p.name: p.stat().st_mtime_ns for p in parts.glob("*.stats.json")}
     # a new file that sorts before the others: an index-named part would now point at the wrong file
     (corpus / "de").mkdir()
     (corpus / "de" / "a.jsonl").write_text(json.dumps({"id": "de-0", "text": " ".join(WORDS * 4)}) + "\n",
                                            encoding="utf-8")
-    (tmp_path / "tok" / "meta.json").unlink()
     capsys.readouterr()
-    meta = main(common + ["--output", str(tmp_path / "tok"), "--keep_parts"])
+    meta = tokenize(common + ["--output", str(tmp_path / "tok"), "--keep_parts"])  # meta.json there: picked up
     assert "parts: 1 tokenized now, 2 already done" in capsys.readouterr().out
     assert {p.name: p.stat().st_mtime_ns for p in parts.glob("*.stats.json") if p.name in before} == before
-    clean = main(common + ["--output", str(tmp_path / "clean")])
+    clean = tokenize(common + ["--output", str(tmp_path / "clean")])
     assert meta["sequences"] == clean["sequences"] and meta["languages"] == clean["languages"]
+    assert meta["inputs"] == 3
     for split in ("train", "validation"):
         assert load(tmp_path / "tok", split)[:] == load(tmp_path / "clean", split)[:]
-    # a part whose recorded input is another file is an error naming both, not silently reused
-    stats_file = next(parts.glob("*.stats.json"))
-    stats = json.loads(stats_file.read_text())
-    stats["input_resolved"] = "/elsewhere/other.jsonl"
-    stats_file.write_text(json.dumps(stats))
-    (tmp_path / "tok" / "meta.json").unlink()
-    with pytest.raises(RuntimeError, match=r"/elsewhere/other.jsonl.*not .*corpus"):
-        main(common + ["--output", str(tmp_path / "tok"), "--keep_parts"])
+    # without keep_parts the parts are gone after assembly: an added file makes every file be tokenized again
+    (corpus / "de" / "b.jsonl").write_text(json.dumps({"id": "de-1", "text": " ".join(WORDS * 3)}) + "\n",
+                                           encoding="utf-8")
+    capsys.readouterr()
+    again = tokenize(common + ["--output", str(tmp_path / "clean")])
+    assert "parts: 4 tokenized now, 0 already done" in capsys.readouterr().out and again["inputs"] == 4
+    assert again["languages"]["train"]["de"]["documents"] + again["languages"]["validation"].get(
+        "de", {"documents": 0})["documents"] == 2
 
 
 def test_empty_documents_are_counted_and_skipped_not_fatal(tiny_model_dir, tmp_path, capsys):
@@ -144,8 +153,8 @@ def test_empty_documents_are_counted_and_skipped_not_fatal(tiny_model_dir, tmp_p
     corpus.mkdir(parents=True)
     (corpus / "x.jsonl").write_text('{"text": "fever and cough"}\n{"text": "  \\n "}\n{"text": ""}\n',
                                     encoding="utf-8")
-    meta = main(["--input", str(corpus), "--tokenizer", str(tiny_model_dir), "--seq_len", "16", "--mode", "window",
-                 "--overlap", "4", "--output", str(tmp_path / "out")])  # on_bad_record=error by default
+    meta = tokenize(["--input", str(corpus), "--tokenizer", str(tiny_model_dir), "--seq_len", "16", "--mode",
+                     "window", "--overlap", "4", "--output", str(tmp_path / "out")])  # on_bad_record=error
     assert meta["empty_documents"] == 2 and meta["rejected"] == 0
     assert meta["languages"]["train"]["en"]["documents"] == 1
     assert "empty documents skipped: 2" in capsys.readouterr().out
