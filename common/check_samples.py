@@ -8,10 +8,12 @@ and every CulturaX-style parquet shard for its columns. Prints one table per dat
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.cli import cli
 from common.config import load_config
 from common.languages import MMEDBENCH_LANGUAGES
 from common.mmedbench import load_split
@@ -69,4 +71,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(cli(main, "python -m common.check_samples"))

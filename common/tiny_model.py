@@ -10,10 +10,12 @@ model of every `configs/*/tiny*.yaml`, so the whole pipeline runs on a laptop CP
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.cli import cli
 from common.config import load_config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -157,4 +159,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(cli(main, "python -m common.tiny_model"))

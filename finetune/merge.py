@@ -6,18 +6,25 @@
 The merged model gives the same outputs as base + adapter (up to float rounding) and loads with
 `AutoModelForCausalLM.from_pretrained` alone, e.g. for vLLM. The tokenizer is copied from the adapter dir when it
 has one (finetune.run saves it there), else from the base.
+
+A rerun into the same `out` with the same base, adapter (its files' content) and dtype does nothing; with others
+it stops with one line naming what changed, or with `--on_mismatch redo` deletes the old merge first. The folder
+is locked while it is written; the manifest is written also when the merge fails.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.cli import UserError, cli
 from common.config import load_config
-from common.manifest import RunManifest
 from common.prompts import read_style_file, write_style_file
+from common.run import ON_MISMATCH, Run, Unit
 
 DTYPES = ("auto", "bf16", "fp16", "fp32")
+DEPENDS_ON = ("base", "dtype")  # with the adapter's files (the unit's inputs), what the merged weights depend on
 
 
 @dataclass
@@ -29,6 +36,8 @@ class MergeConfig:
                                                          "(auto = as stored in the base)"})
     trust_remote_code: bool = field(default=False, metadata={"help": "allow model code from the base dir "
                                                                      "(InternLM2)"})
+    on_mismatch: str = field(default="error", metadata={
+        "help": "out holds a merge of another base, adapter or dtype: error | redo (delete it, merge again)"})
 
 
 def _torch_dtype(name: str):
@@ -40,9 +49,11 @@ def _torch_dtype(name: str):
 def check_merge_config(cfg: MergeConfig) -> None:
     for name in ("base", "adapter", "out"):
         if not getattr(cfg, name):
-            raise ValueError(f"--{name} is required")
+            raise UserError(f"key {name!r}: not set (--{name} is required)")
     if cfg.dtype not in DTYPES:
-        raise ValueError(f"--dtype must be one of {DTYPES}, got {cfg.dtype!r}")
+        raise UserError(f"key 'dtype': must be one of {DTYPES}, got {cfg.dtype!r}")
+    if cfg.on_mismatch not in ON_MISMATCH:
+        raise UserError(f"key 'on_mismatch': must be one of {ON_MISMATCH}, got {cfg.on_mismatch!r}")
     base_dir, adapter_dir = Path(cfg.base), Path(cfg.adapter)
     if not (base_dir / "config.json").exists():
         raise FileNotFoundError(f"base model not found (no config.json): {base_dir}")
@@ -70,14 +81,27 @@ def merge_adapter(cfg: MergeConfig) -> Path:
     return out
 
 
-def main(argv: list[str] | None = None) -> None:
+def adapter_unit(cfg: MergeConfig) -> Unit:
+    """The merge as one unit: its inputs are the adapter's files (weights, config, tokenizer, prompt style)."""
+    files = sorted(str(p) for p in Path(cfg.adapter).iterdir() if p.is_file())
+    return Unit("merge", inputs=tuple(files))
+
+
+def main(argv: list[str] | None = None) -> int:
     cfg = load_config(MergeConfig, argv, description=__doc__, prog="python -m finetune.merge")
     check_merge_config(cfg)
-    manifest = RunManifest("finetune.merge", cfg.out, cfg)
-    out = merge_adapter(cfg)
-    manifest.finish(counts={"base": cfg.base, "adapter": cfg.adapter})
-    print(f"merged {cfg.adapter} into {cfg.base}: wrote {out}")
+    unit = adapter_unit(cfg)
+    with Run("finetune.merge", cfg.out, cfg, depends_on=DEPENDS_ON, on_mismatch=cfg.on_mismatch) as run:
+        if run.is_done(unit):
+            print(f"{cfg.out}: already holds this merge of {cfg.adapter} into {cfg.base}")
+            return run.exit_code
+        out = merge_adapter(cfg)
+        files = [p for p in out.iterdir() if p.is_file() and p.name not in ("manifest.json", "config.yaml")]
+        run.mark_done(unit, {"files": len(files)}, outputs=files)
+        run.extra.update(base=cfg.base, adapter=cfg.adapter)
+        print(f"merged {cfg.adapter} into {cfg.base}: wrote {out}")
+    return run.exit_code
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(cli(main, "python -m finetune.merge"))

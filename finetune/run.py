@@ -12,11 +12,18 @@ only response tokens carry loss. `method: full|lora` is the only switch between 
 config.yaml, manifest.json (counts: questions, examples, truncated, rejected), rejects.jsonl (on_bad_record: skip)
 and the result: `model/` (a HF model dir, full) or `adapter/` (a PEFT adapter dir with the tokenizer, LoRA; merge
 it with `python -m finetune.merge`).
+
+Resuming (rerun the same command) continues the checkpoints in train.output_dir only when they were made with the
+same model, method, model_dtype, data and lora settings and the same training files (common/train_run.py); else
+the run stops with one line naming what changed, or with `--on_mismatch redo` deletes them and starts over.
+train.* may change between reruns (a longer max_steps, a time limit). Exit status: 0 done (or stopped to be
+resumed), 2 a user error (one line naming the file:line, key or flag).
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,9 +31,10 @@ from typing import Any
 
 import torch
 
+from common.cli import UserError, cli
 from common.config import load_config
-from common.manifest import RunManifest
 from common.records import RejectLog
+from common.run import ON_MISMATCH
 from common.train_config import TrainConfig
 from finetune.data import FinetuneDataConfig, PadCollator, build_dataset
 from finetune.lora import LoraSection, apply_lora
@@ -47,6 +55,9 @@ class FinetuneConfig:
                                                                      "(needed by InternLM2)"})
     data: FinetuneDataConfig = field(default_factory=FinetuneDataConfig)
     lora: LoraSection = field(default_factory=LoraSection)
+    on_mismatch: str = field(default="error", metadata={
+        "help": "checkpoints in train.output_dir of another model, recipe or data: error | redo (delete them and "
+                "start over)"})
     train: TrainConfig = field(default_factory=lambda: TrainConfig(
         output_dir="outputs/finetune/run", lr=1e-6, warmup_ratio=0.03, global_batch_size=128, epochs=5.0))
 
@@ -54,38 +65,39 @@ class FinetuneConfig:
 def check_config(cfg: FinetuneConfig) -> None:
     """Fail before any heavy work on settings that cannot work."""
     if cfg.method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {cfg.method!r}")
+        raise UserError(f"key 'method': must be one of {METHODS}, got {cfg.method!r}")
     if cfg.model_dtype not in MODEL_DTYPES:
-        raise ValueError(f"model_dtype must be one of {tuple(MODEL_DTYPES)}, got {cfg.model_dtype!r}")
+        raise UserError(f"key 'model_dtype': must be one of {tuple(MODEL_DTYPES)}, got {cfg.model_dtype!r}")
     if cfg.method == "full" and cfg.model_dtype != "fp32":
-        raise ValueError("method full keeps fp32 master weights: use model_dtype fp32 (train.mixed_precision "
-                         "bf16 computes in bf16)")
+        raise UserError("key 'model_dtype': method full keeps fp32 master weights: use model_dtype fp32 "
+                        "(train.mixed_precision bf16 computes in bf16)")
     if cfg.data.on_bad_record not in ("error", "skip"):
-        raise ValueError(f"data.on_bad_record must be error or skip, got {cfg.data.on_bad_record!r}")
+        raise UserError(f"key 'data.on_bad_record': must be error or skip, got {cfg.data.on_bad_record!r}")
+    if cfg.on_mismatch not in ON_MISMATCH:
+        raise UserError(f"key 'on_mismatch': must be one of {ON_MISMATCH}, got {cfg.on_mismatch!r}")
     if not (Path(cfg.model) / "config.json").exists():
         raise FileNotFoundError(f"model dir not found (no config.json): {cfg.model} (nothing is downloaded; "
                                 "build the tiny one with `python -m common.tiny_model`)")
+    if not Path(cfg.data.train_dir).is_dir():
+        raise UserError(f"key 'data.train_dir': not a folder: {cfg.data.train_dir} (MMedBench Train/)")
+    if cfg.data.instructions and not Path(cfg.data.instructions).is_file():
+        raise UserError(f"key 'data.instructions': file not found: {cfg.data.instructions}")
+    out = Path(cfg.train.output_dir)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"key 'train.output_dir': {out} is a file; name a folder")
     cfg.train.validate()
 
 
-# what must not change between a run and its resumption (train.* may: e.g. a longer max_steps or a new time limit)
+# what the checkpoints depend on (train.* may change between a run and its resumption: a longer max_steps, a time
+# limit; the trainer itself refuses another global batch or seed, which would move the data position)
 RESUME_KEYS = ("model", "method", "model_dtype", "data", "lora")
 
 
-def check_same_run(cfg: FinetuneConfig) -> None:
-    """Resuming auto-picks the latest checkpoint in output_dir: refuse it when it belongs to another recipe."""
-    from common.checkpoint import latest_checkpoint
-    from common.config import config_to_dict, read_yaml
+def data_key(cfg: FinetuneConfig) -> str:
+    """A digest of the training files' content, so resuming on other data is refused."""
+    from common.train_run import files_key
 
-    out = Path(cfg.train.output_dir)
-    if cfg.train.resume != "auto" or latest_checkpoint(out / "checkpoints") is None or \
-            not (out / "config.yaml").exists():
-        return
-    before, now = read_yaml(out / "config.yaml"), config_to_dict(cfg)
-    changed = [k for k in RESUME_KEYS if k in before and before[k] != now[k]]
-    if changed:
-        raise ValueError(f"{out} holds checkpoints of a run with other {', '.join(changed)} (see its config.yaml); "
-                         "use a new train.output_dir, or train.resume none to start over there")
+    return files_key([cfg.data.train_dir] + ([cfg.data.instructions] if cfg.data.instructions else []))
 
 
 def load_tokenizer(cfg: FinetuneConfig) -> Any:
@@ -137,18 +149,31 @@ def save_result(cfg: FinetuneConfig, trainer: Any, tokenizer: Any) -> Path:
     return target
 
 
-def main(argv: list[str] | None = None) -> dict:
+def main(argv: list[str] | None = None) -> int:
     from common.distributed import init_distributed
-    from common.trainer import Trainer
+    from common.train_run import training_run
 
-    # config and process group
+    # config and process group, then the folder: its lock, and its checkpoints checked against this recipe
     cfg = load_config(FinetuneConfig, argv, description=__doc__, prog="python -m finetune.run")
     check_config(cfg)
-    check_same_run(cfg)
     dist_info = init_distributed(cfg.train.backend, cfg.train.device)
-    out = Path(cfg.train.output_dir)
-    manifest = RunManifest("finetune.run", out, cfg) if dist_info.is_main else None
+    with training_run("finetune.run", cfg, cfg.train.output_dir, RESUME_KEYS, data_key(cfg), cfg.on_mismatch,
+                      dist_info.device) as run:
+        summary, counts = finetune(cfg, dist_info)
+        if run is not None:
+            run.counts.update(counts)
+            run.extra["train"] = _jsonable(summary)
+            if summary["finished"]:
+                run.extra["result"] = str(Path(cfg.train.output_dir) / ("model" if cfg.method == "full"
+                                                                        else "adapter"))
+    return 0
 
+
+def finetune(cfg: FinetuneConfig, dist_info) -> tuple[dict, Counter]:
+    """Collective: data, model, training and the result of a finished run. Returns (summary, counts)."""
+    from common.trainer import Trainer
+
+    out = Path(cfg.train.output_dir)
     # data: every rank builds the same examples (cheap next to training); rank 0 writes the rejects
     tokenizer = load_tokenizer(cfg)
     rejects = RejectLog(out / "rejects.jsonl" if dist_info.is_main else None)
@@ -161,24 +186,26 @@ def main(argv: list[str] | None = None) -> dict:
     # model and training
     model = load_model(cfg)
     sizes = trainable_summary(model)
+    counts.update(sizes)
     if dist_info.is_main:
         print(f"[finetune] method {cfg.method}: {sizes['trainable_params']:,} of {sizes['params']:,} parameters "
               "trained", flush=True)
     trainer = Trainer(cfg.train, model, dataset, PadCollator(tokenizer.pad_token_id), tokenizer=tokenizer)
-    summary = trainer.train()
-    trainer.close()
+    try:
+        summary = trainer.train()
+    finally:
+        trainer.close()
     if not summary["finished"]:  # stopped on purpose (time limit): the checkpoint is there, rerun to continue
         if dist_info.is_main:
             print(f"[finetune] stopped at step {summary['steps']} of {summary['total_steps']} "
                   f"({summary['stopped']}); rerun the same command to resume from {out / 'checkpoints'}", flush=True)
-        return summary
+        return summary, counts
 
     # result
     target = save_result(cfg, trainer, tokenizer)
-    if manifest is not None:
-        manifest.finish(counts={**counts, **sizes}, train=_jsonable(summary), result=str(target))
+    if dist_info.is_main:
         print(f"[finetune] wrote {target} (run folder {out})", flush=True)
-    return summary
+    return summary, counts
 
 
 def _kinds(counts: Counter) -> str:
@@ -194,6 +221,7 @@ if __name__ == "__main__":
     from common.distributed import cleanup
 
     try:
-        main()
+        status = cli(main, "python -m finetune.run")
     finally:
         cleanup()
+    sys.exit(status)

@@ -7,14 +7,25 @@
 One CPU process; it needs memory for the model in fp32. The result loads with
 `AutoModelForCausalLM.from_pretrained(out)` without this codebase (trust_remote_code models keep their code
 files). Training exports by itself at the end (pretrain.train export_at_end); this is for intermediate steps.
+Loading the checkpoint never runs code from it (common/checkpoint.py: a crafted .metadata is refused, naming it).
+
+A rerun into the same `out` with the same checkpoint and settings does nothing; with another checkpoint, base
+model, dtype or shard size it stops with one line naming what changed (no folder mixing the shards of two
+exports), or with `--on_mismatch redo` deletes the old export first. The folder is locked while it is written.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.cli import UserError, cli
 from common.config import load_config
+from common.run import ON_MISMATCH, Run, Unit, digest
+
+DTYPES = ("auto", "bfloat16", "float32")
+DEPENDS_ON = ("model", "dtype", "max_shard_size")  # with the checkpoint (the unit's key), what the files depend on
 
 
 @dataclass
@@ -25,6 +36,8 @@ class ExportConfig:
     dtype: str = field(default="auto", metadata={"help": "auto (the base model's dtype) | bfloat16 | float32"})
     trust_remote_code: bool = field(default=False, metadata={"help": "run the model dir's own code (InternLM2)"})
     max_shard_size: str = field(default="5GB", metadata={"help": "safetensors shard size"})
+    on_mismatch: str = field(default="error", metadata={
+        "help": "out holds an export of another checkpoint or settings: error | redo (delete it, export again)"})
 
 
 def resolve_checkpoint(path: str) -> Path:
@@ -39,7 +52,14 @@ def resolve_checkpoint(path: str) -> Path:
     return found
 
 
-def export_checkpoint(cfg: ExportConfig) -> Path:
+def checkpoint_key(ckpt: Path) -> str:
+    """Which checkpoint an export is of: its resolved path and its trainer state (step, data position), not a
+    digest of its tensors (an 8B run's optimizer state is ~100 GB)."""
+    state = ckpt / "trainer_state.json"
+    return digest([str(ckpt.resolve()), state.read_text(encoding="utf-8") if state.exists() else ""])
+
+
+def export_checkpoint(cfg: ExportConfig, ckpt: Path) -> Path:
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
@@ -47,7 +67,6 @@ def export_checkpoint(cfg: ExportConfig) -> Path:
     from common.hf_export import check_model_dir, save_hf_model
     from pretrain.train import copy_remote_code
 
-    ckpt = resolve_checkpoint(cfg.checkpoint)
     base = check_model_dir(cfg.model)
     config = AutoConfig.from_pretrained(base, trust_remote_code=cfg.trust_remote_code)
     saved_dtype = getattr(config, "dtype", None) or torch.float32
@@ -63,20 +82,36 @@ def export_checkpoint(cfg: ExportConfig) -> Path:
     return out
 
 
-def main(argv: list[str] | None = None) -> Path:
-    from common.manifest import RunManifest
+def check_config(cfg: ExportConfig) -> None:
+    from common.hf_export import check_model_dir
 
+    for key in ("checkpoint", "model", "out"):
+        if not getattr(cfg, key):
+            raise UserError(f"key {key!r}: not set (set checkpoint, model and out)")
+    if cfg.dtype not in DTYPES:
+        raise UserError(f"key 'dtype': must be one of {DTYPES}, got {cfg.dtype!r}")
+    if cfg.on_mismatch not in ON_MISMATCH:
+        raise UserError(f"key 'on_mismatch': must be one of {ON_MISMATCH}, got {cfg.on_mismatch!r}")
+    check_model_dir(cfg.model)
+
+
+def main(argv: list[str] | None = None) -> int:
     cfg = load_config(ExportConfig, argv, description=__doc__, prog="python -m pretrain.export")
-    if not (cfg.checkpoint and cfg.model and cfg.out):
-        raise ValueError("set checkpoint, model and out")
-    manifest = RunManifest("pretrain.export", cfg.out, cfg)
+    check_config(cfg)
     ckpt = resolve_checkpoint(cfg.checkpoint)
-    out = export_checkpoint(cfg)
-    n_files = len(list(out.glob("*.safetensors")))
-    manifest.finish(counts={"checkpoint": str(ckpt), "safetensors_files": n_files})
-    print(f"in: {ckpt}\nout: {out} ({n_files} safetensors files)")
-    return out
+    unit = Unit("export", key=checkpoint_key(ckpt))
+    with Run("pretrain.export", cfg.out, cfg, depends_on=DEPENDS_ON, on_mismatch=cfg.on_mismatch) as run:
+        run.extra["checkpoint"] = str(ckpt)
+        if run.is_done(unit):
+            print(f"{cfg.out}: already holds the export of {ckpt} with these settings")
+            return run.exit_code
+        out = export_checkpoint(cfg, ckpt)
+        files = [p for p in out.iterdir() if p.is_file() and p.name not in ("manifest.json", "config.yaml")]
+        n_files = len(list(out.glob("*.safetensors")))
+        run.mark_done(unit, {"safetensors_files": n_files}, outputs=files)
+        print(f"in: {ckpt}\nout: {out} ({n_files} safetensors files)")
+    return run.exit_code
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(cli(main, "python -m pretrain.export"))

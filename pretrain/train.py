@@ -11,13 +11,20 @@ Reads <data>/train (and <data>/validation: loss per language) written by `python
 into train.output_dir: checkpoints/step_XXXXXXXX (DCP; a restarted job resumes from the latest complete one),
 metrics.jsonl, tensorboard/, config.yaml, manifest.json, and at the end the HF model (export_dir, default
 <output_dir>/hf). SIGTERM or SIGUSR1 (Slurm's --signal, scancel, requeue) makes every rank stop at the same step and
-save a checkpoint; a second run on the same output_dir fails at once naming the run that holds it (.lock). Any field can be overridden: `--train.lr 1e-5 --train.max_steps 100`.
+save a checkpoint; a second run on the same output_dir fails at once naming the run that holds it (.lock). Any
+field can be overridden: `--train.lr 1e-5 --train.max_steps 100`.
+
+Resuming (rerun the same command) continues the checkpoints in train.output_dir only when they were made from the
+same base model and the same tokenized data (its meta.json); otherwise the run stops with one line naming what
+changed (common/train_run.py), or with `--on_mismatch redo` deletes them and starts over. The manifest is written
+also when a run fails. Exit status: 0 done (or stopped to be resumed), 2 a user error (one line).
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +32,9 @@ import numpy as np
 import torch
 from torch.utils.data import Subset
 
+from common.cli import UserError, cli
 from common.config import load_config
+from common.run import ON_MISMATCH
 from common.train_config import TrainConfig
 
 
@@ -44,7 +53,15 @@ class PretrainConfig:
     export_dir: str = field(default="", metadata={"help": "HF output dir (default: <train.output_dir>/hf)"})
     export_dtype: str = field(default="auto", metadata={
         "help": "auto (the base model's dtype) | bfloat16 | float32"})
+    on_mismatch: str = field(default="error", metadata={
+        "help": "checkpoints in train.output_dir made from another model or data: error | redo (delete them and "
+                "start over)"})
     train: TrainConfig = field(default_factory=TrainConfig)
+
+
+# what the checkpoints depend on besides the data (train.* may change between reruns: a longer max_steps, a time
+# limit; the trainer itself refuses another global batch or seed, which would move the data position)
+DEPENDS_ON = ("model",)
 
 
 def collate(rows: list[dict]) -> dict[str, torch.Tensor]:
@@ -83,21 +100,50 @@ def copy_remote_code(model_dir: str, out_dir: Path) -> None:
         shutil.copy2(py, out_dir / py.name)
 
 
-def main(argv: list[str] | None = None) -> dict:
-    from transformers import AutoTokenizer
+def check_config(cfg: PretrainConfig) -> None:
+    """Fail before any heavy work (and before torchrun's ranks meet) on settings or paths that cannot work."""
+    from common.hf_export import check_model_dir
 
+    cfg.train.validate()
+    if cfg.on_mismatch not in ON_MISMATCH:
+        raise UserError(f"key 'on_mismatch': must be one of {ON_MISMATCH}, got {cfg.on_mismatch!r}")
+    if cfg.export_dtype not in ("auto", "bfloat16", "float32"):
+        raise UserError(f"key 'export_dtype': must be auto, bfloat16 or float32, got {cfg.export_dtype!r}")
+    if not cfg.data:
+        raise UserError("key 'data': not set (a dir written by python -m pretrain.tokenize)")
+    if not (Path(cfg.data) / "meta.json").is_file() or not (Path(cfg.data) / "train").is_dir():
+        raise UserError(f"{cfg.data}: not a tokenized dataset (no meta.json or train/); run "
+                        "python -m pretrain.tokenize first")
+    check_model_dir(cfg.model)
+
+
+def main(argv: list[str] | None = None) -> int:
     from common.distributed import cleanup, init_distributed
-    from common.hf_export import check_model_dir, load_causal_lm
-    from common.manifest import RunManifest
-    from common.run_lock import lock_for_all_ranks
-    from common.trainer import Trainer
+    from common.train_run import files_key, training_run
 
     cfg = load_config(PretrainConfig, argv, description=__doc__, prog="torchrun ... -m pretrain.train")
-    cfg.train.validate()
+    check_config(cfg)
     info = init_distributed(cfg.train.backend, cfg.train.device)
-    # one run per output folder: a second one stops here, before it writes anything (the trainer re-enters it)
-    lock = lock_for_all_ranks(cfg.train.output_dir, info.device)
-    manifest = RunManifest("pretrain.train", cfg.train.output_dir, cfg) if info.is_main else None
+    try:
+        # the folder's lock, then its checkpoints checked against this model and data (common/train_run.py)
+        data_key = files_key([Path(cfg.data) / "meta.json"])
+        with training_run("pretrain.train", cfg, cfg.train.output_dir, DEPENDS_ON, data_key, cfg.on_mismatch,
+                          info.device) as run:
+            summary = train(cfg, info)
+            if run is not None:
+                for key, value in summary.items():  # floats and strings too: set, not added
+                    run.counts[key] = value
+    finally:
+        cleanup()
+    return 0
+
+
+def train(cfg: PretrainConfig, info) -> dict:
+    """Collective: data, model, training and the export of a finished run. Returns the trainer's summary."""
+    from transformers import AutoTokenizer
+
+    from common.hf_export import load_causal_lm
+    from common.trainer import Trainer
 
     # data: sequences written by pretrain.tokenize
     train_ds, val_sets, meta = load_tokenized(cfg.data, cfg.val_languages)
@@ -106,39 +152,38 @@ def main(argv: list[str] | None = None) -> dict:
               f"validation: {', '.join(f'{k} {len(v)}' for k, v in val_sets.items()) or 'none'}", flush=True)
 
     # tokenizer and model (fp32 master weights; rank 0 reads them, the others get them after sharding)
-    check_model_dir(cfg.model)
     tokenizer = AutoTokenizer.from_pretrained(cfg.model, trust_remote_code=cfg.trust_remote_code)
     model = load_causal_lm(cfg.model, cfg.trust_remote_code, meta_on_other_ranks=cfg.init_on_rank0,
                            attn_implementation=cfg.attn_implementation or None)
     max_pos = getattr(model.config, "max_position_embeddings", None)
     if max_pos and meta["seq_len"] > max_pos:
-        raise ValueError(f"sequences of {meta['seq_len']} tokens exceed the model's {max_pos} positions")
+        raise UserError(f"{cfg.data}/meta.json: sequences of {meta['seq_len']} tokens exceed the model's "
+                        f"{max_pos} positions")
 
     # train (resumes from the latest complete checkpoint in train.output_dir)
     trainer = Trainer(cfg.train, model, train_ds, collate, eval_datasets=val_sets, tokenizer=tokenizer)
     if info.is_main:
         print(f"world size {info.world_size}, grad accumulation {trainer.grad_accum}, "
               f"{trainer.total_steps} steps of {cfg.train.global_batch_size} sequences", flush=True)
-    summary = trainer.train()
+    try:
+        summary = trainer.train()
 
-    # export the HF model when the run is complete
-    export_dir = Path(cfg.export_dir or Path(cfg.train.output_dir) / "hf")
-    if summary["finished"] and cfg.export_at_end:
-        trainer.export_hf(export_dir, tokenizer, dtype=cfg.export_dtype)
-        if info.is_main and cfg.trust_remote_code:
-            copy_remote_code(cfg.model, export_dir)
-        summary["export_dir"] = str(export_dir)
-    if manifest is not None:
-        manifest.finish(counts={"train_sequences": len(train_ds), **summary})
+        # export the HF model when the run is complete
+        export_dir = Path(cfg.export_dir or Path(cfg.train.output_dir) / "hf")
+        if summary["finished"] and cfg.export_at_end:
+            trainer.export_hf(export_dir, tokenizer, dtype=cfg.export_dtype)
+            if info.is_main and cfg.trust_remote_code:
+                copy_remote_code(cfg.model, export_dir)
+            summary["export_dir"] = str(export_dir)
+    finally:
+        trainer.close()
+    summary["train_sequences"] = len(train_ds)
+    if info.is_main:
         print(f"out: {summary['steps']}/{summary['total_steps']} steps, final loss {summary['final_loss']}, "
               f"checkpoints in {cfg.train.output_dir}/checkpoints"
               + (f", HF model in {export_dir}" if "export_dir" in summary else ""), flush=True)
-    trainer.close()
-    if lock is not None:
-        lock.release()
-    cleanup()
     return summary
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(cli(main, "torchrun ... -m pretrain.train"))
