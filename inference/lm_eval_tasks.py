@@ -34,6 +34,7 @@ import yaml
 
 from common.cli import UserError, cli
 from common.config import load_config, save_config
+from common.languages import MMEDBENCH_LANGUAGES
 from common.manifest import RunManifest
 from common.mmedbench import MMedBenchRecord, load_split
 from common.prompts import DEFAULT_STYLE, STYLES, PromptStyle, get_style
@@ -124,10 +125,12 @@ def count_token_mismatches(tokenizer_dir: str, docs: list[dict]) -> int:
     return bad
 
 
-def _remove_stale(out: Path, group: str, keep: set[str]) -> None:
-    for path in out.glob(f"{group}_*.yaml"):
-        if path.stem not in keep:
-            path.unlink()
+def _remove_stale(out: Path, group: str, keep: list[str]) -> None:
+    """Remove this group's tasks for languages not asked for this time (by exact name: the tasks of
+    `mmedbench_mmedlm_infer` also start with `mmedbench_mmedlm_`)."""
+    for task in task_names(group.removeprefix("mmedbench_"), MMEDBENCH_LANGUAGES)[1]:
+        if task not in keep:
+            (out / f"{task}.yaml").unlink(missing_ok=True)
 
 
 def write_package(cfg: LmEvalTasksConfig, records: list[MMedBenchRecord]) -> dict:
@@ -137,22 +140,25 @@ def write_package(cfg: LmEvalTasksConfig, records: list[MMedBenchRecord]) -> dic
     languages = list(dict.fromkeys(r.language for r in records))
     group, tasks = task_names(style.name, languages)
     counts: dict = {"questions": {}, "multi_answer_left_out": {}}
-    all_docs: list[dict] = []
-    for language, task in zip(languages, tasks):
+    per_language: list[list[dict]] = []
+    for language in languages:
         recs = [r for r in records if r.language == language]
         docs = [task_doc(r, style) for r in recs if not r.is_multi_answer]
-        counts["questions"][language] = len(docs)
-        counts["multi_answer_left_out"][language] = len(recs) - len(docs)
         if not docs:
             raise UserError(f"{cfg.data}: {language} has no single-answer question to score by log-likelihood")
+        counts["questions"][language] = len(docs)
+        counts["multi_answer_left_out"][language] = len(recs) - len(docs)
+        per_language.append(docs)
+    # nothing is written before every language has passed
+    for language, task, docs in zip(languages, tasks, per_language):
         data_file = out / "data" / style.name / f"{language}.jsonl"
         write_jsonl(data_file, docs)
         write_text(out / f"{task}.yaml", _dump(task_yaml(task, language, data_file, style.name)))
-        all_docs.extend(docs)
     write_text(out / f"{group}.yaml", _dump(group_yaml(group, tasks, style.name, counts["multi_answer_left_out"])))
-    _remove_stale(out, group, set(tasks))
+    _remove_stale(out, group, tasks)
     if cfg.tokenizer:
-        counts["lm_eval_token_mismatch_questions"] = count_token_mismatches(cfg.tokenizer, all_docs)
+        counts["lm_eval_token_mismatch_questions"] = count_token_mismatches(
+            cfg.tokenizer, [doc for docs in per_language for doc in docs])
     counts["group"] = group
     return counts
 

@@ -76,12 +76,14 @@ def test_package_holds_our_prompts_answer_lines_and_gold(test_dir, tmp_path, cap
 
 def test_styles_share_a_folder_and_a_rerun_drops_languages_not_asked_for(test_dir, tmp_path):
     _write(tmp_path, test_dir, "mmedlm")
+    _write(tmp_path, test_dir, "mmedlm-infer", "--languages", "ru")
     _write(tmp_path, test_dir, "structured", "--languages", "en,zh")
     _write(tmp_path, test_dir, "mmedlm", "--languages", "ja")
-    names = sorted(p.name for p in tmp_path.glob("*.yaml"))
-    assert names == ["config_mmedbench_mmedlm.yaml", "config_mmedbench_structured.yaml", "mmedbench_mmedlm.yaml",
+    names = sorted(p.name for p in tmp_path.glob("mmedbench_*.yaml"))
+    assert names == ["mmedbench_mmedlm.yaml", "mmedbench_mmedlm_infer.yaml", "mmedbench_mmedlm_infer_russian.yaml",
                      "mmedbench_mmedlm_japanese.yaml", "mmedbench_structured.yaml",
                      "mmedbench_structured_chinese.yaml", "mmedbench_structured_english.yaml"]
+    assert (tmp_path / "config_mmedbench_mmedlm_infer.yaml").is_file()
     structured = read_jsonl(tmp_path / "data" / "structured" / "English.jsonl")
     assert structured[0]["prompt"].startswith("You are an experienced physician")
 
