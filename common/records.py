@@ -284,12 +284,14 @@ def iter_parquet(path: str | os.PathLike, batch_size: int = 1024, columns: list[
     import pyarrow.parquet as pq
 
     p = Path(path)
-    pf = pq.ParquetFile(p)
     row = 0
-    for batch in pf.iter_batches(batch_size=batch_size, columns=columns):
-        for rec in batch.to_pylist():
-            yield f"{p}:row {row}", rec
-            row += 1
+    try:
+        for batch in pq.ParquetFile(p).iter_batches(batch_size=batch_size, columns=columns):
+            for rec in batch.to_pylist():
+                yield f"{p}:row {row}", rec
+                row += 1
+    except (OSError, ValueError) as err:  # pyarrow's ArrowInvalid is a ValueError: empty, truncated, not parquet
+        raise UnreadableFileError(f"{p}: not a readable parquet file after {row} rows ({err})") from err
 
 
 def iter_hf_dataset(path: str | os.PathLike) -> Iterator[tuple[str, dict]]:
