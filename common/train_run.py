@@ -56,8 +56,8 @@ def training_run(command: str, cfg: Any, out_dir: str | Path, depends_on: Sequen
         if run is not None:
             try:
                 run.guard([out / name for name in GROWN], key=data_key)
-            except UserError as err:
-                error = err
+            except UserError as err:  # the key is the data's digest: say so rather than "records"
+                error = UserError(str(err).replace("its records changed", "the training data changed"))
         if all_reduce_max(float(error is not None), device) > 0:
             raise error or UserError(f"{out}: its checkpoints were made with other settings (see rank 0's message)")
         yield run

@@ -114,6 +114,9 @@ def check_config(cfg: PretrainConfig) -> None:
     if not (Path(cfg.data) / "meta.json").is_file() or not (Path(cfg.data) / "train").is_dir():
         raise UserError(f"{cfg.data}: not a tokenized dataset (no meta.json or train/); run "
                         "python -m pretrain.tokenize first")
+    out = Path(cfg.train.output_dir)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"key 'train.output_dir': {out} is a file; name a folder")
     check_model_dir(cfg.model)
 
 
