@@ -317,7 +317,7 @@ def assembly_unit(files: list[Path]) -> Unit:
     assembly (the new file's part is tokenized, the others are reused); its inputs are every file, so a changed
     file is a mismatch (error, or redo with on_mismatch redo), never a dataset mixed from two versions."""
     names = sorted(str(p.resolve()) for p in files)
-    return Unit(f"assembled-{digest(names)}", inputs=tuple(str(p) for p in files))
+    return Unit(f"dataset of {len(names)} input files {digest(names)}", inputs=tuple(str(p) for p in files))
 
 
 def _merge_stats(parts: list[dict]) -> dict:
