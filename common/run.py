@@ -162,14 +162,17 @@ class Run:
 
     # ------------------------------------------------------------------------------------------- units
 
-    def slice(self, units: Sequence[Unit]) -> list[Unit]:
-        """This task's units, round robin over the given order (the same on every task)."""
+    def slice(self, units: Sequence[Unit], stable: bool = False) -> list[Unit]:
+        """This task's units, round robin over the given order (the same on every task); `stable` assigns each
+        unit by a hash of its name instead (`owns`), so a unit added before a rerun moves no other unit to
+        another task: for commands that gather a task's units into one output per task."""
         seen: set[str] = set()
         for u in units:
             if u.name in seen:
                 raise UserError(f"two units are both named {u.name!r}: unit names must be unique")
             seen.add(u.name)
-        mine = [u for i, u in enumerate(units) if i % self.num == self.index]
+        mine = ([u for u in units if self.owns(u.name)] if stable
+                else [u for i, u in enumerate(units) if i % self.num == self.index])
         self.counts["units_total"] += len(units)
         self.counts["units_this_task"] += len(mine)
         return mine
@@ -195,12 +198,16 @@ class Run:
         return content(old) == content(new)
 
     def is_done(self, unit: Unit) -> bool:
-        """True when the unit's marker holds its current fingerprint. A marker with another fingerprint is an
-        error (on_mismatch=error) or is removed with the unit's outputs (redo)."""
+        """True when the unit's marker holds its current fingerprint and its recorded outputs are all there. A
+        marker with another fingerprint is an error (on_mismatch=error) or is removed with the unit's outputs
+        (redo)."""
         path = self._marker(unit)
         if not path.exists():
             return False
         old = json.loads(path.read_text(encoding="utf-8"))
+        if any(not (self.out_dir / rel).exists() for rel in old.get("outputs", [])):
+            path.unlink()  # an output was deleted since: do the unit again rather than skip to a hole
+            return False
         new = self._fingerprint(unit, old.get("fingerprint"))
         if self._same(old.get("fingerprint", {}), new):
             return True

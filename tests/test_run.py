@@ -180,3 +180,27 @@ def test_cli_user_errors_are_one_line_with_exit_2_and_debug_shows_the_traceback(
     with pytest.raises(KeyError):  # a bug keeps its traceback
         cli(_main_raising(KeyError("k")), "prog", [])
     assert cli(lambda argv: 1, "prog", []) == 1 and cli(lambda argv: None, "prog", []) == 0
+
+
+def test_a_unit_whose_output_was_deleted_is_done_again(tmp_path):
+    files = _inputs(tmp_path, {"a.txt": "alpha", "b.txt": "beta"})
+    cfg = Cfg(out=str(tmp_path / "out"))
+    _run(tmp_path, cfg, files)
+    (Path(cfg.out) / "a.out").unlink()
+    again = _run(tmp_path, cfg, files)
+    assert again.counts["units_done"] == 1 and again.counts["units_skipped_done"] == 1
+    assert (Path(cfg.out) / "a.out").read_text(encoding="utf-8") == "alpha"
+
+
+def test_a_stable_slice_moves_no_unit_when_one_is_added(tmp_path):
+    def owners(names: list[str]) -> dict[str, int]:
+        out = {}
+        for index in range(3):
+            with Run("test.slice", tmp_path / "out", task=(index, 3)) as run:
+                out.update({u.name: index for u in run.slice([Unit(n) for n in names], stable=True)})
+        return out
+
+    before = owners([f"{i}.txt" for i in range(20)])
+    after = owners(["00.txt"] + [f"{i}.txt" for i in range(20)])
+    assert len(before) == 20 and set(before.values()) == {0, 1, 2}  # each unit in exactly one task
+    assert {n: after[n] for n in before} == before
