@@ -17,11 +17,17 @@ extensionless `AA/wiki_00` files included):
              data type is not in --ufal_data_types are skipped, repeated sentences dropped, and consecutive
              sentences grouped into documents of about --ufal_doc_chars characters.
 
-Outputs under --output: documents/<kind>-<lang>-<input name>.parquet (+ .stats.json, .done: a rerun skips
-finished inputs), rejects/<kind>-<lang>-<input name>.jsonl (malformed lines with file:line and reason),
-errors[-<i>-of-<n>].jsonl (input files that could not be read, e.g. a truncated .gz: {"file", "reason"}; the
-other files are still converted, the failed ones are not marked done, and the command exits 1),
-config.yaml, manifest.json.
+Outputs under --output: documents/<kind>-<lang>-<input name>.parquet, rejects/<kind>-<lang>-<input name>.jsonl
+(malformed lines with file:line and reason), config.yaml, manifest.json (manifest-<i>-of-<n>.json per array task).
+
+Runs on common/run.py (docs/run.md): each input file is a unit, skipped on a rerun only when its content, the
+selection (the titles or keyword list itself, not just its path) and the settings in DEPENDS_ON are those it was
+made with; other settings are an error naming what changed, or with `--on_mismatch redo` the file is converted
+again: never a folder mixed from two settings. A file added before a rerun is converted; a file that cannot be
+read (a truncated .gz) or, with `--on_bad_record error`, holds a malformed line fails alone: it is listed in
+errors.jsonl with the reason (file:line), the others are converted, the exit status is 1, and a rerun retries it.
+Ids come from the content (the Wikipedia article id; a Baike entry's title and text; a UFAL document's
+sentences), so an inserted line changes no other document's id.
 """
 
 from __future__ import annotations
@@ -30,36 +36,27 @@ import gzip
 import json
 import re
 import sys
-import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from common.cli import UserError, cli
 from common.config import load_config
 from common.languages import by_code
-from common.manifest import RunManifest
-from common.records import BadRecordError, RejectLog, handle_bad_record, write_jsonl
+from common.records import ON_BAD_RECORD, RejectLog, handle_bad_record
+from common.run import ON_MISMATCH, Run, Unit, digest
 from data_collection.documents import DocumentShardWriter, make_doc_id
 from data_collection.filter import PAPER_THRESHOLDS
+from data_collection.keyword_lists import keyword_list
 from data_collection.matcher import KeywordMatcher, keep
-from data_collection.shards import (
-    find_named_inputs,
-    is_done,
-    mark_done,
-    read_shard_stats,
-    resolve_shard_args,
-    safe_output_name,
-    slice_for_task,
-    write_shard_stats,
-)
+from data_collection.shards import find_named_inputs, resolve_shard_args, safe_output_name
 
 KINDS = ("wikipedia", "baike", "ufal")
-# what reading a damaged input raises: truncated gzip (EOFError), bad gzip header (BadGzipFile, an OSError),
-# corrupt deflate data (zlib.error), and I/O errors
-UNREADABLE_FILE_ERRORS = (EOFError, zlib.error, OSError)
 SELECT = ("keywords", "titles", "all")
+# the settings a converted file depends on (the titles, keywords and this language's thresholds enter through
+# Selector.key: by their content, not a file name)
+DEPENDS_ON = ("kind", "lang", "select", "min_chars", "ufal_pair", "ufal_data_types", "ufal_doc_chars")
 
 
 @dataclass
@@ -84,9 +81,11 @@ class CorporaConfig:
     ufal_doc_chars: int = field(default=5000, metadata={"help": "ufal: sentences per document up to this size"})
     on_bad_record: str = field(default="skip", metadata={
         "help": "a malformed line: skip (written to rejects/, counted) or error (stop with file:line)"})
+    num_proc: int = field(default=1, metadata={"help": "input files converted in parallel (processes)"})
     shard_index: int | None = field(default=None, metadata={"help": "this task (default SLURM_ARRAY_TASK_ID or 0)"})
     num_shards: int | None = field(default=None, metadata={"help": "tasks (default SLURM_ARRAY_TASK_COUNT or 1)"})
-    overwrite: bool = field(default=False, metadata={"help": "redo inputs that are already done"})
+    on_mismatch: str = field(default="error", metadata={
+        "help": f"inputs converted with other settings: {' | '.join(ON_MISMATCH)} (delete and convert again)"})
 
 
 # ---------------------------------------------------------------------------------------------------- inputs
@@ -135,25 +134,35 @@ class Selector:
 
     def __init__(self, cfg: CorporaConfig, lang: str):
         if cfg.select not in SELECT:
-            raise ValueError(f"select must be one of {SELECT}, got {cfg.select!r}")
+            raise ValueError(f"key 'select': must be one of {SELECT}, got {cfg.select!r}")
         self.mode = cfg.select
         self.titles: set[str] = set()
         self.categories: set[str] = set()
         if self.mode == "titles":
             if not cfg.titles_file:
-                raise ValueError("--select titles needs --titles_file (one title or Category:Name per line)")
+                raise ValueError("key 'titles_file': --select titles needs it (one title or Category:Name per line)")
             for line in Path(cfg.titles_file).read_text(encoding="utf-8").splitlines():
                 name = line.strip()
                 if name.lower().startswith("category:"):
                     self.categories.add(name.split(":", 1)[1].strip().casefold())
                 elif name and not name.startswith("#"):
                     self.titles.add(name.casefold())
+        self.words: tuple[str, ...] = ()
         if self.mode == "keywords":
             if lang not in cfg.thresholds:
-                raise ValueError(f"no keyword-filter thresholds for language {lang!r} in the config")
-            self.matcher = KeywordMatcher.for_language(lang, cfg.keywords_dir)
-            self.t_mkc = int(cfg.thresholds[lang]["mkc"])
-            self.t_dens = float(cfg.thresholds[lang]["dens"])
+                raise ValueError(f"key 'thresholds': no keyword-filter thresholds for language {lang!r}")
+            try:
+                self.t_mkc, self.t_dens = int(cfg.thresholds[lang]["mkc"]), float(cfg.thresholds[lang]["dens"])
+            except (KeyError, TypeError, ValueError):
+                raise ValueError(f"key 'thresholds.{lang}': needs numbers mkc and dens, got "
+                                 f"{cfg.thresholds[lang]!r}") from None
+            kw_list = keyword_list(lang, keywords_dir=cfg.keywords_dir)
+            self.matcher, self.words = KeywordMatcher.for_list(kw_list), kw_list.words
+
+    def key(self) -> str:
+        """A digest of what it selects by (the titles, categories or keywords themselves, not a file name)."""
+        thresholds = [self.t_mkc, self.t_dens] if self.mode == "keywords" else []
+        return digest([self.mode, sorted(self.titles), sorted(self.categories), list(self.words), thresholds])
 
     def __call__(self, title: str, text: str, categories: list[str] | None = None) -> tuple[bool, dict]:
         """(keep?, score fields to store on the document)."""
@@ -209,6 +218,7 @@ def baike_text(rec: dict) -> str | None:
 def baike_documents(path: Path, rel: str, cfg: CorporaConfig, lang: str, rejects: RejectLog,
                     counts: Counter) -> Iterator[dict]:
     select = Selector(cfg, lang)
+    seen: Counter = Counter()
     for lineno, rec in iter_json_lines(path, rel, cfg, rejects):
         text = baike_text(rec)
         if text is None:
@@ -222,7 +232,8 @@ def baike_documents(path: Path, rel: str, cfg: CorporaConfig, lang: str, rejects
             counts["not_medical" if not kept else "too_short"] += 1
             continue
         meta = {"title": rec["title"].strip(), "url": rec.get("url"), "line": lineno}
-        yield {"id": make_doc_id("baike", rel, lineno), "text": text, "lang": lang, "source": "baike",
+        seen[text] += 1  # the id is the content's (a line inserted above moves nothing); repeats are numbered
+        yield {"id": make_doc_id("baike", rel, text, seen[text]), "text": text, "lang": lang, "source": "baike",
                "meta": {k: v for k, v in meta.items() if v is not None}, **scores}
 
 
@@ -270,7 +281,8 @@ def ufal_documents(path: Path, rel: str, cfg: CorporaConfig, lang: str, rejects:
     def flush() -> dict:
         text = "\n".join(s for _, s, _ in run)
         origins = sorted({o for _, _, o in run if o})
-        return {"id": make_doc_id("ufal", rel, lang, run[0][0]), "text": text, "lang": lang, "source": "ufal",
+        # sentences are unique in a file (repeats are dropped), so the text names the document
+        return {"id": make_doc_id("ufal", rel, lang, text), "text": text, "lang": lang, "source": "ufal",
                 "meta": {"file": rel, "lines": [run[0][0], run[-1][0]], "sentences": len(run),
                          "origins": origins}}
 
@@ -301,81 +313,76 @@ CONVERTERS = {"wikipedia": wikipedia_documents, "baike": baike_documents, "ufal"
 
 def resolve_lang(cfg: CorporaConfig) -> str:
     if cfg.kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, got {cfg.kind!r}")
+        raise UserError(f"key 'kind': must be one of {KINDS}, got {cfg.kind!r}")
     lang = cfg.lang or ("zh" if cfg.kind == "baike" else None)
     if lang is None:
-        raise ValueError(f"{cfg.kind}: give --lang ({'the dump language' if cfg.kind == 'wikipedia' else 'the side to take'})")
+        raise UserError(f"key 'lang': {cfg.kind} needs --lang "
+                        f"({'the dump language' if cfg.kind == 'wikipedia' else 'the side to take'})")
     return by_code(lang).code
 
 
-def convert_file(path: Path, rel: str, cfg: CorporaConfig, lang: str, out: Path) -> dict:
-    """One input file -> documents/<name>.parquet (+stats, +done marker); returns its counts."""
+def check_config(cfg: CorporaConfig) -> None:
+    if cfg.on_bad_record not in ON_BAD_RECORD:
+        raise UserError(f"key 'on_bad_record': must be one of {ON_BAD_RECORD}, got {cfg.on_bad_record!r}")
+    if cfg.on_mismatch not in ON_MISMATCH:
+        raise UserError(f"key 'on_mismatch': must be one of {ON_MISMATCH}, got {cfg.on_mismatch!r}")
+    if cfg.num_proc < 1 or cfg.ufal_doc_chars < 1:
+        raise UserError("keys 'num_proc' and 'ufal_doc_chars': must be at least 1")
+
+
+def convert_file(unit: Unit) -> dict:
+    """One input file (a unit) -> documents/<kind>-<lang>-<name>.parquet and rejects/<name>.jsonl; its counts."""
+    cfg: CorporaConfig = unit.payload
+    path, out = Path(unit.inputs[0]), Path(cfg.output)
     # kind and language in the name: shards of every source can sit side by side as build_corpus input
-    name = f"{cfg.kind}-{lang}-{safe_output_name(rel)}"
-    shard = out / "documents" / f"{name}.parquet"
-    if is_done(shard) and not cfg.overwrite:
-        return {**read_shard_stats(shard), "done_before": 1}
-    rejects = RejectLog(out / "rejects" / f"{name}.jsonl")
+    name = f"{cfg.kind}-{cfg.lang}-{safe_output_name(unit.name)}"
+    shard, reject_path = out / "documents" / f"{name}.parquet", out / "rejects" / f"{name}.jsonl"
+    reject_path.unlink(missing_ok=True)  # this unit's own; a redo with no rejects must not leave the old ones
+    rejects = RejectLog(reject_path)
     counts: Counter = Counter()
     with DocumentShardWriter(shard) as writer:
-        for doc in CONVERTERS[cfg.kind](path, rel, cfg, lang, rejects, counts):
+        for doc in CONVERTERS[cfg.kind](path, unit.name, cfg, cfg.lang, rejects, counts):
             writer.add(doc)
-    counts["documents"] = writer.count
-    counts["rejected"] = rejects.count
     rejects.close()
-    write_shard_stats(shard, dict(counts))
-    mark_done(shard, {"documents": writer.count})
-    return dict(counts)
+    print(f"  {unit.name}: {counts['records']} records, {writer.count} documents, {rejects.count} rejected",
+          flush=True)
+    return {**counts, "documents": writer.count, "rejected": rejects.count,
+            "outputs": [str(p) for p in (shard, reject_path) if p.exists()]}
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:
+def main(argv: list[str] | None = None) -> int:
+    # settings, inputs and the selection (titles file, keyword list) are checked before any work
     cfg = load_config(CorporaConfig, argv, description=__doc__, prog="python -m data_collection.corpora",
                       positional=("kind",))
-    lang = resolve_lang(cfg)
-    shard_index, num_shards = resolve_shard_args(cfg.shard_index, cfg.num_shards)
-    out = Path(cfg.output)
-    files = slice_for_task(find_files(cfg.input), shard_index, num_shards)
-    manifest = RunManifest(f"data_collection.corpora {cfg.kind}", out, cfg)
-    total: Counter = Counter(dict.fromkeys(("records", "documents", "not_medical", "too_short", "rejected"), 0))
+    cfg.lang = resolve_lang(cfg)
+    check_config(cfg)
+    selection = Selector(cfg, cfg.lang).key() if cfg.kind in ("wikipedia", "baike") else ""
+    files = find_files(cfg.input)
+    skipped = []
     if cfg.kind == "ufal":  # a folder of the release holds every pair: take the files that have our side
-        other = [rel for _, rel in files if (cols := ufal_columns(rel, cfg)) is not None and lang not in cols]
-        for rel in other:
-            print(f"  {rel}: skipped (no {lang} side)")
-        total["files_without_lang"] = len(other)
-        files = [(p, rel) for p, rel in files if rel not in other]
-    errors = []
-    for path, rel in files:
-        try:
-            counts = convert_file(path, rel, cfg, lang, out)
-        except UNREADABLE_FILE_ERRORS as err:  # this file only: record it, convert the others
-            if isinstance(err, OSError) and err.filename not in (None, str(path)):
-                raise  # another file (titles_file, keywords_dir, the output): a setup problem, not this input
-            errors.append({"file": rel, "reason": f"{type(err).__name__}: {err}"})
-            print(f"  {rel}: ERROR {errors[-1]['reason']}")
-            continue
-        total.update({k: v for k, v in counts.items() if isinstance(v, int)})
-        print(f"  {rel}: {counts.get('records', 0)} records, {counts.get('documents', 0)} documents, "
-              f"{counts.get('rejected', 0)} rejected" + (" (done before)" if counts.get("done_before") else ""))
-    total["files"] = len(files)
-    total["files_error"] = len(errors)
-    tag = "" if num_shards == 1 else f"-{shard_index:05d}-of-{num_shards:05d}"
-    write_jsonl(out / f"errors{tag}.jsonl", errors)
-    manifest.finish(dict(total), name=f"manifest{tag}.json")
-    print(f"corpora {cfg.kind} ({lang}): {len(files)} files, {total['records']} records in; "
-          f"{total['documents']} documents out; not medical {total['not_medical']}, too short "
-          f"{total['too_short']}, rejected (malformed) {total['rejected']} -> {out / 'documents'}; unreadable "
-          f"files {len(errors)} -> {out / f'errors{tag}.jsonl'}")
-    return dict(total)
-
-
-def cli(argv: list[str] | None = None) -> int:
-    """The command: exit status 1 when an input file could not be read (the others are still converted)."""
-    try:
-        total = main(argv)
-    except (FileNotFoundError, ValueError, BadRecordError) as err:
-        raise SystemExit(f"data_collection.corpora: error: {err}") from None
-    return 1 if total["files_error"] else 0
+        skipped = [rel for _, rel in files if (cols := ufal_columns(rel, cfg)) is not None and cfg.lang not in cols]
+        files = [(p, rel) for p, rel in files if rel not in skipped]
+    if not files:
+        raise UserError("key 'input': no input files" + (f" with a {cfg.lang!r} side" if skipped else "")
+                        + f" in {cfg.input}")
+    out = Path(cfg.output)
+    task = resolve_shard_args(cfg.shard_index, cfg.num_shards)
+    with Run(f"data_collection.corpora {cfg.kind}", out, cfg, task=task, depends_on=DEPENDS_ON,
+             on_mismatch=cfg.on_mismatch) as run:
+        for rel in skipped:
+            print(f"  {rel}: skipped (no {cfg.lang} side)")
+        run.counts.update(dict.fromkeys(("units_done", "units_failed", "records", "documents", "not_medical",
+                                         "too_short", "rejected"), 0))  # in the manifest also when nothing ran
+        run.counts["files_without_lang"] = len(skipped)
+        units = run.slice([Unit(rel, inputs=(str(path),), key=selection, payload=cfg) for path, rel in files])
+        run.map(convert_file, units, workers=cfg.num_proc)
+        c = run.counts
+        print(f"corpora {cfg.kind} ({cfg.lang}): {len(units)} files ({c['units_skipped_done']} done before, "
+              f"{c['units_failed']} failed), {c['records']} records in; {c['documents']} documents out; not "
+              f"medical {c['not_medical']}, too short {c['too_short']}, rejected (malformed) {c['rejected']} "
+              f"-> {out / 'documents'}")
+    return run.exit_code
 
 
 if __name__ == "__main__":
-    sys.exit(cli())
+    sys.exit(cli(main, "python -m data_collection.corpora"))

@@ -82,7 +82,8 @@ def safe_output_name(rel_path: str | os.PathLike) -> str:
 def find_named_inputs(specs: Sequence[str], keep: Callable[[Path], bool] | None = None) -> list[tuple[Path, str]]:
     """(path, name relative to its input root) for every input file, sorted by name.
 
-    `specs` are globs, files or folders (searched recursively; hidden files skipped; `keep` filters by path).
+    `specs` are globs, files or folders (searched recursively; hidden files and names starting with `_` skipped,
+    as common.records.expand_inputs does; `keep` filters by path).
     The name is what ids and output names are built from, so they do not depend on where a folder sits or how it
     was given; two different files that would share a name are an error.
     """
@@ -111,7 +112,9 @@ def find_named_inputs(specs: Sequence[str], keep: Callable[[Path], bool] | None 
         if p.is_dir():
             for f in sorted(p.rglob("*")):
                 rel = f.relative_to(p)
-                if f.is_file() and not any(part.startswith(".") for part in rel.parts) and (keep is None or keep(f)):
+                # hidden files and `_` names (a command's own state, `_run/`) are not input
+                if f.is_file() and not any(part.startswith((".", "_")) for part in rel.parts) and (
+                        keep is None or keep(f)):
                     add(rel.as_posix(), f)
         else:
             add(p.name, p)

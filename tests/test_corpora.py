@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
-from common.records import BadRecordError
+from common.cli import cli
 from data_collection import corpora
 from data_collection.documents import read_document_shard
+
+PROG = "python -m data_collection.corpora"
+
+
+def _counts(argv: list[str]) -> dict:
+    """Run the command (exit 0) and return the counts of its manifest."""
+    assert corpora.main(argv) == 0
+    out = argv[argv.index("--output") + 1]
+    return json.loads((Path(out) / "manifest.json").read_text(encoding="utf-8"))["counts"]
 
 
 def _docs(out):
@@ -22,8 +32,8 @@ def _rejects(out):
 @pytest.mark.parametrize("lang,kept", [("en", {"Type 2 diabetes", "Pneumonia"}), ("fr", {"Hypertension artérielle"}),
                                        ("zh", {"高血压"})])
 def test_wikipedia_keeps_medical_articles_by_keyword_filter(tmp_path, samples_dir, lang, kept):
-    counts = corpora.main(["wikipedia", "--input", str(samples_dir / "corpora" / "wikipedia" / lang),
-                           "--lang", lang, "--output", str(tmp_path)])
+    counts = _counts(["wikipedia", "--input", str(samples_dir / "corpora" / "wikipedia" / lang),
+                      "--lang", lang, "--output", str(tmp_path)])
     docs = _docs(tmp_path)
     assert {d["meta"]["title"] for d in docs} == kept
     assert all(d["source"] == "wikipedia" and d["lang"] == lang and d["mkc"] >= 4 for d in docs)
@@ -45,14 +55,16 @@ def test_wikipedia_title_list_and_categories(tmp_path, samples_dir):
     assert {d["meta"]["title"] for d in _docs(tmp_path / "out")} == {"Chess", "Pneumonia"}
 
 
-def test_malformed_line_is_an_error_with_file_and_line_when_asked(tmp_path, samples_dir):
-    with pytest.raises(BadRecordError, match=r"AA/wiki_00:3"):
-        corpora.main(["wikipedia", "--input", str(samples_dir / "corpora" / "wikipedia" / "en"), "--lang", "en",
-                      "--on_bad_record", "error", "--output", str(tmp_path)])
+def test_malformed_line_fails_its_file_with_file_and_line_when_asked(tmp_path, samples_dir):
+    assert corpora.main(["wikipedia", "--input", str(samples_dir / "corpora" / "wikipedia" / "en"), "--lang", "en",
+                         "--on_bad_record", "error", "--output", str(tmp_path)]) == 1
+    errors = [json.loads(line) for line in (tmp_path / "errors.jsonl").read_text().splitlines()]
+    assert [e["unit"] for e in errors] == ["AA/wiki_00"] and errors[0]["error"].startswith("AA/wiki_00:3: ")
+    assert not _docs(tmp_path)  # the failed file wrote nothing half-way
 
 
 def test_baike_joins_sections_and_filters_medical_entries(tmp_path, samples_dir):
-    counts = corpora.main(["baike", "--input", str(samples_dir / "corpora" / "baike"), "--output", str(tmp_path)])
+    counts = _counts(["baike", "--input", str(samples_dir / "corpora" / "baike"), "--output", str(tmp_path)])
     docs = {d["meta"]["title"]: d for d in _docs(tmp_path)}
     assert set(docs) == {"糖尿病", "肺炎"}  # 故宫 is not medical
     text = docs["糖尿病"]["text"]
@@ -62,8 +74,8 @@ def test_baike_joins_sections_and_filters_medical_entries(tmp_path, samples_dir)
 
 
 def test_ufal_takes_the_wanted_side_and_skips_bad_rows(tmp_path, samples_dir):
-    counts = corpora.main(["ufal", "--input", str(samples_dir / "corpora" / "ufal"), "--lang", "fr",
-                           "--output", str(tmp_path)])
+    counts = _counts(["ufal", "--input", str(samples_dir / "corpora" / "ufal"), "--lang", "fr",
+                      "--output", str(tmp_path)])
     docs = _docs(tmp_path)
     assert len(docs) == 1 and docs[0]["lang"] == "fr" and docs[0]["source"] == "ufal"
     sentences = docs[0]["text"].split("\n")
@@ -75,20 +87,21 @@ def test_ufal_takes_the_wanted_side_and_skips_bad_rows(tmp_path, samples_dir):
 
 
 def test_ufal_english_side_reads_gzip_and_groups_documents(tmp_path, samples_dir):
-    counts = corpora.main(["ufal", "--input", str(samples_dir / "corpora" / "ufal"), "--lang", "en",
-                           "--ufal_doc_chars", "100", "--output", str(tmp_path)])
+    args = ["ufal", "--input", str(samples_dir / "corpora" / "ufal"), "--lang", "en", "--ufal_doc_chars", "100",
+            "--output", str(tmp_path)]
+    counts = _counts(args)
     docs = _docs(tmp_path)
     assert all(d["lang"] == "en" for d in docs) and len(docs) >= 4
     assert any("Insulin treatment requires blood glucose monitoring." in d["text"] for d in docs)
     assert counts["rejected"] == 2  # one malformed row per file
     # rerun: every input is done, nothing is rewritten or duplicated
-    again = corpora.main(["ufal", "--input", str(samples_dir / "corpora" / "ufal"), "--lang", "en",
-                          "--ufal_doc_chars", "100", "--output", str(tmp_path)])
-    assert again["done_before"] == 2 and again["documents"] == counts["documents"]
+    again = _counts(args)
+    assert again["units_skipped_done"] == 2 and again["units_done"] == 0
+    assert sorted(d["id"] for d in _docs(tmp_path)) == sorted(d["id"] for d in docs)
 
 
 def test_missing_language_is_a_clear_error(tmp_path, samples_dir):
-    with pytest.raises(ValueError, match="--lang"):
+    with pytest.raises(ValueError, match="key 'lang'.*--lang"):
         corpora.main(["ufal", "--input", str(samples_dir / "corpora" / "ufal"), "--output", str(tmp_path)])
 
 
@@ -103,13 +116,13 @@ def test_truncated_gzip_goes_to_the_errors_file_and_the_others_are_converted(tmp
     good = (src / "shuffled.es-en.gz").read_bytes()
     (src / "shuffled.de-en.gz").write_bytes(good[:len(good) // 2])  # cut off mid-stream
     args = ["ufal", "--input", str(src), "--lang", "en", "--output", str(tmp_path / "out")]
-    assert corpora.cli(args) == 1
+    assert cli(corpora.main, PROG, args) == 1
     errors = [json.loads(line) for line in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
-    assert [e["file"] for e in errors] == ["shuffled.de-en.gz"] and errors[0]["reason"].startswith("EOFError")
+    assert [e["unit"] for e in errors] == ["shuffled.de-en.gz"] and errors[0]["type"] == "EOFError"
     assert {d["meta"]["file"] for d in _docs(tmp_path / "out")} == {"shuffled.es-en.gz", "shuffled.fr-en"}
-    assert "unreadable files 1" in capsys.readouterr().out  # the summary is printed
+    assert "1 failed" in capsys.readouterr().out  # the summary is printed
     proc = subprocess.run([sys.executable, "-m", "data_collection.corpora", *args], capture_output=True, text=True,
                           cwd=repo_root)
-    assert proc.returncode == 1 and "shuffled.de-en.gz: ERROR EOFError" in proc.stdout, proc.stderr
+    assert proc.returncode == 1 and "shuffled.de-en.gz: failed: " in proc.stderr, proc.stderr
     (src / "shuffled.de-en.gz").unlink()
-    assert corpora.cli(args) == 0 and not (tmp_path / "out" / "errors.jsonl").read_text()
+    assert cli(corpora.main, PROG, args) == 0 and not (tmp_path / "out" / "errors.jsonl").exists()
