@@ -269,6 +269,7 @@ class Run:
         Returns {unit name: counts} of the units run now."""
         todo = [u for u in units if not self.is_done(u)]
         self.counts["units_skipped_done"] += len(units) - len(todo)
+        self.counts.update({"units_done": 0, "units_failed": 0})  # the keys are in the manifest also when 0
         results: dict[str, dict] = {}
 
         def finish(unit: Unit, out: dict | None) -> None:
