@@ -371,8 +371,8 @@ def main(argv: list[str] | None = None) -> int:
              on_mismatch=cfg.on_mismatch) as run:
         for rel in skipped:
             print(f"  {rel}: skipped (no {cfg.lang} side)")
-        run.counts.update(dict.fromkeys(("units_done", "units_failed", "records", "documents", "not_medical",
-                                         "too_short", "rejected"), 0))  # in the manifest also when nothing ran
+        # in the manifest also when nothing ran
+        run.counts.update(dict.fromkeys(("records", "documents", "not_medical", "too_short", "rejected"), 0))
         run.counts["files_without_lang"] = len(skipped)
         units = run.slice([Unit(rel, inputs=(str(path),), key=selection, payload=cfg) for path, rel in files])
         run.map(convert_file, units, workers=cfg.num_proc)

@@ -1,50 +1,58 @@
 """Saved medical web pages (.html files or WARC archives) -> document shards (no live crawling here).
 
     python -m data_collection.web --config configs/data_collection/web.yaml --input saved_pages/ --output out/
-    python -m data_collection.web --input crawl.warc.gz --lang ja --output out/
+    python -m data_collection.web --input crawl.warc.gz --lang ja --output out/ --num_proc 4
     sbatch --array=0-9 ...  python -m data_collection.web ...   # --shard_index/--num_shards from the Slurm array
 
-The main text of each page is extracted with trafilatura (navigation, footers and boilerplate removed); the title
-and url go to `meta`. The language is detected offline (py3langid, restricted to `languages`) unless `--lang` is
-given. Pages with no main text, too little text, an undetectable or unwanted language, or a non-HTML payload are
-dropped, counted, and written to the rejects file with the reason.
+Each page's bytes are decoded with its declared encoding when it fits, else a detected one
+(data_collection/page_encoding.py: a Latin-1 page without a charset is read as Latin-1, not Czech). The main
+text is extracted with trafilatura (navigation, footers and boilerplate removed); the title and url go to `meta`.
+The language is detected offline (py3langid, restricted to `languages`, on the first `langid_max_chars`
+characters: enough for a sure guess at any page size) unless `--lang` is given. Pages with no main text, too
+little text, an undetectable or unwanted language, an unknown encoding or a non-HTML payload are dropped,
+counted, and written to the rejects file with the reason.
 
 Outputs under --output:
-  documents/website-part-<i>-of-<n>.parquet (+ .stats.json, .done)   source "website", meta: url, title, file, date
-  rejects-<i>-of-<n>.jsonl                                     dropped pages: where, reason
-  errors-<i>-of-<n>.jsonl            files that could not be read (corrupt WARC, I/O error): {"file", "reason"};
-                                     the pages read before the failure are kept, the shard is not marked done
-                                     (a rerun redoes it) and the command exits 1
-  config.yaml, manifest.json (manifest-<i>-of-<n>.json when sharded)
+  documents/website-part-<i>-of-<n>.parquet   this task's documents: source "website", meta: url, title, file, date
+  rejects-<i>-of-<n>.jsonl                    dropped pages: where, reason
+  _parts/                                     one part per input file (its documents and rejects), joined above
+  config.yaml, manifest.json (manifest-<i>-of-<n>.json when sharded: its counts describe the task's shard)
+
+Runs on common/run.py (docs/run.md): each input file is a unit, given to a task by a hash of its name (so a file
+added before a rerun moves no other file to another task) and skipped on a rerun only when its content and the
+settings in DEPENDS_ON are those its part was made with (else an error naming what changed, or with
+`--on_mismatch redo` it is converted again: never a shard mixed from two settings). Every run joins the task's
+parts into its shard again, so a file added before a rerun reaches it. A file that cannot be read (corrupt WARC)
+fails alone: listed in errors.jsonl with the reason, no pages from it, the other files' pages are written, the
+exit status is 1, and a rerun retries it.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import sys
-import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from common.cli import UserError, cli
 from common.config import load_config
 from common.languages import LANGUAGES, by_code
-from common.manifest import RunManifest
-from common.records import RejectLog, write_jsonl
-from data_collection.documents import make_doc_id, write_document_shard
-from data_collection.shards import (
-    find_named_inputs,
-    is_done,
-    mark_done,
-    resolve_shard_args,
-    slice_for_task,
-    write_shard_stats,
-)
+from common.records import RejectLog, write_json, write_jsonl
+from common.run import ON_MISMATCH, Run, Unit
+from data_collection.documents import DocumentShardWriter, iter_document_shard, make_doc_id
+from data_collection.page_encoding import UndecodableError, decode_page
+from data_collection.shards import find_named_inputs, resolve_shard_args, safe_output_name
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 WARC_SUFFIXES = (".warc", ".warc.gz")
+PARTS = "_parts"  # a `_` name: never read as input by expand_inputs or find_named_inputs
+# the settings a file's documents depend on (num_proc and sharding change nothing in them)
+DEPENDS_ON = ("lang", "languages", "min_lang_prob", "min_chars", "include_tables", "favor", "langid_max_chars")
+COUNTS = ("pages_in", "kept", "no_main_text", "too_short", "language_uncertain", "undecodable", "not_html",
+          "extraction_failed")
 
 
 @dataclass
@@ -55,19 +63,23 @@ class WebConfig:
     languages: list[str] = field(default_factory=lambda: [x.code for x in LANGUAGES],
                                  metadata={"help": "languages to keep (detection is restricted to them)"})
     min_lang_prob: float = field(default=0.6, metadata={"help": "drop pages whose detected language is less sure"})
+    langid_max_chars: int = field(default=2000, metadata={"help": "characters of main text given to language ID"})
     min_chars: int = field(default=100, metadata={"help": "drop pages with fewer characters of main text"})
     include_tables: bool = field(default=True, metadata={"help": "keep the text of tables"})
     favor: str = field(default="balanced", metadata={"help": "trafilatura: balanced | precision | recall"})
+    num_proc: int = field(default=1, metadata={"help": "input files converted in parallel (processes)"})
     shard_index: int | None = field(default=None, metadata={"help": "this task (default SLURM_ARRAY_TASK_ID or 0)"})
     num_shards: int | None = field(default=None, metadata={"help": "tasks (default SLURM_ARRAY_TASK_COUNT or 1)"})
-    overwrite: bool = field(default=False, metadata={"help": "redo a shard that is already done"})
+    on_mismatch: str = field(default="error", metadata={
+        "help": f"inputs converted with other settings: {' | '.join(ON_MISMATCH)} (delete and convert again)"})
 
 
 @dataclass
 class Page:
     where: str  # file, or file#record-id for WARC records
-    html: str | bytes
+    html: bytes
     url: str | None
+    content_type: str | None = None  # the HTTP header (WARC): may name the charset
 
 
 # ---------------------------------------------------------------------------------------------------- inputs
@@ -79,7 +91,7 @@ def find_inputs(specs: list[str]) -> list[tuple[Path, str]]:
     return find_named_inputs(specs, keep=lambda p: p.name.lower().endswith(HTML_SUFFIXES + WARC_SUFFIXES))
 
 
-def iter_warc_pages(path: Path, rel: str, rejects: RejectLog) -> Iterator[Page]:
+def iter_warc_pages(path: Path, rel: str, rejects: RejectLog, counts: Counter) -> Iterator[Page]:
     """HTML responses of a WARC file; other responses are rejected with their content type."""
     from warcio.archiveiterator import ArchiveIterator
 
@@ -91,28 +103,19 @@ def iter_warc_pages(path: Path, rel: str, rejects: RejectLog) -> Iterator[Page]:
             where = f"{rel}#{record.rec_headers.get_header('WARC-Record-ID')}"
             ctype = (record.http_headers.get_header("Content-Type") if record.http_headers else None) or ""
             if "html" not in ctype.lower():
+                counts["pages_in"] += 1
+                counts["not_html"] += 1
                 rejects.add(where, f"not an HTML response (Content-Type {ctype or 'missing'!r})", url)
                 continue
-            yield Page(where, record.content_stream().read(), url)
+            yield Page(where, record.content_stream().read(), url, ctype)
 
 
-def unreadable_file_errors() -> tuple[type[BaseException], ...]:
-    """What reading a damaged input raises: not a WARC, truncated or corrupt gzip, I/O errors."""
-    from warcio.exceptions import ArchiveLoadFailed
-
-    return (ArchiveLoadFailed, EOFError, zlib.error, OSError)
-
-
-def iter_pages(paths: list[tuple[Path, str]], rejects: RejectLog, errors: list[dict]) -> Iterator[Page]:
-    """Pages of every input; a file that cannot be read goes to `errors` ({"file", "reason"}) and the rest go on."""
-    for path, rel in paths:
-        try:
-            if path.name.lower().endswith(WARC_SUFFIXES):
-                yield from iter_warc_pages(path, rel, rejects)
-            else:
-                yield Page(rel, path.read_bytes(), None)
-        except unreadable_file_errors() as err:
-            errors.append({"file": rel, "reason": f"{type(err).__name__}: {err}"})
+def iter_pages(path: Path, rel: str, rejects: RejectLog, counts: Counter) -> Iterator[Page]:
+    """The pages of one input file (a WARC's HTML responses, or the saved page itself)."""
+    if path.name.lower().endswith(WARC_SUFFIXES):
+        yield from iter_warc_pages(path, rel, rejects, counts)
+    else:
+        yield Page(rel, path.read_bytes(), None)
 
 
 # ---------------------------------------------------------------------------------------------------- steps
@@ -128,12 +131,14 @@ def language_identifier(languages: tuple[str, ...]):
     return identifier
 
 
-def detect_language(text: str, languages: list[str] | tuple[str, ...]) -> tuple[str, float]:
-    lang, prob = language_identifier(tuple(sorted(languages))).classify(text)
+def detect_language(text: str, languages: list[str] | tuple[str, ...], max_chars: int = 2000) -> tuple[str, float]:
+    """(language, probability) of the first `max_chars` characters: on a whole long page the normalised
+    probability of py3langid collapses (a 600K-character English page scored "uncertain")."""
+    lang, prob = language_identifier(tuple(sorted(languages))).classify(text[:max_chars])
     return lang, float(prob)
 
 
-def extract_main_text(html: str | bytes, url: str | None, cfg: WebConfig) -> dict | None:
+def extract_main_text(html: str, url: str | None, cfg: WebConfig) -> dict | None:
     """trafilatura's main text and metadata, or None when the page has none."""
     import trafilatura
 
@@ -151,7 +156,18 @@ def extract_main_text(html: str | bytes, url: str | None, cfg: WebConfig) -> dic
 
 
 def page_to_document(page: Page, cfg: WebConfig, rejects: RejectLog, counts: Counter) -> dict | None:
-    extracted = extract_main_text(page.html, page.url, cfg)
+    try:
+        html, _ = decode_page(page.html, page.content_type)
+    except UndecodableError as err:
+        counts["undecodable"] += 1
+        rejects.add(page.where, f"cannot decode: {err}", page.url)
+        return None
+    try:
+        extracted = extract_main_text(html, page.url, cfg)
+    except Exception as err:  # noqa: BLE001 - one page trafilatura/lxml cannot parse is a reject, not a lost file
+        counts["extraction_failed"] += 1
+        rejects.add(page.where, f"extraction failed: {type(err).__name__}: {err}", page.url)
+        return None
     if extracted is None:
         counts["no_main_text"] += 1
         rejects.add(page.where, "no main text found (empty or boilerplate-only page)", page.url)
@@ -163,7 +179,7 @@ def page_to_document(page: Page, cfg: WebConfig, rejects: RejectLog, counts: Cou
         return None
     lang = cfg.lang
     if lang is None:
-        lang, prob = detect_language(text, cfg.languages)
+        lang, prob = detect_language(text, cfg.languages, cfg.langid_max_chars)
         if prob < cfg.min_lang_prob:
             counts["language_uncertain"] += 1
             rejects.add(page.where, f"language uncertain ({lang} p={prob:.2f} < {cfg.min_lang_prob})", text[:200])
@@ -175,57 +191,103 @@ def page_to_document(page: Page, cfg: WebConfig, rejects: RejectLog, counts: Cou
             "meta": meta}
 
 
+# ---------------------------------------------------------------------------------------------------- one file
+
+
+def part_paths(out: Path, rel: str) -> tuple[Path, Path]:
+    """An input file's part: its documents and its rejects with counts."""
+    stem = safe_output_name(rel)
+    return out / PARTS / f"{stem}.parquet", out / PARTS / f"{stem}.rejects.json"
+
+
+def convert_file(unit: Unit) -> dict:
+    """One input file (a unit) -> its part: documents, and rejects with the counts of every page."""
+    cfg: WebConfig = unit.payload
+    docs_path, rejects_path = part_paths(Path(cfg.output), unit.name)
+    rejects = RejectLog(None)
+    counts: Counter = Counter(dict.fromkeys(COUNTS, 0))
+    with DocumentShardWriter(docs_path) as writer:  # nothing is written when the file cannot be read to its end
+        for page in iter_pages(Path(unit.inputs[0]), unit.name, rejects, counts):
+            counts["pages_in"] += 1
+            doc = page_to_document(page, cfg, rejects, counts)
+            if doc is not None:
+                writer.add(doc)
+    write_json(rejects_path, {"counts": dict(counts), "rejects": rejects.items})
+    return {"outputs": [str(docs_path), str(rejects_path)]}
+
+
 # ---------------------------------------------------------------------------------------------------- main
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:
-    cfg = load_config(WebConfig, argv, description=__doc__, prog="python -m data_collection.web")
+def check_config(cfg: WebConfig) -> None:
     for code in cfg.languages + ([cfg.lang] if cfg.lang else []):
         by_code(code)
-    shard_index, num_shards = resolve_shard_args(cfg.shard_index, cfg.num_shards)
-    tag = f"{shard_index:05d}-of-{num_shards:05d}"
+    if cfg.favor not in ("balanced", "precision", "recall"):
+        raise UserError(f"key 'favor': must be balanced, precision or recall, got {cfg.favor!r}")
+    if cfg.on_mismatch not in ON_MISMATCH:
+        raise UserError(f"key 'on_mismatch': must be one of {ON_MISMATCH}, got {cfg.on_mismatch!r}")
+    if cfg.num_proc < 1 or cfg.langid_max_chars < 1:
+        raise UserError("keys 'num_proc' and 'langid_max_chars': must be at least 1")
+
+
+def check_task_count(out: Path, num: int) -> None:
+    """Shards of a run with another number of tasks would hold the same pages twice beside ours."""
+    other = sorted(p.name for p in (out / "documents").glob("website-part-*-of-*.parquet")
+                   if not p.name.endswith(f"-of-{num:05d}.parquet"))
+    if other:
+        raise UserError(f"{out / 'documents'}: holds shards of a run with another number of tasks ({other[0]}); "
+                        f"rerun with that number of tasks, or use another output folder")
+
+
+def join_parts(units: list[Unit], out: Path, shard: Path, rejects_file: Path) -> tuple[Counter, Counter]:
+    """This task's shard and rejects from the parts of its done units (in name order); their counts, and the
+    documents per language."""
+    counts: Counter = Counter(dict.fromkeys(COUNTS, 0))
+    by_lang: Counter = Counter()
+    rejects: list[dict] = []
+    with DocumentShardWriter(shard) as writer:
+        for unit in units:
+            docs_path, rejects_path = part_paths(out, unit.name)
+            for doc in iter_document_shard(docs_path):
+                writer.add(doc)
+                by_lang[doc["lang"]] += 1
+            part = json.loads(rejects_path.read_text(encoding="utf-8"))
+            counts.update(part["counts"])
+            rejects.extend(part["rejects"])
+    write_jsonl(rejects_file, rejects)
+    counts["rejected"] = len(rejects)
+    counts["documents"] = writer.count
+    return counts, by_lang
+
+
+def main(argv: list[str] | None = None) -> int:
+    # settings and inputs are checked before any work
+    cfg = load_config(WebConfig, argv, description=__doc__, prog="python -m data_collection.web")
+    check_config(cfg)
+    files = find_inputs(cfg.input)
+    if not files:
+        raise UserError(f"key 'input': no saved pages ({', '.join(HTML_SUFFIXES + WARC_SUFFIXES)}) in {cfg.input}")
     out = Path(cfg.output)
-    shard_path = out / "documents" / f"website-part-{tag}.parquet"
-    manifest = RunManifest("data_collection.web", out, cfg)
-    if is_done(shard_path) and not cfg.overwrite:
-        print(f"web: shard {tag} already done ({shard_path}); --overwrite to redo")
-        return {"skipped_done": 1}
-
-    paths = slice_for_task(find_inputs(cfg.input), shard_index, num_shards)
-    rejects = RejectLog(out / f"rejects-{tag}.jsonl")
-    counts: Counter = Counter(dict.fromkeys(("pages_in", "kept", "no_main_text", "too_short", "language_uncertain"), 0))
-    docs: list[dict] = []
-    errors: list[dict] = []
-    for page in iter_pages(paths, rejects, errors):
-        counts["pages_in"] += 1
-        doc = page_to_document(page, cfg, rejects, counts)
-        if doc is not None:
-            docs.append(doc)
-    counts["rejected"] = rejects.count
-    counts["by_lang"] = dict(Counter(d["lang"] for d in docs))
-    counts["files_error"] = len(errors)
-    write_document_shard(shard_path, docs)
-    write_shard_stats(shard_path, dict(counts))
-    rejects.close()
-    write_jsonl(out / f"errors-{tag}.jsonl", errors)
-    if not errors:  # with unread files the shard is incomplete: a rerun (after fixing them) redoes it
-        mark_done(shard_path, {"documents": len(docs)})
-    manifest.finish(dict(counts), name="manifest.json" if num_shards == 1 else f"manifest-{tag}.json")
-    print(f"web: {len(paths)} files, {counts['pages_in']} pages in; {counts['kept']} documents out "
-          f"({counts['by_lang']}); rejected {counts['rejected']} (no main text {counts['no_main_text']}, too short "
-          f"{counts['too_short']}, language uncertain {counts['language_uncertain']}) -> {shard_path}; "
-          f"unreadable files {len(errors)} -> {out / f'errors-{tag}.jsonl'}")
-    return dict(counts)
-
-
-def cli(argv: list[str] | None = None) -> int:
-    """The command: exit status 1 when an input file could not be read (the other pages are still converted)."""
-    try:
-        counts = main(argv)
-    except (FileNotFoundError, ValueError) as err:
-        raise SystemExit(f"data_collection.web: error: {err}") from None
-    return 1 if counts.get("files_error") else 0
+    index, num = resolve_shard_args(cfg.shard_index, cfg.num_shards)
+    tag = f"{index:05d}-of-{num:05d}"
+    shard = out / "documents" / f"website-part-{tag}.parquet"
+    with Run("data_collection.web", out, cfg, task=(index, num), depends_on=DEPENDS_ON,
+             on_mismatch=cfg.on_mismatch) as run:
+        check_task_count(out, num)
+        units = run.slice([Unit(rel, inputs=(str(path),), payload=cfg) for path, rel in files], stable=True)
+        run.map(convert_file, units, workers=cfg.num_proc)
+        failed = {f["unit"] for f in run.failed}
+        counts, by_lang = join_parts([u for u in units if u.name not in failed], out, shard,
+                                     out / f"rejects-{tag}.jsonl")
+        run.counts.update(counts)
+        run.extra["by_lang"] = dict(by_lang)
+        c = run.counts
+        print(f"web: {len(units)} files ({c['units_skipped_done']} done before, {c['units_failed']} failed), "
+              f"{c['pages_in']} pages in; {c['documents']} documents out ({run.extra['by_lang']}); rejected "
+              f"{c['rejected']} (no main text {c['no_main_text']}, too short {c['too_short']}, language "
+              f"uncertain {c['language_uncertain']}, undecodable {c['undecodable']}) -> {shard}")
+    return run.exit_code
 
 
 if __name__ == "__main__":
-    sys.exit(cli())
+    sys.exit(cli(main, "python -m data_collection.web"))

@@ -7,14 +7,22 @@ import shutil
 
 import pytest
 
+from common.cli import cli
 from data_collection import web
 from data_collection.documents import read_document_shard
+
+PROG = "python -m data_collection.web"
+
+
+def _manifest(out) -> dict:
+    return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory, samples_dir):
     out = tmp_path_factory.mktemp("web")
-    counts = web.main(["--input", str(samples_dir / "web"), "--output", str(out)])
+    assert web.main(["--input", str(samples_dir / "web"), "--output", str(out)]) == 0
+    counts = _manifest(out)["counts"]
     docs = read_document_shard(out / "documents" / "website-part-00000-of-00001.parquet")
     rejects = [json.loads(line) for line in (out / "rejects-00000-of-00001.jsonl").read_text().splitlines()]
     return {"out": out, "counts": counts, "docs": docs, "rejects": rejects}
@@ -44,22 +52,26 @@ def test_empty_broken_and_non_html_pages_are_counted_and_logged(run):
     assert "no main text" in reasons["empty.html"]
     assert "no main text" in reasons["https://med-encyclopedia.example.ru/broken"]
     assert "not an HTML response" in reasons["https://med-encyclopedia.example.ru/logo.png"]
-    c = run["counts"]
-    assert (c["pages_in"], c["kept"], c["rejected"], c["too_short"], c["no_main_text"]) == (9, 6, 4, 1, 2)
+    c = run["counts"]  # every page is kept or rejected (the PNG response is one of the pages in)
+    assert (c["pages_in"], c["kept"], c["rejected"], c["too_short"], c["no_main_text"], c["not_html"]) == (
+        10, 6, 4, 1, 2, 1)
 
 
-def test_ids_are_stable_and_rerun_skips_the_done_shard(run, tmp_path, samples_dir):
+def test_ids_are_stable_and_rerun_skips_the_done_files(run, tmp_path, samples_dir):
     copy = tmp_path / "elsewhere"
     shutil.copytree(samples_dir / "web", copy)
     web.main(["--input", str(copy), "--output", str(tmp_path / "out")])
     again = read_document_shard(tmp_path / "out" / "documents" / "website-part-00000-of-00001.parquet")
     assert sorted(d["id"] for d in again) == sorted(d["id"] for d in run["docs"])
-    assert web.main(["--input", str(copy), "--output", str(tmp_path / "out")]) == {"skipped_done": 1}
+    assert web.main(["--input", str(copy), "--output", str(tmp_path / "out")]) == 0
+    counts = _manifest(tmp_path / "out")["counts"]
+    assert counts["units_skipped_done"] == 7 and counts["units_done"] == 0 and counts["kept"] == 6
 
 
 def test_given_language_and_length_threshold(tmp_path, samples_dir):
-    counts = web.main(["--input", str(samples_dir / "web" / "fr_actualite_grippe.html"), "--lang", "fr",
-                       "--min_chars", "5000", "--output", str(tmp_path)])
+    assert web.main(["--input", str(samples_dir / "web" / "fr_actualite_grippe.html"), "--lang", "fr",
+                     "--min_chars", "5000", "--output", str(tmp_path)]) == 0
+    counts = _manifest(tmp_path)["counts"]
     assert counts["kept"] == 0 and counts["too_short"] == 1
 
 
@@ -68,11 +80,11 @@ def test_unreadable_warc_goes_to_the_errors_file_and_the_others_are_converted(ru
     shutil.copytree(samples_dir / "web", src)
     (src / "bad.warc.gz").write_bytes(b"\x1f\x8b\x08\x00" + bytes(range(256)) * 2)  # gzip magic, then garbage
     out = tmp_path / "out"
-    assert web.cli(["--input", str(src), "--output", str(out)]) == 1
-    errors = [json.loads(line) for line in (out / "errors-00000-of-00001.jsonl").read_text().splitlines()]
-    assert [e["file"] for e in errors] == ["bad.warc.gz"] and errors[0]["reason"].startswith("ArchiveLoadFailed")
+    assert cli(web.main, PROG, ["--input", str(src), "--output", str(out)]) == 1
+    errors = [json.loads(line) for line in (out / "errors.jsonl").read_text().splitlines()]
+    assert [e["unit"] for e in errors] == ["bad.warc.gz"] and errors[0]["type"] == "ArchiveLoadFailed"
     docs = read_document_shard(out / "documents" / "website-part-00000-of-00001.parquet")
     assert sorted(d["id"] for d in docs) == sorted(d["id"] for d in run["docs"])  # every other page converted
-    (src / "bad.warc.gz").unlink()  # fixed: the rerun redoes the shard (it was not marked done) and succeeds
-    assert web.cli(["--input", str(src), "--output", str(out)]) == 0
-    assert not (out / "errors-00000-of-00001.jsonl").read_text()
+    (src / "bad.warc.gz").unlink()  # fixed: the rerun succeeds, the other files are not converted again
+    assert cli(web.main, PROG, ["--input", str(src), "--output", str(out)]) == 0
+    assert not (out / "errors.jsonl").exists() and _manifest(out)["counts"]["units_skipped_done"] == 7
