@@ -14,33 +14,38 @@ Long books skip front matter and the last pages.
 Outputs under --output:
   books/<name>.json              per book: pdf_filename, page_num (1-based page numbers read), text_list (their
                                  text), pages (method text/ocr/error, mean confidence, chars, dropped boxes),
-                                 backend (the engine actually used); also the book's done marker: a rerun skips
-                                 books whose JSON exists
-  documents/textbook-<lang>-part-<i>-of-<n>.parquet   document shard of this task (source "textbook", meta.book, meta.pages)
-  errors-<i>-of-<n>.jsonl        books that could not be read: {"file", "reason"} (the command then exits 1,
-                                 after finishing the other books and writing the summary)
-  config.yaml, manifest.json     (manifest-<i>-of-<n>.json when sharded)
+                                 backend (the engine actually used)
+  documents/textbook-<lang>-part-<i>-of-<n>.parquet   document shard of this task (source "textbook", meta.book,
+                                 meta.pages), made again from the task's book JSONs on every run
+  errors.jsonl                   books that could not be read (errors-<i>-of-<n>.jsonl per array task):
+                                 {"unit", "error", "type"}; the command then exits 1, after the other books
+  config.yaml, manifest.json     (manifest-<i>-of-<n>.json when sharded; its counts describe the task's shard)
+
+Runs on common/run.py (docs/run.md): each book is a unit, given to a task by a hash of its name (a book added
+before a rerun moves no other book to another task) and skipped on a rerun only when the PDF's content, the
+engine that reads it and the settings in DEPENDS_ON are those its JSON was made with (else an error naming what
+changed, or with `--on_mismatch redo` it is read again: never a shard mixed from two settings). A book whose
+JSON was deleted is read again; an encrypted, empty or corrupt PDF fails alone and is retried by a rerun.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import re
 import statistics
 import sys
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from common.cli import UserError, cli
 from common.config import load_config
 from common.languages import by_code
-from common.manifest import RunManifest
-from common.records import write_json, write_jsonl
-from data_collection.documents import make_doc_id, write_document_shard
+from common.records import write_json
+from common.run import ON_MISMATCH, Run, Unit
+from data_collection.documents import DocumentShardWriter, make_doc_id
 from data_collection.ocr_backends import (
     CHOICES,
     BackendOptions,
@@ -51,7 +56,6 @@ from data_collection.ocr_backends import (
 from data_collection.pdf_pages import (
     PAGE_ERRORS,
     PageRule,
-    PdfError,
     is_text_page,
     open_pdf,
     page_skew,
@@ -60,7 +64,16 @@ from data_collection.pdf_pages import (
     render_page,
 )
 from data_collection.reading_order import order_page
-from data_collection.shards import find_named_inputs, resolve_shard_args, slice_for_task
+from data_collection.shards import find_named_inputs, resolve_shard_args
+
+# the settings a book's JSON depends on (the engine that reads it is the unit's key; num_proc, threads, doc_unit
+# and chunk_chars change nothing in it: documents are cut from the JSONs again on every run)
+DEPENDS_ON = ("lang", "vertical", "dpi", "max_skew", "min_chars_per_page", "min_alnum_ratio", "long_book_pages",
+              "skip_first", "skip_last", "min_confidence", "paragraph_gap", "column_gap",
+              "backend_options.rapidocr_det_model", "backend_options.rapidocr_rec_model",
+              "backend_options.rapidocr_rec_keys", "backend_options.tesseract_tessdata_dir",
+              "backend_options.tesseract_psm", "backend_options.paddle_det_model_dir",
+              "backend_options.paddle_rec_model_dir", "backend_options.paddle_cls_model_dir")
 
 
 @dataclass
@@ -86,7 +99,8 @@ class OcrConfig:
     column_gap: float = field(default=2.0, metadata={"help": "column split at a gap >= this x line height"})
     doc_unit: str = field(default="chunk", metadata={"help": "documents: book (one per book) | chunk (page runs)"})
     chunk_chars: int = field(default=20000, metadata={"help": "chunk: close a document after this many chars"})
-    overwrite: bool = field(default=False, metadata={"help": "redo books that already have a JSON"})
+    on_mismatch: str = field(default="error", metadata={
+        "help": f"books read with other settings: {' | '.join(ON_MISMATCH)} (delete and read again)"})
     backend_options: BackendOptions = field(default_factory=BackendOptions,
                                             metadata={"help": "model paths and threads"})
 
@@ -163,32 +177,23 @@ def read_book(path: Path, rel: str, cfg: OcrConfig) -> dict:
             "vertical": cfg.vertical, "dpi": cfg.dpi}
 
 
-def process_book(task: tuple[str, str, str, dict]) -> dict:
-    """Worker: read one book and write its JSON (atomically, the done marker). Returns a summary."""
-    path, rel, json_path, cfg_dict = task
-    cfg = _config_from_dict(cfg_dict)
-    if Path(json_path).exists() and not cfg.overwrite:
-        return {"file": rel, "status": "done_before", **_book_counts(json.loads(Path(json_path).read_text("utf-8")))}
-    try:
-        book = read_book(Path(path), rel, cfg)
-    except PdfError as err:
-        return {"file": rel, "status": "error", "reason": str(err)}
-    except OcrBackendError:
-        raise  # a setup problem (missing model, unsupported language): every book would fail the same way
-    except (*PAGE_ERRORS, OSError) as err:  # what a damaged file makes PyMuPDF or the OCR engine raise
-        return {"file": rel, "status": "error", "reason": f"{type(err).__name__}: {err}"}
+def process_book(unit: Unit) -> dict:
+    """Worker: read one book (a unit) and write its JSON atomically; a PDF that cannot be read raises."""
+    cfg: OcrConfig = unit.payload
+    book = read_book(Path(unit.inputs[0]), unit.name, cfg)
+    json_path = Path(cfg.output) / "books" / book_json_name(unit.name)
     write_json(json_path, book)
-    return {"file": rel, "status": "done", **_book_counts(book)}
+    counts = book_counts(book)
+    print(f"  {unit.name}: {len(book['pages'])} pages (text {counts['pages_text']}, ocr {counts['pages_ocr']}, "
+          f"error {counts['pages_error']})", flush=True)
+    return {"outputs": [str(json_path)]}
 
 
-def _config_from_dict(d: dict) -> OcrConfig:
-    return OcrConfig(**{**d, "backend_options": BackendOptions(**d["backend_options"])})
-
-
-def _book_counts(book: dict) -> dict:
+def book_counts(book: dict) -> Counter:
     methods = Counter(p["method"] for p in book["pages"])
-    return {"pages": dict(methods), "chars": sum(p["chars"] for p in book["pages"]),
-            "dropped_boxes": sum(p.get("dropped_boxes", 0) for p in book["pages"])}
+    return Counter({"pages_text": methods["text"], "pages_ocr": methods["ocr"], "pages_error": methods["error"],
+                    "chars": sum(p["chars"] for p in book["pages"]),
+                    "ocr_boxes_dropped_low_confidence": sum(p.get("dropped_boxes", 0) for p in book["pages"])})
 
 
 # ---------------------------------------------------------------------------------------------------- documents
@@ -222,83 +227,74 @@ def book_documents(book: dict, cfg: OcrConfig) -> list[dict]:
 # ---------------------------------------------------------------------------------------------------- main
 
 
-def run_tasks(tasks: list[tuple], num_proc: int) -> list[dict]:
-    from tqdm import tqdm
-
-    bar = tqdm(total=len(tasks), desc="books", unit="book", dynamic_ncols=True)
-    results = []
-    if num_proc <= 1:
-        for task in tasks:
-            results.append(process_book(task))
-            bar.update()
-    else:
-        # spawn: a worker must not inherit an ONNX Runtime session (and its threads) from the parent
-        with multiprocessing.get_context("spawn").Pool(num_proc) as pool:
-            for result in pool.imap_unordered(process_book, tasks):
-                results.append(result)
-                bar.update()
-    bar.close()
-    return results
-
-
-def summarise(results: list[dict]) -> dict[str, Any]:
-    status = Counter(r["status"] for r in results)
-    pages: Counter = Counter()
-    for r in results:
-        pages.update(r.get("pages", {}))
-    return {"books_in": len(results), "books_done": status["done"], "books_done_before": status["done_before"],
-            "books_error": status["error"], "pages_text": pages["text"], "pages_ocr": pages["ocr"],
-            "pages_error": pages["error"], "chars": sum(r.get("chars", 0) for r in results),
-            "ocr_boxes_dropped_low_confidence": sum(r.get("dropped_boxes", 0) for r in results)}
-
-
-def main(argv: list[str] | None = None) -> dict[str, Any]:
-    cfg = load_config(OcrConfig, argv, description=__doc__, prog="python -m data_collection.ocr")
+def check_config(cfg: OcrConfig) -> str:
+    """Checks of the settings before any book; returns the engine that will read the scans."""
     by_code(cfg.lang)
     if cfg.doc_unit not in ("book", "chunk"):
-        raise ValueError(f"doc_unit must be book or chunk, got {cfg.doc_unit!r}")
-    backend = resolve_backend(cfg.backend, cfg.lang, cfg.backend_options, cfg.vertical)  # fail before any book
-    print(f"ocr: lang {cfg.lang}, backend {backend}" + (" (auto)" if cfg.backend == "auto" else ""))
-    shard_index, num_shards = resolve_shard_args(cfg.shard_index, cfg.num_shards)
-    tag = f"{shard_index:05d}-of-{num_shards:05d}"
-    out = Path(cfg.output)
+        raise UserError(f"key 'doc_unit': must be book or chunk, got {cfg.doc_unit!r}")
+    if cfg.on_mismatch not in ON_MISMATCH:
+        raise UserError(f"key 'on_mismatch': must be one of {ON_MISMATCH}, got {cfg.on_mismatch!r}")
+    if cfg.num_proc < 1 or cfg.dpi < 1 or cfg.chunk_chars < 1:
+        raise UserError("keys 'num_proc', 'dpi' and 'chunk_chars': must be at least 1")
+    try:
+        return resolve_backend(cfg.backend, cfg.lang, cfg.backend_options, cfg.vertical)
+    except OcrBackendError as err:  # a setup problem: every book would fail the same way
+        raise UserError(f"key 'backend': {err}") from None
 
-    # data: this task's books (every num_shards-th, by name)
-    books = slice_for_task(find_pdfs(cfg.input), shard_index, num_shards)
-    manifest = RunManifest("data_collection.ocr", out, cfg)
-    if cfg.num_proc > 1 and cfg.backend_options.threads == 0:
-        cfg.backend_options.threads = max(1, (os.cpu_count() or 1) // cfg.num_proc)
-    cfg_dict = asdict(cfg)
-    tasks = [(str(path), rel, str(out / "books" / book_json_name(rel)), cfg_dict) for path, rel in books]
 
-    # read every book (resumable: finished books are skipped), then write errors and this task's documents
-    results = run_tasks(tasks, cfg.num_proc)
-    errors = [{"file": r["file"], "reason": r["reason"]} for r in results if r["status"] == "error"]
-    write_jsonl(out / f"errors-{tag}.jsonl", errors)
-    docs = []
-    for _path, _rel, json_path, _ in tasks:
-        if Path(json_path).exists():
-            docs.extend(book_documents(json.loads(Path(json_path).read_text("utf-8")), cfg))
-    write_document_shard(out / "documents" / f"textbook-{cfg.lang}-part-{tag}.parquet", docs)
+def check_task_count(shards: Path, lang: str, num: int) -> None:
+    """Shards of a run with another number of tasks would hold the same books twice beside ours."""
+    other = sorted(p.name for p in shards.glob(f"textbook-{lang}-part-*-of-*.parquet")
+                   if not p.name.endswith(f"-of-{num:05d}.parquet"))
+    if other:
+        raise UserError(f"{shards}: holds shards of a run with another number of tasks ({other[0]}); rerun with "
+                        "that number of tasks, or use another output folder")
 
-    counts = {**summarise(results), "documents": len(docs)}
-    manifest.finish(counts, name="manifest.json" if num_shards == 1 else f"manifest-{tag}.json")
-    print(f"ocr: {counts['books_in']} books in (done {counts['books_done']}, done before "
-          f"{counts['books_done_before']}, errors {counts['books_error']}); pages: text {counts['pages_text']}, "
-          f"ocr {counts['pages_ocr']}, error {counts['pages_error']}; {counts['chars']} chars; "
-          f"{counts['ocr_boxes_dropped_low_confidence']} low-confidence boxes dropped; "
-          f"{counts['documents']} documents -> {out / 'documents'}; errors -> {out / f'errors-{tag}.jsonl'}")
+
+def write_task_shard(units: list[Unit], cfg: OcrConfig, shard: Path) -> Counter:
+    """This task's document shard from the JSONs of its read books; the counts of those books."""
+    counts: Counter = Counter(dict.fromkeys(("pages_text", "pages_ocr", "pages_error", "chars",
+                                             "ocr_boxes_dropped_low_confidence"), 0))
+    with DocumentShardWriter(shard) as writer:
+        for unit in units:
+            book = json.loads((Path(cfg.output) / "books" / book_json_name(unit.name)).read_text("utf-8"))
+            counts.update(book_counts(book))
+            for doc in book_documents(book, cfg):
+                writer.add(doc)
+    counts["documents"] = writer.count
     return counts
 
 
-def cli(argv: list[str] | None = None) -> int:
-    """The command: exit status 1 when any book went to the errors file (the others are still done)."""
-    try:
-        counts = main(argv)
-    except (OcrBackendError, FileNotFoundError, ValueError) as err:  # user errors: one line, no traceback
-        raise SystemExit(f"data_collection.ocr: error: {err}") from None
-    return 1 if counts["books_error"] else 0
+def main(argv: list[str] | None = None) -> int:
+    # settings, the OCR engine and the inputs are checked before any book
+    cfg = load_config(OcrConfig, argv, description=__doc__, prog="python -m data_collection.ocr")
+    backend = check_config(cfg)
+    books = find_pdfs(cfg.input)
+    if not books:
+        raise UserError(f"key 'input': no PDF files in {cfg.input}")
+    print(f"ocr: lang {cfg.lang}, backend {backend}" + (" (auto)" if cfg.backend == "auto" else ""))
+    index, num = resolve_shard_args(cfg.shard_index, cfg.num_shards)
+    out = Path(cfg.output)
+    shard = out / "documents" / f"textbook-{cfg.lang}-part-{index:05d}-of-{num:05d}.parquet"
+    if cfg.num_proc > 1 and cfg.backend_options.threads == 0:
+        cfg.backend_options.threads = max(1, (os.cpu_count() or 1) // cfg.num_proc)
+    with Run("data_collection.ocr", out, cfg, task=(index, num), depends_on=DEPENDS_ON,
+             on_mismatch=cfg.on_mismatch) as run:
+        check_task_count(out / "documents", cfg.lang, num)
+        # read every book of this task (finished ones are skipped), then cut this task's documents
+        units = run.slice([Unit(rel, inputs=(str(path),), key=backend, payload=cfg) for path, rel in books],
+                          stable=True)
+        # spawn: a worker must not inherit an ONNX Runtime session (and its threads) from the parent
+        run.map(process_book, units, workers=cfg.num_proc, context="spawn")
+        failed = {f["unit"] for f in run.failed}
+        run.counts.update(write_task_shard([u for u in units if u.name not in failed], cfg, shard))
+        c = run.counts
+        print(f"ocr: {len(units)} books (read now {c['units_done']}, done before {c['units_skipped_done']}, failed "
+              f"{c['units_failed']}); pages: text {c['pages_text']}, ocr {c['pages_ocr']}, error "
+              f"{c['pages_error']}; {c['chars']} chars; {c['ocr_boxes_dropped_low_confidence']} low-confidence "
+              f"boxes dropped; {c['documents']} documents -> {shard}")
+    return run.exit_code
 
 
 if __name__ == "__main__":
-    sys.exit(cli())
+    sys.exit(cli(main, "python -m data_collection.ocr"))

@@ -14,18 +14,18 @@ python -m data_collection.ocr --config configs/data_collection/ocr.yaml --input 
 
 echo "-- saved web pages (HTML + WARC) -> $OUT/web"
 python -m data_collection.web --config configs/data_collection/web.yaml --input samples/web --output "$OUT/web" \
-  --overwrite
+  --on_mismatch redo
 
 echo "-- existing corpora -> $OUT/corpora/<kind>"
 for lang in en fr zh; do
   python -m data_collection.corpora wikipedia --config configs/data_collection/corpora.yaml \
-    --input "samples/corpora/wikipedia/$lang" --lang "$lang" --output "$OUT/corpora/wikipedia/$lang" --overwrite
+    --input "samples/corpora/wikipedia/$lang" --lang "$lang" --output "$OUT/corpora/wikipedia/$lang" --on_mismatch redo
 done
 python -m data_collection.corpora baike --config configs/data_collection/corpora.yaml \
-  --input samples/corpora/baike --output "$OUT/corpora/baike" --overwrite
+  --input samples/corpora/baike --output "$OUT/corpora/baike" --on_mismatch redo
 for lang in en fr es; do
   python -m data_collection.corpora ufal --config configs/data_collection/corpora.yaml \
-    --input samples/corpora/ufal --lang "$lang" --output "$OUT/corpora/ufal/$lang" --overwrite
+    --input samples/corpora/ufal --lang "$lang" --output "$OUT/corpora/ufal/$lang" --on_mismatch redo
 done
 
 echo "sources demo: textbooks $OUT/textbooks (books/*.json, documents/, errors-*.jsonl), web $OUT/web/documents,"

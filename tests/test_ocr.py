@@ -16,12 +16,22 @@ import numpy as np
 import pymupdf
 import pytest
 
+from common.cli import cli
 from data_collection import ocr
 from data_collection.documents import read_document_shard
 from data_collection.ocr_backends import BackendOptions, OcrBackendError, PaddleOcrBackend, resolve_backend
 from data_collection.pdf_pages import PageRule, is_text_page, pages_to_read
 
 REPO = Path(__file__).resolve().parent.parent
+PROG = "python -m data_collection.ocr"
+
+
+def _counts(out: Path) -> dict:
+    return json.loads((out / "manifest.json").read_text(encoding="utf-8"))["counts"]
+
+
+def _errors(out: Path) -> dict[str, dict]:
+    return {e["unit"]: e for e in map(json.loads, (out / "errors.jsonl").read_text().splitlines())}
 
 
 def _load_sample_maker():
@@ -61,7 +71,8 @@ def run(tmp_path_factory):
     root = tmp_path_factory.mktemp("ocr")
     pdfs = samples.make_sample_pdfs(root / "pdfs")
     out = root / "out"
-    counts = ocr.main(["--input", str(root / "pdfs"), "--output", str(out), "--dpi", "200"])
+    assert ocr.main(["--input", str(root / "pdfs"), "--output", str(out), "--dpi", "200"]) == 1  # 2 bad PDFs
+    counts = _counts(out)
     books = {json.loads(p.read_text("utf-8"))["pdf_filename"]: json.loads(p.read_text("utf-8"))
              for p in (out / "books").glob("*.json")}
     return {"root": root, "pdfs": pdfs, "out": out, "counts": counts, "books": books}
@@ -102,8 +113,7 @@ def test_typeset_text_is_read_from_the_pdf(run):
 
 
 def test_bad_files_go_to_the_errors_file_and_the_others_succeed(run):
-    errors = [json.loads(line) for line in (run["out"] / "errors-00000-of-00001.jsonl").read_text().splitlines()]
-    reasons = {e["file"]: e["reason"] for e in errors}
+    reasons = {name: e["error"] for name, e in _errors(run["out"]).items()}
     assert set(reasons) == {"encrypted.pdf", "truncated.pdf"}
     assert "encrypted" in reasons["encrypted.pdf"] and "corrupt" in reasons["truncated.pdf"]
     docs = read_document_shard(run["out"] / "documents" / "textbook-en-part-00000-of-00001.parquet")
@@ -111,7 +121,8 @@ def test_bad_files_go_to_the_errors_file_and_the_others_succeed(run):
     assert {d["source"] for d in docs} == {"textbook"} and {d["lang"] for d in docs} == {"en"}
     assert next(d for d in docs if d["meta"]["book"] == "mixed.pdf")["meta"]["pages"] == [1, 2]
     manifest = json.loads((run["out"] / "manifest.json").read_text())
-    assert manifest["counts"]["books_error"] == 2 and manifest["counts"]["documents"] == 3
+    assert manifest["counts"]["units_failed"] == 2 and manifest["counts"]["documents"] == 3
+    assert sorted(manifest["failed_units"]) == ["encrypted.pdf", "truncated.pdf"]
 
 
 def test_rerun_skips_finished_books_and_redoes_missing_ones(run, tmp_path):
@@ -120,8 +131,9 @@ def test_rerun_skips_finished_books_and_redoes_missing_ones(run, tmp_path):
     mtimes = {p: p.stat().st_mtime_ns for p in book_files}
     text_json = next(p for p in book_files if p.name.startswith("text-"))
     text_json.unlink()
-    counts = ocr.main(["--input", str(run["root"] / "pdfs"), "--output", str(out)])
-    assert counts["books_done_before"] == 2 and counts["books_done"] == 1 and counts["books_error"] == 2
+    assert ocr.main(["--input", str(run["root"] / "pdfs"), "--output", str(out)]) == 1
+    counts = _counts(out)
+    assert counts["units_skipped_done"] == 2 and counts["units_done"] == 1 and counts["units_failed"] == 2
     for p, mtime in mtimes.items():
         if p != text_json:
             assert p.stat().st_mtime_ns == mtime  # not rewritten
@@ -142,9 +154,9 @@ def _text_book(path: Path, pages: int) -> Path:
 def test_long_books_skip_front_and_back_matter(tmp_path):
     _text_book(tmp_path / "long.pdf", 60)
     _text_book(tmp_path / "short.pdf", 12)
-    counts = ocr.main(["--input", f"{tmp_path / 'long.pdf'},{tmp_path / 'short.pdf'}",
-                       "--output", str(tmp_path / "out"), "--doc_unit", "book"])
-    assert counts["pages_text"] == 40 + 12
+    assert ocr.main(["--input", f"{tmp_path / 'long.pdf'},{tmp_path / 'short.pdf'}",
+                     "--output", str(tmp_path / "out"), "--doc_unit", "book"]) == 0
+    assert _counts(tmp_path / "out")["pages_text"] == 40 + 12
     books = {json.loads(p.read_text())["pdf_filename"]: json.loads(p.read_text())
              for p in (tmp_path / "out" / "books").glob("*.json")}
     assert books["long.pdf"]["page_num"] == list(range(11, 51))
@@ -154,16 +166,18 @@ def test_long_books_skip_front_and_back_matter(tmp_path):
 
 
 def test_shards_split_books_between_array_tasks(tmp_path, monkeypatch):
-    for name in ("a", "b", "c"):
-        _text_book(tmp_path / f"{name}.pdf", 1)
+    (tmp_path / "in").mkdir()
+    names = [f"{name}.pdf" for name in "abcdef"]
+    for name in names:
+        _text_book(tmp_path / "in" / name, 1)
     monkeypatch.setenv("SLURM_ARRAY_TASK_COUNT", "2")
     seen = []
     for task in ("0", "1"):
         monkeypatch.setenv("SLURM_ARRAY_TASK_ID", task)
-        ocr.main(["--input", str(tmp_path), "--output", str(tmp_path / "out")])
+        assert ocr.main(["--input", str(tmp_path / "in"), "--output", str(tmp_path / "out")]) == 0
         shard = tmp_path / "out" / "documents" / f"textbook-en-part-0000{task}-of-00002.parquet"
         seen.append(sorted(d["meta"]["book"] for d in read_document_shard(shard)))
-    assert seen == [["a.pdf", "c.pdf"], ["b.pdf"]]
+    assert sorted(seen[0] + seen[1]) == names and seen[0] and seen[1]  # each book in one task, both tasks work
 
 
 def test_symbol_soup_text_layer_is_not_text_based():
@@ -228,7 +242,8 @@ def test_low_confidence_boxes_are_dropped_and_counted(tmp_path, monkeypatch):
     doc = pymupdf.open()
     doc.new_page(width=200, height=200)  # blank: no text layer, so it is OCR'd
     doc.save(tmp_path / "blank.pdf")
-    counts = ocr.main(["--input", str(tmp_path / "blank.pdf"), "--output", str(tmp_path / "out")])
+    assert ocr.main(["--input", str(tmp_path / "blank.pdf"), "--output", str(tmp_path / "out")]) == 0
+    counts = _counts(tmp_path / "out")
     book = json.loads(next((tmp_path / "out" / "books").glob("*.json")).read_text())
     assert book["text_list"] == ["Insulin lowers blood glucose."]
     assert book["pages"][0]["dropped_boxes"] == 1 and book["pages"][0]["mean_confidence"] == 0.97
@@ -240,10 +255,12 @@ def test_empty_and_non_pdf_files_are_errors_with_reasons(tmp_path):
     (tmp_path / "in" / "empty.pdf").write_bytes(b"")
     (tmp_path / "in" / "notes.pdf").write_text("these are not PDF bytes", encoding="utf-8")
     _text_book(tmp_path / "in" / "good.pdf", 1)
-    counts = ocr.main(["--input", str(tmp_path / "in"), "--output", str(tmp_path / "out")])
-    errors = [json.loads(x) for x in (tmp_path / "out" / "errors-00000-of-00001.jsonl").read_text().splitlines()]
-    assert {e["file"]: e["reason"].split(" ")[0] for e in errors} == {"empty.pdf": "empty", "notes.pdf": "corrupt"}
-    assert counts["books_done"] == 1 and counts["documents"] == 1
+    assert ocr.main(["--input", str(tmp_path / "in"), "--output", str(tmp_path / "out")]) == 1
+    errors = _errors(tmp_path / "out")
+    assert {name: e["error"].split(" ")[0] for name, e in errors.items()} == {"empty.pdf": "empty",
+                                                                              "notes.pdf": "corrupt"}
+    counts = _counts(tmp_path / "out")
+    assert counts["units_done"] == 1 and counts["documents"] == 1
 
 
 def test_command_exits_1_when_a_book_failed_after_finishing_the_others(run, tmp_path, monkeypatch, capsys):
@@ -262,15 +279,15 @@ def test_command_exits_1_when_a_book_failed_after_finishing_the_others(run, tmp_
 
     monkeypatch.setattr(ocr, "read_book", read_book)
     out = tmp_path / "out"
-    assert ocr.cli(["--input", str(tmp_path / "in"), "--output", str(out)]) == 1
-    errors = {e["file"]: e["reason"] for e in map(json.loads, (out / "errors-00000-of-00001.jsonl").read_text()
-                                                          .splitlines())}
+    assert cli(ocr.main, PROG, ["--input", str(tmp_path / "in"), "--output", str(out)]) == 1
+    errors = _errors(out)
     assert set(errors) == {"encrypted.pdf", "crash.pdf"}
-    assert errors["crash.pdf"] == "RuntimeError: MuPDF error: format error: cannot find page tree"
+    assert errors["crash.pdf"]["error"] == "MuPDF error: format error: cannot find page tree"
+    assert errors["crash.pdf"]["type"] == "RuntimeError"
     docs = read_document_shard(out / "documents" / "textbook-en-part-00000-of-00001.parquet")
     assert [d["meta"]["book"] for d in docs] == ["good.pdf"]
-    assert "errors 2" in capsys.readouterr().out  # the summary is still printed
-    assert ocr.cli(["--input", str(tmp_path / "in" / "good.pdf"), "--output", str(tmp_path / "ok")]) == 0
+    assert "failed 2" in capsys.readouterr().out  # the summary is still printed
+    assert cli(ocr.main, PROG, ["--input", str(tmp_path / "in" / "good.pdf"), "--output", str(tmp_path / "ok")]) == 0
 
 
 def test_python_m_exit_status_is_nonzero_when_a_book_failed(run, tmp_path):
@@ -282,4 +299,5 @@ def test_python_m_exit_status_is_nonzero_when_a_book_failed(run, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "data_collection.ocr", "--input", str(tmp_path / "in"),
                            "--output", str(tmp_path / "out")], cwd=REPO, capture_output=True, text=True)
     assert proc.returncode == 1, proc.stderr
-    assert "done 1" in proc.stdout and "errors 1" in proc.stdout
+    assert "read now 1" in proc.stdout and "failed 1" in proc.stdout
+    assert "encrypted.pdf: failed: encrypted" in proc.stderr and "Traceback" not in proc.stderr
