@@ -239,7 +239,7 @@ def check_config(cfg: OcrConfig) -> str:
     try:
         return resolve_backend(cfg.backend, cfg.lang, cfg.backend_options, cfg.vertical)
     except OcrBackendError as err:  # a setup problem: every book would fail the same way
-        raise UserError(f"key 'backend': {err}") from None
+        raise UserError(str(err)) from None  # it names the backend, the option or the package to install
 
 
 def check_task_count(shards: Path, lang: str, num: int) -> None:

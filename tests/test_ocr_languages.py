@@ -103,9 +103,9 @@ def test_command_stops_with_one_line_when_no_backend_can_read_the_language(tmp_p
     proc = subprocess.run([sys.executable, "-m", "data_collection.ocr", "--input", str(pdf), "--lang", "fr",
                            "--output", str(tmp_path / "out"), "--backend_options.tesseract_cmd", "/opt/none/tesseract"],
                           cwd=REPO, capture_output=True, text=True)
-    assert proc.returncode != 0
+    assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
-        "data_collection.ocr: error: no OCR backend can read 'fr' here; tesseract: Tesseract not found "
+        "python -m data_collection.ocr: error: no OCR backend can read 'fr' here; tesseract: Tesseract not found "
         "(tesseract_cmd: /opt/none/tesseract); install it with: sudo apt-get install -y tesseract-ocr "
         "tesseract-ocr-fra"]
     assert not (tmp_path / "out" / "books").exists()  # stopped before any book
