@@ -115,7 +115,7 @@ class Run:
     """The output folder of one command for one task; use as a context manager (see the module docstring)."""
 
     def __init__(self, command: str, out_dir: str | Path, cfg: Any = None, *, task: tuple[int, int] = (0, 1),
-                 depends_on: Sequence[str] = (), on_mismatch: str = "error"):
+                 depends_on: Sequence[str] = (), on_mismatch: str = "error", manifest_name: str = ""):
         if on_mismatch not in ON_MISMATCH:
             raise UserError(f"on_mismatch must be one of {ON_MISMATCH}, got {on_mismatch!r}")
         self.command, self.cfg = command, cfg
@@ -127,6 +127,8 @@ class Run:
         self.state_dir = self.out_dir / RUN_DIR
         self.config = config_values(cfg, depends_on) if cfg is not None else {}
         self.on_mismatch = on_mismatch
+        # several independent outputs may share a folder (lm-eval task packages of several prompt styles)
+        self.manifest_name = manifest_name or f"manifest{self.tag}.json"
         self.counts: Counter = Counter()
         self.failed: list[dict] = []
         self.extra: dict[str, Any] = {}  # more manifest fields (e.g. a data fingerprint)
@@ -151,7 +153,7 @@ class Run:
                 write_jsonl(errors, self.failed)
             elif status == "ok" and errors.exists():
                 errors.unlink()  # failed units are always retried, so an old list is out of date
-            self._manifest.finish(dict(self.counts), name=f"manifest{self.tag}.json", status=status, **extra)
+            self._manifest.finish(dict(self.counts), name=self.manifest_name, status=status, **extra)
         finally:
             self._lock.release()
 
