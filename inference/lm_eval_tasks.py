@@ -35,10 +35,10 @@ import yaml
 from common.cli import UserError, cli
 from common.config import load_config, save_config
 from common.languages import MMEDBENCH_LANGUAGES
-from common.manifest import RunManifest
 from common.mmedbench import MMedBenchRecord, load_split
 from common.prompts import DEFAULT_STYLE, STYLES, PromptStyle, get_style
 from common.records import RejectLog, write_jsonl, write_text
+from common.run import Run
 
 TASK_VERSION = 1.0
 
@@ -174,16 +174,16 @@ def main(argv: list[str] | None = None) -> int:
         raise UserError(f"on_bad_record must be error or skip, got {cfg.on_bad_record!r}")
     if cfg.tokenizer and not Path(cfg.tokenizer).is_dir():
         raise UserError(f"tokenizer: no such model/tokenizer dir: {cfg.tokenizer}")
-    # one folder may hold several styles: each writes its own config and manifest
+    # one folder may hold several styles: each writes its own config and manifest, under the folder's lock
     group = task_names(cfg.prompt_style, [])[0]
-    manifest = RunManifest("inference.lm_eval_tasks", cfg.out)
-    rejects = RejectLog(Path(cfg.out) / "rejects.jsonl")
-    records = load_split(cfg.data, cfg.languages or None, cfg.on_bad_record, rejects)
-    rejects.close()
-    counts = write_package(cfg, records)
-    counts["rejected_records"] = rejects.count
-    save_config(cfg, cfg.out, name=f"config_{group}.yaml")
-    manifest.finish(counts, name=f"manifest_{group}.json")
+    with Run("inference.lm_eval_tasks", cfg.out, manifest_name=f"manifest_{group}.json") as run:
+        rejects = RejectLog(Path(cfg.out) / "rejects.jsonl")
+        records = load_split(cfg.data, cfg.languages or None, cfg.on_bad_record, rejects)
+        rejects.close()
+        counts = write_package(cfg, records)
+        counts["rejected_records"] = rejects.count
+        save_config(cfg, cfg.out, name=f"config_{group}.yaml")
+        dict.update(run.counts, counts)  # nested counts (per language): set, not added
     left = sum(counts["multi_answer_left_out"].values())
     print(f"wrote {counts['group']} ({sum(counts['questions'].values())} single-answer questions; {left} "
           f"multi-answer left out; {rejects.count} rejected) to {cfg.out}")
@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
     print(f"run: lm_eval run --model hf --model_args pretrained=MODEL_DIR --include_path {cfg.out} "
           f"--tasks {counts['group']}")
-    return 0
+    return run.exit_code
 
 
 if __name__ == "__main__":
