@@ -32,13 +32,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.cli import UserError, cli
 from common.config import load_config
-from common.manifest import RunManifest
 from common.records import RejectLog, write_json, write_jsonl, write_text
+from common.run import Run
 from inference.evaluate import gather_prediction_args
 from inference.judge_backends import BackendConfigError
 from inference.judge_items import StudyItem, load_model_rationales, question_texts, select_items
-from inference.judge_sheets import SheetError
 
 COMMANDS = ("sheets", "score", "run", "agreement")
 
@@ -109,15 +109,16 @@ def study_items(cfg: JudgeConfig, out_dir: Path, counts: Counter) -> list[StudyI
     return items
 
 
-def cmd_sheets(cfg: JudgeConfig, out_dir: Path, counts: Counter) -> int:
+def cmd_sheets(cfg: JudgeConfig, run: Run) -> None:
     from inference.judge_sheets import write_sheets
+
+    out_dir, counts = run.out_dir, run.counts
 
     items = study_items(cfg, out_dir, counts)
     paths = write_sheets(items, cfg.raters, out_dir, cfg.show_reference, cfg.seed)
     counts["sheets"] = len(paths)
     print(f"out: {len(paths)} sheet(s) and INSTRUCTIONS.md in {paths[0].parent} (hand these out); "
           f"{out_dir / 'mapping.csv'} maps labels to models: keep it from the raters")
-    return 0
 
 
 def _sheet_paths(specs: list[str]) -> list[Path]:
@@ -134,15 +135,16 @@ def _sheet_paths(specs: list[str]) -> list[Path]:
     return paths
 
 
-def cmd_score(cfg: JudgeConfig, out_dir: Path, counts: Counter) -> int:
+def cmd_score(cfg: JudgeConfig, run: Run) -> None:
     from inference.judge_report import alpha_markdown, write_scores
     from inference.judge_sheets import read_sheets
     from inference.judge_stats import human_item_scores, inter_rater_alpha, model_scores, write_items
     from inference.tables import write_csv
 
+    out_dir, counts = run.out_dir, run.counts
     paths = _sheet_paths(cfg.sheets)
     if not paths:
-        raise SystemExit("error: score needs --sheets (the filled rater_*.csv files)")
+        raise UserError("--sheets: score needs the filled rater_*.csv files")
     near = [paths[0].parent / "mapping.csv", paths[0].parent.parent / "mapping.csv"]
     mapping = Path(cfg.mapping) if cfg.mapping else next((p for p in near if p.is_file()), near[-1])
     ratings, skipped = read_sheets(paths, mapping, cfg.allow_incomplete)
@@ -158,7 +160,6 @@ def cmd_score(cfg: JudgeConfig, out_dir: Path, counts: Counter) -> int:
                f"Scores 1-5 (mean over raters and questions):\n\n{table}\n{alpha_markdown(alpha, raters)}")
     counts.update(sheets=len(paths), ratings=len(ratings), items=len(items), empty_cells_skipped=skipped)
     print(table + "\n" + alpha_markdown(alpha, raters))
-    return 0
 
 
 def make_backend(cfg: JudgeBackendConfig):
@@ -172,13 +173,14 @@ def make_backend(cfg: JudgeBackendConfig):
     raise BackendConfigError(f"judge.kind must be http or local, got {cfg.kind!r}")
 
 
-def cmd_run(cfg: JudgeConfig, out_dir: Path, counts: Counter) -> int:
+def cmd_run(cfg: JudgeConfig, run: Run) -> None:
     from inference.judge_report import write_scores
     from inference.judge_run import ReplyCache, Usage, judge_item_scores, position_bias, run_judge
     from inference.judge_stats import model_scores, write_items
 
+    out_dir, counts = run.out_dir, run.counts
     if cfg.orders < 2:
-        raise ValueError("orders must be >= 2 (each question judged in more than one order: position-bias control)")
+        raise UserError("key 'orders': must be >= 2 (each question judged in more than one order: position-bias control)")
     items = study_items(cfg, out_dir, counts)
     backend = make_backend(cfg.judge)
     cache = ReplyCache(Path(cfg.cache) if cfg.cache else out_dir / "cache.jsonl")
@@ -208,11 +210,9 @@ def cmd_run(cfg: JudgeConfig, out_dir: Path, counts: Counter) -> int:
     print(f"{len(judgements)} judgement(s): {len(unparsed)} unparsed, {len(failed)} failed; fresh calls "
           f"{summary['fresh_calls']}, cached {summary['cached_calls']}, tokens {summary['fresh_prompt_tokens']} + "
           f"{summary['fresh_completion_tokens']}, cost {summary['cost']}; out: {out_dir}")
-    if failed:
-        print(f"error: {len(failed)} call(s) failed (failed.jsonl); rerun to retry them, the others are cached",
-              file=sys.stderr)
-        return 1
-    return 0
+    if failed:  # one failed unit: the calls, listed in failed.jsonl
+        run.mark_failed("judge calls", UserError(f"{len(failed)} call(s) failed ({out_dir / 'failed.jsonl'}); "
+                                                 "rerun to retry them, the others are cached"))
 
 
 def run_markdown(calls: int, unparsed: int, failed: int, bias: dict, usage: dict, table: str) -> str:
@@ -234,26 +234,24 @@ def _items_path(spec: str, name: str) -> Path:
     return path / name if path.is_dir() else path
 
 
-def cmd_agreement(cfg: JudgeConfig, out_dir: Path, counts: Counter) -> int:
+def cmd_agreement(cfg: JudgeConfig, run: Run) -> None:
     from inference.judge_report import plot_agreement, write_agreement
     from inference.judge_stats import agreement, read_items
 
+    out_dir, counts = run.out_dir, run.counts
     if not cfg.human_scores or not cfg.judge_scores:
-        raise SystemExit("error: agreement needs --human_scores (folder of `score`) and --judge_scores (of `run`)")
+        raise UserError("--human_scores, --judge_scores: agreement needs both (the folders of `score` and `run`)")
     human = read_items(_items_path(cfg.human_scores, "human_items.csv"))
     judge = read_items(_items_path(cfg.judge_scores, "judge_items.csv"))
     for side, items, where in (("human", human, cfg.human_scores), ("judge", judge, cfg.judge_scores)):
         if not items:
-            print(f"error: {where}: no {side} item scores to correlate"
-                  + (" (every judge reply was unparsed: see unparsed.jsonl)" if side == "judge" else ""),
-                  file=sys.stderr)
-            return 2
+            raise UserError(f"{where}: no {side} item scores to correlate"
+                            + (" (every judge reply was unparsed: see unparsed.jsonl)" if side == "judge" else ""))
     rows, shared = agreement(human, judge, cfg.bootstrap_samples, cfg.seed)
     text = write_agreement(out_dir, rows, shared, len(human), len(judge))
     plot_agreement(out_dir / "agreement.png", human, judge, rows)
     counts.update(items_shared=shared, human_items=len(human), judge_items=len(judge))
     print(text)
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -261,19 +259,14 @@ def main(argv: list[str] | None = None) -> int:
     cfg = load_config(JudgeConfig, argv, description=__doc__, prog="python -m inference.judge",
                       positional=("command",))
     if cfg.command not in COMMANDS:
-        raise SystemExit(f"error: command must be one of {', '.join(COMMANDS)}, got {cfg.command!r}")
-    out_dir = Path(cfg.out)
-    manifest = RunManifest(f"inference.judge {cfg.command}", out_dir, cfg)
-    counts: Counter = Counter()
+        raise UserError(f"command must be one of {', '.join(COMMANDS)}, got {cfg.command!r}")
     commands = {"sheets": cmd_sheets, "score": cmd_score, "run": cmd_run, "agreement": cmd_agreement}
-    try:
-        code = commands[cfg.command](cfg, out_dir, counts)
-    except (SheetError, FileNotFoundError, BackendConfigError) as err:  # the user's input, not a bug: no traceback
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    manifest.finish(counts=dict(counts))
-    return code
+    # every command rewrites its outputs whole (judge replies are reused through the cache, keyed by the judge
+    # and the prompt), so a run needs the folder's lock and a manifest, not units
+    with Run(f"inference.judge {cfg.command}", cfg.out, cfg) as run:
+        commands[cfg.command](cfg, run)
+    return run.exit_code
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli(main, "python -m inference.judge"))

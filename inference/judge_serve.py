@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from common.cli import UserError, cli
 from common.config import load_config
 from inference.judge_backends import ChatReply, Messages
 
@@ -135,7 +137,7 @@ def main(argv: list[str] | None = None) -> None:
     cfg = load_config(ServeConfig, argv, description=__doc__, prog="python -m inference.judge_serve")
     api_key = os.environ.get(cfg.api_key_env, "") if cfg.api_key_env else ""
     if cfg.api_key_env and not api_key:
-        raise SystemExit(f"error: environment variable {cfg.api_key_env} (api_key_env) is not set")
+        raise UserError(f"key 'api_key_env': environment variable {cfg.api_key_env} is not set")
     backend = LocalHFChatBackend(cfg.model, cfg.max_new_tokens, cfg.device, cfg.dtype, cfg.trust_remote_code)
     server = ChatServer(backend.complete, cfg.served_name or Path(cfg.model).name, cfg.host, cfg.port, api_key)
     print(f"serving {cfg.model} at {server.base_url} (Ctrl-C stops)", flush=True)
@@ -148,4 +150,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(cli(main, "python -m inference.judge_serve"))

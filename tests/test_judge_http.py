@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from judge_helpers import MODELS, fill_sheet, oracle_reply, read_mapping, references, write_predictions
 
+from common.cli import cli
 from common.records import RejectLog
 from inference import judge
 from inference.judge_backends import ChatReply, LocalHFChatBackend
@@ -60,7 +61,7 @@ TEST_DIR = Path(__file__).resolve().parent.parent / "samples" / "mmedbench" / "T
 
 
 def _run(preds, url, out: Path, *extra: str) -> int:
-    return judge.main(["run", "--predictions", *preds, "--data", str(TEST_DIR), "--per_language", "2", "--show_reference", "true",
+    return cli(judge.main, "python -m inference.judge", ["run", "--predictions", *preds, "--data", str(TEST_DIR), "--per_language", "2", "--show_reference", "true",
                        "--bootstrap_samples", "100", "--judge.base_url", url, "--judge.model", "judge-under-test",
                        "--judge.backoff_s", "0.01", "--judge.concurrency", "3", "--out", str(out), *extra])
 
@@ -145,8 +146,8 @@ def test_errors_that_retrying_cannot_fix_fail_fast(tmp_path, preds, serve, monke
 def test_unset_api_key_variable_is_a_one_line_error(tmp_path, preds, serve, monkeypatch, capsys):
     monkeypatch.delenv("JUDGE_TEST_KEY_UNSET", raising=False)
     assert _run(preds, serve(Scripted()), tmp_path / "run", "--judge.api_key_env", "JUDGE_TEST_KEY_UNSET") == 2
-    assert capsys.readouterr().err.strip() == ("error: environment variable JUDGE_TEST_KEY_UNSET (named by "
-                                               "judge.api_key_env) is not set")
+    assert capsys.readouterr().err.strip() == ("python -m inference.judge: error: environment variable "
+                                               "JUDGE_TEST_KEY_UNSET (named by judge.api_key_env) is not set")
 
 
 def test_retries_give_up_after_max_retries(tmp_path, preds, serve):

@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 from judge_helpers import write_predictions
 
+from common.cli import cli
 from inference import judge
 
 TEST_DIR = Path(__file__).resolve().parent.parent / "samples" / "mmedbench" / "Test"
 
 
 def _run(preds, model_dir, out) -> int:
-    return judge.main(["run", "--predictions", *preds, "--data", str(TEST_DIR), "--languages", "ja",
+    return cli(judge.main, "python -m inference.judge", ["run", "--predictions", *preds, "--data", str(TEST_DIR), "--languages", "ja",
                        "--per_language", "1", "--orders", "3", "--bootstrap_samples", "50", "--judge.kind", "local",
                        "--judge.model", str(model_dir), "--judge.max_tokens", "12", "--judge.device", "cpu",
                        "--judge.dtype", "float32", "--out", str(out)])
@@ -46,4 +47,4 @@ def test_missing_local_model_is_a_one_line_error(tmp_path, samples_dir, capsys):
     preds = write_predictions(samples_dir, tmp_path / "preds")
     assert _run(preds, tmp_path / "no-such-model", tmp_path / "run") == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("error: model not found:") and "no-such-model" in err and "\n" not in err
+    assert err.startswith("python -m inference.judge: error: model not found:") and "no-such-model" in err and "\n" not in err

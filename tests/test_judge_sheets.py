@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from judge_helpers import MODELS, fill_sheet, read_mapping, references, write_predictions
 
+from common.cli import cli
 from inference import judge
 from inference.judge_sheets import Rating, SheetError, read_sheets
 from inference.judge_stats import inter_rater_alpha
@@ -110,7 +111,7 @@ def test_mistakes_in_filled_sheets_are_named_by_sheet_and_row(tmp_path, sheets, 
     rows[5] = dict(rows[3])  # row 7: duplicates row 5
     del rows[10]  # a deleted row
     _write_rows(sheet, rows)
-    code = judge.main(["score", "--sheets", str(sheet), "--mapping", str(out / "mapping.csv"),
+    code = cli(judge.main, "python -m inference.judge", ["score", "--sheets", str(sheet), "--mapping", str(out / "mapping.csv"),
                        "--out", str(tmp_path / "o")])
     assert code == 2
     err = capsys.readouterr().err
