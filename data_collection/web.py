@@ -30,8 +30,10 @@ exit status is 1, and a rerun retries it.
 from __future__ import annotations
 
 import functools
+import gzip
 import json
 import sys
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -40,7 +42,7 @@ from pathlib import Path
 from common.cli import UserError, cli
 from common.config import load_config
 from common.languages import LANGUAGES, by_code
-from common.records import RejectLog, write_json, write_jsonl
+from common.records import RejectLog, UnreadableFileError, write_json, write_jsonl
 from common.run import ON_MISMATCH, Run, Unit
 from data_collection.documents import DocumentShardWriter, iter_document_shard, make_doc_id
 from data_collection.page_encoding import UndecodableError, decode_page
@@ -91,23 +93,46 @@ def find_inputs(specs: list[str]) -> list[tuple[Path, str]]:
     return find_named_inputs(specs, keep=lambda p: p.name.lower().endswith(HTML_SUFFIXES + WARC_SUFFIXES))
 
 
+def check_gzip_complete(path: Path) -> None:
+    """Raise UnreadableFileError when a gzip file is cut off: warcio reads a truncated .warc.gz to where it
+    stops without a word, so the pages after the cut would be lost in silence."""
+    try:
+        with gzip.open(path, "rb") as f:
+            while f.read(1 << 20):
+                pass
+    except (EOFError, OSError, zlib.error) as err:
+        raise UnreadableFileError(f"{path}: not a complete gzip file ({type(err).__name__}: {err})") from err
+
+
 def iter_warc_pages(path: Path, rel: str, rejects: RejectLog, counts: Counter) -> Iterator[Page]:
-    """HTML responses of a WARC file; other responses are rejected with their content type."""
+    """HTML responses of a WARC file; other responses are rejected with their content type. A file cut short
+    (a record shorter than its Content-Length, bytes after the last whole record) raises UnreadableFileError."""
     from warcio.archiveiterator import ArchiveIterator
 
+    if path.name.lower().endswith(".gz"):
+        check_gzip_complete(path)
     with open(path, "rb") as f:
-        for record in ArchiveIterator(f):
+        records = ArchiveIterator(f)
+        for record in records:
             if record.rec_type != "response":
                 continue
             url = record.rec_headers.get_header("WARC-Target-URI")
             where = f"{rel}#{record.rec_headers.get_header('WARC-Record-ID')}"
             ctype = (record.http_headers.get_header("Content-Type") if record.http_headers else None) or ""
+            html = record.content_stream().read()
+            if record.raw_stream.limit:
+                raise UnreadableFileError(f"{path}: record {where} is cut short ({record.raw_stream.limit} bytes "
+                                          "of its Content-Length missing)")
             if "html" not in ctype.lower():
                 counts["pages_in"] += 1
                 counts["not_html"] += 1
                 rejects.add(where, f"not an HTML response (Content-Type {ctype or 'missing'!r})", url)
                 continue
-            yield Page(where, record.content_stream().read(), url, ctype)
+            yield Page(where, html, url, ctype)
+        records.read_to_end()
+        if records.offset < path.stat().st_size:
+            raise UnreadableFileError(f"{path}: {path.stat().st_size - records.offset} bytes after the last whole "
+                                      "record are not a WARC record (a file cut short?)")
 
 
 def iter_pages(path: Path, rel: str, rejects: RejectLog, counts: Counter) -> Iterator[Page]:
