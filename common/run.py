@@ -57,6 +57,7 @@ class Unit:
     name: str  # stable across reruns and unique in the command: a relative input path, a language code
     inputs: tuple[str, ...] = ()  # files (or dataset dirs) it reads: their content is part of its fingerprint
     key: str = ""  # anything else its output depends on that the command knows (e.g. a digest of its records)
+    config: tuple[str, ...] = ()  # config fields this unit depends on beyond the run's depends_on (a later stage's)
     payload: Any = field(default=None, compare=False)  # handed to the worker as is; not fingerprinted
 
 
@@ -189,7 +190,8 @@ class Run:
 
     def _fingerprint(self, unit: Unit, known: dict | None = None) -> dict:
         known_inputs = (known or {}).get("inputs", {})
-        return {"config": self.config, "key": unit.key,
+        config = {**self.config, **config_values(self.cfg, unit.config)} if unit.config else self.config
+        return {"config": config, "key": unit.key,
                 "inputs": {p: input_identity(p, known_inputs.get(p)) for p in unit.inputs}}
 
     @staticmethod

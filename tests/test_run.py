@@ -204,3 +204,20 @@ def test_a_stable_slice_moves_no_unit_when_one_is_added(tmp_path):
     after = owners(["00.txt"] + [f"{i}.txt" for i in range(20)])
     assert len(before) == 20 and set(before.values()) == {0, 1, 2}  # each unit in exactly one task
     assert {n: after[n] for n in before} == before
+
+
+def test_a_unit_that_depends_on_more_config_fields_is_checked_on_them(tmp_path):
+    """A later stage's unit names the fields it depends on beyond the run's: a change of one is a mismatch of
+    that unit only, named in the error."""
+    cfg = Cfg(out=str(tmp_path / "out"))
+    files = _inputs(tmp_path, {"a.txt": "text a"})
+    early = Unit("early a", inputs=(str(files[0]),), payload={"out": cfg.out, "upper": False})
+    late = Unit("late a", inputs=(str(files[0]),), config=("note",), payload={"out": cfg.out, "upper": False})
+    with Run("test.shout", cfg.out, cfg, depends_on=("upper",)) as run:
+        run.map(shout, [early])
+        run.mark_done(late, outputs=[])
+    cfg.note = "changed"
+    with Run("test.shout", cfg.out, cfg, depends_on=("upper",)) as run:
+        assert run.is_done(early)
+        with pytest.raises(UserError, match=r"unit 'late a' .*note: '' -> 'changed'"):
+            run.is_done(late)
