@@ -12,23 +12,26 @@ data_collection/matcher.py; keyword lists: `keywords: paper` (default, the autho
 Output folder:
     documents/<name>.parquet      kept documents (id, text, lang, source, meta (JSON string), mkc, dens)
     documents/<name>.stats.json   docs in / kept / rejected / chars / seconds / keyword list per language
-    documents/<name>.done         written last: the shard is finished; a rerun skips it
     rejected_scores/<name>.parquet  (--keep_rejected_scores) id, lang, mkc, dens, n_chars of rejected documents
     rejects/<name>.jsonl          unreadable records (invalid JSON lines) when on_bad_record=skip
-    errors[.task-I-of-N].jsonl    shards that could not be read (file, reason); the run then exits non-zero
-    config.yaml, manifest[.task-I-of-N].json
+    errors[-I-of-N].jsonl         shards that failed (unit, error); the run then exits 1 and a rerun retries them
+    config.yaml, manifest[-I-of-N].json, _run/ (the lock and one completion marker per finished shard)
 
 `<name>` is the input's path relative to its input root (the folder given, or the non-wildcard part of a glob),
 flattened (`en/part_0.parquet` -> `en__part_0`). Document ids are `make_doc_id(source, <that relative path>,
-<row index>)`: stable across reruns and machines for the same input root.
+<row index>)`: stable across reruns and machines for the same input root and content.
+
+Runs on common/run.py (docs/run.md): each input shard is a unit, skipped on a rerun only when its content, the
+keyword lists folder (keywords_dir) and the settings in DEPENDS_ON (thresholds, keywords, fields, ...) are those
+its output was made with. Otherwise the rerun stops with one line naming what changed, or with
+`--on_mismatch redo` it deletes that shard's outputs and filters it again: never a folder mixing two settings.
+A shard added before a rerun is filtered; a shard that cannot be read fails alone (exit 1), the others are written.
 """
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import sys
 import time
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -36,11 +39,13 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from common.cli import UserError, cli
 from common.config import load_config
 from common.languages import resolve
-from common.manifest import RunManifest
 from common.records import (
+    ON_BAD_RECORD,
     RejectLog,
+    UnreadableFileError,
     expand_inputs,
     is_hf_dataset_dir,
     iter_hf_dataset,
@@ -49,18 +54,15 @@ from common.records import (
     write_jsonl,
     write_parquet,
 )
+from common.run import ON_MISMATCH, Run, Unit
 from data_collection.documents import DocumentShardWriter, make_doc_id
 from data_collection.keyword_lists import LIST_NAMES
 from data_collection.matcher import PAPER_THRESHOLDS, KeywordRule, Score
-from data_collection.shards import (
-    is_done,
-    mark_done,
-    read_shard_stats,
-    resolve_shard_args,
-    safe_output_name,
-    slice_for_task,
-    write_shard_stats,
-)
+from data_collection.shards import read_shard_stats, resolve_shard_args, safe_output_name, write_shard_stats
+
+# the settings the outputs of a shard depend on (num_proc, batch_size, sharding and progress change nothing there)
+DEPENDS_ON = ("lang", "lang_field", "text_field", "source", "thresholds", "keywords", "keep_rejected_scores")
+COUNT_KEYS = ("docs_in", "kept", "rejected", "bad_text", "bad_lang", "bad_records", "chars_in", "chars_kept")
 
 
 @dataclass
@@ -92,7 +94,10 @@ class FilterConfig:
         "help": "an unreadable record (invalid JSON line): skip (logged in rejects/, counted) or error (the "
                 "shard fails and is listed in the errors file)"})
     max_shards: int = field(default=0, metadata={"help": "stop after this many shards this run (0: all)"})
-    progress: bool = field(default=True, metadata={"help": "show a progress bar"})
+    progress: bool = field(default=True, metadata={"help": "print one line per finished shard"})
+    on_mismatch: str = field(default="error", metadata={
+        "help": f"shards filtered before with other settings or content: {' | '.join(ON_MISMATCH)} (delete their "
+                "outputs and filter them again)"})
 
 
 # ------------------------------------------------------------------------------------------------ planning
@@ -120,7 +125,7 @@ def plan_tasks(specs: list[str]) -> list[ShardTask]:
             rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
             name = safe_output_name(rel)
             if name in tasks and tasks[name].path != str(path):
-                raise ValueError(f"two inputs map to the same output name {name!r}: {tasks[name].path} and {path}"
+                raise UserError(f"two inputs map to the same output name {name!r}: {tasks[name].path} and {path}"
                                  " (give them under one common input folder)")
             tasks[name] = ShardTask(str(path), rel, name)
     return sorted(tasks.values(), key=lambda t: t.name)
@@ -176,20 +181,27 @@ def _parquet_batches(path: str, cfg: FilterConfig) -> Iterator[RowBatch]:
     import pyarrow.parquet as pq
 
     start = 0
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=cfg.batch_size):
-        names = batch.schema.names
-        if cfg.text_field not in names:
-            texts, n_bytes = [None] * batch.num_rows, [None] * batch.num_rows
+    try:
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=cfg.batch_size):
+            yield _row_batch(batch, start, cfg, pc)
+            start += batch.num_rows
+    except (OSError, ValueError) as err:  # ArrowInvalid is a ValueError: empty, truncated, not parquet
+        raise UnreadableFileError(f"{path}: not a readable parquet file after {start} rows ({err})") from err
+
+
+def _row_batch(batch: pa.RecordBatch, start: int, cfg: FilterConfig, pc) -> RowBatch:
+    names = batch.schema.names
+    if cfg.text_field not in names:
+        texts, n_bytes = [None] * batch.num_rows, [None] * batch.num_rows
+    else:
+        column = batch.column(cfg.text_field)
+        texts = column.to_pylist()
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            n_bytes = pc.binary_length(column).to_pylist()  # Arrow strings are valid UTF-8: no check needed
         else:
-            column = batch.column(cfg.text_field)
-            texts = column.to_pylist()
-            if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-                n_bytes = pc.binary_length(column).to_pylist()  # Arrow strings are valid UTF-8: no check needed
-            else:
-                n_bytes = [_utf8_len(t) for t in texts]
-        langs = batch.column(cfg.lang_field).to_pylist() if cfg.lang_field in names else None
-        yield RowBatch(start, texts, langs, n_bytes, lambda idx, batch=batch: _take(batch, idx))
-        start += batch.num_rows
+            n_bytes = [_utf8_len(t) for t in texts]
+    langs = batch.column(cfg.lang_field).to_pylist() if cfg.lang_field in names else None
+    return RowBatch(start, texts, langs, n_bytes, lambda idx, batch=batch: _take(batch, idx))
 
 
 def _take(batch: pa.RecordBatch, idx: list[int]) -> list[dict]:
@@ -284,13 +296,31 @@ def _row(decided: tuple[int, str, Score]) -> int:
     return decided[0]
 
 
+def _shard_outputs(task: ShardTask, out_dir: Path) -> dict[str, Path]:
+    return {"documents": out_dir / "documents" / f"{task.name}.parquet",
+            "rejected_scores": out_dir / "rejected_scores" / f"{task.name}.parquet",
+            "rejects": out_dir / "rejects" / f"{task.name}.jsonl"}
+
+
+def _remove_leftovers(task: ShardTask, paths: dict[str, Path]) -> None:
+    """Temp files of a run killed mid-write, and side files of an unfinished earlier try that this try may not
+    write again (a rejects list when the records are now all good)."""
+    for path in paths.values():
+        for stale in path.parent.glob(f".{path.name}.*.tmp"):
+            stale.unlink()
+    for stale in paths["documents"].parent.glob(f".{task.name}.stats.json.*.tmp"):
+        stale.unlink()
+    paths["rejected_scores"].unlink(missing_ok=True)
+    paths["rejects"].unlink(missing_ok=True)
+
+
 def filter_shard(task: ShardTask, cfg: FilterConfig) -> dict:
     """Filter one input shard into its output shard; returns its stats. Raises on an unreadable shard."""
-    out_dir = Path(cfg.output)
-    out = out_dir / "documents" / f"{task.name}.parquet"
-    for suffix in (".parquet", ".stats.json", ".done"):  # temp files of a run killed mid-write
-        for stale in out.parent.glob(f".{task.name}{suffix}.*.tmp"):
-            stale.unlink()
+    _warm_up_arrow()  # before the clock starts: the first use of pyarrow imports pandas
+    paths = _shard_outputs(task, Path(cfg.output))
+    out = paths["documents"]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(task, paths)
     t0 = time.monotonic()
     rule = keyword_rule(cfg)
     rejects = RejectLog(None)
@@ -300,11 +330,11 @@ def filter_shard(task: ShardTask, cfg: FilterConfig) -> dict:
         for batch in iter_batches(task.path, cfg, rejects):
             for doc in _filter_batch(batch, task, cfg, rule, folder_lang, state):
                 writer.add(doc)
-        # side files before the rename of the output and before the done marker: all or nothing
+        # side files before the rename of the output and before the completion marker: all or nothing
         if cfg.keep_rejected_scores:
-            write_parquet(out_dir / "rejected_scores" / f"{task.name}.parquet", state.rejected_scores)
+            write_parquet(paths["rejected_scores"], state.rejected_scores)
         if rejects.count:
-            write_jsonl(out_dir / "rejects" / f"{task.name}.jsonl", rejects.items)
+            write_jsonl(paths["rejects"], rejects.items)
     total = _new_counts()
     for counts in state.by_lang.values():
         for k, v in counts.items():
@@ -318,20 +348,21 @@ def filter_shard(task: ShardTask, cfg: FilterConfig) -> dict:
              "keywords": {lang: lists[lang] for lang in sorted(state.by_lang)},
              "seconds": round(time.monotonic() - t0, 3)}
     write_shard_stats(out, stats)
-    mark_done(out, {"input": task.path, "kept": stats["kept"]})
     return stats
 
 
-_READ_ERRORS: tuple[type[BaseException], ...] = (OSError, ValueError, EOFError, zlib.error, KeyError, TypeError,
-                                                 pa.ArrowException)
-
-
-def _worker(args: tuple[ShardTask, FilterConfig]) -> tuple[ShardTask, dict | None, str | None]:
-    task, cfg = args
-    try:
-        return task, filter_shard(task, cfg), None
-    except _READ_ERRORS as err:  # recorded in the errors file by the parent; other shards go on
-        return task, None, f"{type(err).__name__}: {err}"
+def filter_unit(unit: Unit) -> dict:
+    """One input shard as a unit of the run (module level: it may run in a worker process): its counts and the
+    files it wrote, so a redo deletes exactly those."""
+    task, cfg = unit.payload
+    stats = filter_shard(task, cfg)
+    out_dir = Path(cfg.output)
+    written = [p for p in _shard_outputs(task, out_dir).values() if p.exists()]
+    written.append(out_dir / "documents" / f"{task.name}.stats.json")
+    if cfg.progress:
+        print(f"filter: {task.rel}: {stats['docs_in']} in, {stats['kept']} kept ({stats['seconds']:.1f} s)",
+              flush=True)
+    return {**{k: stats[k] for k in COUNT_KEYS}, "outputs": [str(p.relative_to(out_dir)) for p in written]}
 
 
 # ------------------------------------------------------------------------------------------------ summary
@@ -363,30 +394,43 @@ def _summary_line(label: str, r: dict) -> str:
 
 
 # ------------------------------------------------------------------------------------------------ main
-def check_config(cfg: FilterConfig) -> None:
+def check_config(cfg: FilterConfig) -> KeywordRule:
+    """Every setting the user can get wrong, before any shard is read; returns the keep rule."""
     if not cfg.input:
-        raise SystemExit("error: --input is required (a glob, a list, or a folder of shards)")
+        raise UserError("key 'input': required (a glob, a list, or a folder of shards)")
     if not cfg.output:
-        raise SystemExit("error: --output is required")
+        raise UserError("key 'output': required (the output folder)")
     if cfg.lang != "auto":
-        cfg.lang = resolve(cfg.lang).code
+        try:
+            cfg.lang = resolve(cfg.lang).code
+        except ValueError as err:
+            raise UserError(f"key 'lang': {err}") from None
         if cfg.lang not in cfg.thresholds:
-            raise SystemExit(f"error: no thresholds for language {cfg.lang!r} in the config")
+            raise UserError(f"key 'thresholds': no thresholds for language {cfg.lang!r} (key 'lang')")
     if cfg.keywords not in LIST_NAMES:
-        raise SystemExit(f"error: keywords must be one of {', '.join(LIST_NAMES)} (or set keywords_dir), "
-                         f"got {cfg.keywords!r}")
+        raise UserError(f"key 'keywords': must be one of {', '.join(LIST_NAMES)} (or set keywords_dir), "
+                        f"got {cfg.keywords!r}")
+    if cfg.on_bad_record not in ON_BAD_RECORD:
+        raise UserError(f"key 'on_bad_record': must be one of {ON_BAD_RECORD}, got {cfg.on_bad_record!r}")
+    if cfg.on_mismatch not in ON_MISMATCH:
+        raise UserError(f"key 'on_mismatch': must be one of {ON_MISMATCH}, got {cfg.on_mismatch!r}")
+    if cfg.num_proc < 1 or cfg.batch_size < 1 or cfg.max_shards < 0:
+        raise UserError("keys 'num_proc' and 'batch_size': must be at least 1; 'max_shards': at least 0")
+    for lang, t in cfg.thresholds.items():
+        if not isinstance(t, dict) or set(t) != {"mkc", "dens"}:
+            raise UserError(f"key 'thresholds.{lang}': expected {{mkc: <int>, dens: <float>}}, got {t!r}")
+    rule = keyword_rule(cfg)
     try:
-        rule = keyword_rule(cfg)
         rule.check()  # a missing keyword list fails now, not in a worker
     except (ValueError, FileNotFoundError) as err:
-        raise SystemExit(f"error: {err}") from None
+        raise UserError(f"key 'keywords_dir': {err}" if cfg.keywords_dir else str(err)) from None
     print("filter: keyword lists: " + ", ".join(f"{lang} {name}" for lang, name in rule.lists().items()),
           flush=True)
-    _warm_up_arrow()
+    return rule
 
 
 def _warm_up_arrow() -> None:
-    """pyarrow imports pandas on first use (~0.5 s); do it before any shard is timed (and before forking)."""
+    """pyarrow imports pandas on first use (~0.5 s); do it before any shard is timed."""
     import pyarrow as pa
 
     from data_collection.documents import document_schema
@@ -394,77 +438,48 @@ def _warm_up_arrow() -> None:
     pa.Table.from_pylist([], schema=document_schema())
 
 
-def run(cfg: FilterConfig) -> int:
-    """Filter this task's slice of the input shards. Returns the process exit code (1 if any shard failed)."""
-    check_config(cfg)
-    shard_index, num_shards = resolve_shard_args(cfg.shard_index, cfg.num_shards)
-    tag = "" if num_shards == 1 else f".task-{shard_index}-of-{num_shards}"
-    out_dir = Path(cfg.output)
-    manifest = RunManifest("data_collection.filter", out_dir, cfg)
-    mine = slice_for_task(plan_tasks(cfg.input), shard_index, num_shards)
-    done = [t for t in mine if is_done(out_dir / "documents" / f"{t.name}.parquet")]
-    todo = [t for t in mine if t not in done]
-    if cfg.max_shards > 0:
-        todo = todo[: cfg.max_shards]
-    print(f"filter: {len(mine)} shard(s) in this task ({shard_index}/{num_shards}), {len(done)} already done, "
-          f"{len(todo)} to do, {max(1, cfg.num_proc)} process(es)", flush=True)
-    new_stats, errors = _process(todo, cfg)
-    errors_path = out_dir / f"errors{tag}.jsonl"
-    write_jsonl(errors_path, errors)
-    all_stats = [read_shard_stats(out_dir / "documents" / f"{t.name}.parquet") for t in done] + new_stats
-    table = summary_table(all_stats)
-    counts = {k: sum(s[k] for s in all_stats) for k in ("docs_in", "kept", "rejected", "bad_text", "bad_lang",
-                                                          "bad_records", "chars_in", "chars_kept")}
-    counts.update(shards_done_before=len(done), shards_processed=len(new_stats), shards_failed=len(errors),
-                  shards_left=len(mine) - len(done) - len(new_stats))
-    manifest.finish(counts, name=f"manifest{tag}.json", keywords=keyword_rule(cfg).lists())
-    print(table)
-    print(f"in: {counts['docs_in']} docs, kept: {counts['kept']}, rejected: {counts['rejected']} "
-          f"(of which bad text {counts['bad_text']}, unknown language {counts['bad_lang']}, unreadable "
-          f"records {counts['bad_records']}); shards: {len(new_stats)} processed, {len(done)} skipped (done), "
-          f"{len(errors)} failed, {counts['shards_left']} left")
-    print(f"output: {out_dir / 'documents'}")
-    if errors:
-        print(f"error: {len(errors)} shard(s) failed, listed in {errors_path}:", file=sys.stderr)
-        for e in errors[:10]:
-            print(f"  {e['file']}: {e['reason']}", file=sys.stderr)
-        return 1
-    return 0
-
-
-def _process(todo: list[ShardTask], cfg: FilterConfig) -> tuple[list[dict], list[dict]]:
-    from tqdm import tqdm
-
-    stats, errors = [], []
-    bar = tqdm(total=len(todo), unit="shard", disable=not cfg.progress or not todo, file=sys.stderr)
-    jobs = [(t, cfg) for t in todo]
-    if cfg.num_proc > 1 and len(todo) > 1:
-        with mp.get_context("fork").Pool(min(cfg.num_proc, len(todo))) as pool:
-            results = list(_collect(pool.imap_unordered(_worker, jobs), bar, stats, errors))
-    else:
-        results = list(_collect(map(_worker, jobs), bar, stats, errors))
-    bar.close()
-    del results
-    return stats, errors
-
-
-def _collect(results, bar, stats: list[dict], errors: list[dict]) -> Iterator[None]:
-    docs = 0
-    for task, s, err in results:
-        if err is not None:
-            errors.append({"file": task.path, "reason": err})
-        else:
-            stats.append(s)
-            docs += s["docs_in"]
-        bar.update(1)
-        bar.set_postfix(docs=docs, failed=len(errors))
-        yield None
-
-
 def main(argv: list[str] | None = None) -> int:
+    """Filter this task's slice of the input shards. Returns the exit status (1 if a shard failed)."""
     cfg = load_config(FilterConfig, argv, description=__doc__, prog="python -m data_collection.filter")
-    return run(cfg)
+    rule = check_config(cfg)
+    index, num = resolve_shard_args(cfg.shard_index, cfg.num_shards)
+    tasks = plan_tasks(cfg.input)
+    if not tasks:
+        raise UserError(f"key 'input': no input shards (.parquet, .jsonl[.gz] or HF dataset folders) in {cfg.input}")
+    lists = (str(Path(cfg.keywords_dir).resolve()),) if cfg.keywords_dir else ()  # their content counts too
+    out_dir = Path(cfg.output)
+    with Run("data_collection.filter", out_dir, cfg, task=(index, num), depends_on=DEPENDS_ON,
+             on_mismatch=cfg.on_mismatch) as run:
+        mine = run.slice([Unit(t.rel, inputs=(t.path, *lists), payload=(t, cfg)) for t in tasks])
+        todo = [u for u in mine if not run.is_done(u)]
+        now = todo[: cfg.max_shards] if cfg.max_shards > 0 else todo
+        print(f"filter: {len(mine)} shard(s) in this task ({index}/{num}), {len(mine) - len(todo)} already done, "
+              f"{len(now)} to do, {min(cfg.num_proc, max(1, len(now)))} process(es)", flush=True)
+        run.map(filter_unit, now, workers=cfg.num_proc)
+        run.counts["units_skipped_done"] = len(mine) - len(todo)
+        run.counts["units_left"] = len(todo) - len(now)
+        unfinished = {f["unit"] for f in run.failed} | {u.name for u in todo[len(now):]}
+        all_stats = [read_shard_stats(out_dir / "documents" / f"{u.payload[0].name}.parquet")
+                     for u in mine if u.name not in unfinished]
+        for key in COUNT_KEYS:  # the task's totals over every finished shard, done now or before
+            run.counts[key] = sum(s[key] for s in all_stats)
+        run.extra["keywords"] = rule.lists()
+        _report(run, all_stats, out_dir)
+    return run.exit_code
+
+
+def _report(run: Run, all_stats: list[dict], out_dir: Path) -> None:
+    c = run.counts
+    print(summary_table(all_stats))
+    print(f"in: {c['docs_in']} docs, kept: {c['kept']}, rejected: {c['rejected']} "
+          f"(of which bad text {c['bad_text']}, unknown language {c['bad_lang']}, unreadable "
+          f"records {c['bad_records']}); shards: {c['units_done']} processed, {c['units_skipped_done']} skipped "
+          f"(done), {c['units_failed']} failed, {c['units_left']} left")
+    print(f"output: {out_dir / 'documents'}")
+    if run.failed:
+        print(f"error: {len(run.failed)} shard(s) failed, listed in {out_dir / f'errors{run.tag}.jsonl'}; a rerun "
+              "retries them", file=sys.stderr)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli(main, "python -m data_collection.filter"))

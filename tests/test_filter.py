@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from common.cli import UserError
 from data_collection.filter import main
 
 MEDICAL_EN = ("The patient with diabetes and hypertension saw a physician at the hospital; chemotherapy and "
@@ -98,7 +99,7 @@ def test_resume_after_kill_equals_clean_run(corpus, tmp_path, repo_root, monkeyp
     assert _run(corpus, clean) == 0
     # "killed" after one shard: one shard done; and a half-written shard without its done marker
     assert _run(corpus, resumed, "--max_shards", "1") == 0
-    assert len(list((resumed / "documents").glob("*.done"))) == 1
+    assert len(list((resumed / "_run" / "done").glob("*.json"))) == 1
     (resumed / "documents" / "zh__part_0.parquet").write_bytes(b"half written")
     (resumed / "documents" / ".zh__part_0.parquet.abc.parquet.tmp").write_bytes(b"temp of a killed writer")
     capsys.readouterr()
@@ -117,8 +118,9 @@ def test_corrupt_shard_is_recorded_and_others_finish(corpus, tmp_path, repo_root
     out = tmp_path / "out"
     assert _run(corpus, out) == 1
     errors = [json.loads(x) for x in (out / "errors.jsonl").read_text().splitlines()]
-    assert len(errors) == 1 and errors[0]["file"].endswith("part_2.parquet") and errors[0]["reason"]
-    assert len(list((out / "documents").glob("*.done"))) == 4
+    assert len(errors) == 1 and errors[0]["unit"] == "en/part_2.parquet" and "part_2.parquet" in errors[0]["error"]
+    assert len(list((out / "documents").glob("*.stats.json"))) == 4
+    assert json.loads((out / "manifest.json").read_text())["failed_units"] == ["en/part_2.parquet"]
     assert "1 failed" in capsys.readouterr().out
 
 
@@ -135,8 +137,8 @@ def test_bad_bytes_are_one_reject_and_a_truncated_gzip_is_a_failed_shard(corpus,
     out = tmp_path / "out"
     assert _run(corpus, out) == 1  # the truncated shard failed; every other shard finished
     errors = [json.loads(x) for x in (out / "errors.jsonl").read_text().splitlines()]
-    assert [e["file"].rsplit("/", 1)[-1] for e in errors] == ["part_4.jsonl.gz"]
-    assert "unreadable after line" in errors[0]["reason"]
+    assert [e["unit"] for e in errors] == ["en/part_4.jsonl.gz"]
+    assert "unreadable after line" in errors[0]["error"]
     kept = [d["text"] for d in _outputs(out)["en__part_3.parquet"]]
     assert kept == [MEDICAL_EN, MEDICAL_EN + " 2"]  # the undecodable line and the lone surrogate are rejected
     stats = json.loads((out / "documents" / "en__part_3.stats.json").read_text())
@@ -153,7 +155,7 @@ def test_slices_and_processes_give_the_same_output(corpus, tmp_path, repo_root, 
         monkeypatch.setenv("SLURM_ARRAY_TASK_ID", task)
         assert _run(corpus, sliced) == 0
     assert _outputs(sliced) == _outputs(whole)
-    assert (sliced / "manifest.task-0-of-2.json").exists() and (sliced / "manifest.task-1-of-2.json").exists()
+    assert (sliced / "manifest-00000-of-00002.json").exists() and (sliced / "manifest-00001-of-00002.json").exists()
 
 
 def test_fixed_language_and_text_field(tmp_path, repo_root, monkeypatch):
@@ -202,7 +204,7 @@ def test_really_killed_run_resumes_without_loss_or_duplicates(tmp_path, repo_roo
     proc = subprocess.Popen([sys.executable, "-m", "data_collection.filter", "--input", str(root), "--output",
                              str(killed), "--progress", "false"], stdout=subprocess.DEVNULL, cwd=repo_root)
     deadline = time.monotonic() + 60
-    while not list((killed / "documents").glob("*.done")) and time.monotonic() < deadline and proc.poll() is None:
+    while not list((killed / "_run" / "done").glob("*.json")) and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.02)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -227,11 +229,11 @@ def test_paper_lists_by_default_extended_by_name_and_recorded(tmp_path, samples_
     manifest = json.loads((paper / "manifest.json").read_text())
     assert manifest["keywords"]["ru"] == "paper" and manifest["keywords"]["ar"] == "extended (no paper list for ar)"
     assert json.loads((extended / "manifest.json").read_text())["keywords"]["ru"] == "extended"
-    with pytest.raises(SystemExit, match="keywords must be one of paper, extended"):
+    with pytest.raises(UserError, match="key 'keywords': must be one of paper, extended"):
         _run(ru, tmp_path / "bad", "--keywords", "mine")
     custom = tmp_path / "lists"
     custom.mkdir()
-    with pytest.raises(SystemExit, match=str(custom / "en.txt")):
+    with pytest.raises(UserError, match=str(custom / "en.txt")):
         _run(ru, tmp_path / "bad", "--keywords_dir", str(custom))
 
 
