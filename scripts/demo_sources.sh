@@ -28,5 +28,5 @@ for lang in en fr es; do
     --input samples/corpora/ufal --lang "$lang" --output "$OUT/corpora/ufal/$lang" --on_mismatch redo
 done
 
-echo "sources demo: textbooks $OUT/textbooks (books/*.json, documents/, errors-*.jsonl), web $OUT/web/documents,"
+echo "sources demo: textbooks $OUT/textbooks (books/*.json, documents/, errors.jsonl), web $OUT/web/documents,"
 echo "  corpora $OUT/corpora/{wikipedia/<lang>,baike,ufal/<lang>}/documents"

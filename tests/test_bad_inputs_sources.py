@@ -355,7 +355,8 @@ def test_web_pages_in_other_encodings_or_very_long_are_read_right(tmp_path, samp
                                    encoding="utf-8")
     (src / "binary.html").write_bytes(bytes(range(256)) * 8)
     out = tmp_path / "out"
-    assert _run("web", src, out) == 0
+    # on the whole long page py3langid is 0.81 sure: dropped at 0.9 unless language ID reads a prefix
+    assert _run("web", src, out, "--min_lang_prob", "0.9") == 0
     docs = {json.loads(d["meta"])["file"] if isinstance(d["meta"], str) else d["meta"]["file"]: d
             for d in read_document_shard(out / "documents" / "website-part-00000-of-00001.parquet")}
     assert "saisonnière" in docs["latin1.html"]["text"] and "fièvre" in docs["latin1.html"]["text"]
@@ -388,3 +389,12 @@ def test_ocr_books_with_no_text_are_counted_not_lost(tmp_path, monkeypatch):
     assert counts["documents"] == 1
     book = next(json.loads(p.read_text("utf-8")) for p in (out / "books").glob("blank-*.json"))
     assert book["text_list"] == [""] and book["pages"][0]["chars"] == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cmd", ["ocr", "web"])
+def test_worker_processes_give_the_same_result(cmd, tmp_path, samples_dir):
+    src = _inputs(cmd, tmp_path / "in", samples_dir)
+    assert _run(cmd, src, tmp_path / "one") == 0
+    assert _run(cmd, src, tmp_path / "two", "--num_proc", "2") == 0
+    assert _docs(tmp_path / "two") == _docs(tmp_path / "one")
