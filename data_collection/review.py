@@ -9,6 +9,13 @@ corpus, seeded: same corpus and seed, same sheet) and writes one CSV per languag
 item, lang, source, doc_id, sentence, is_medical (empty). `score` reads filled sheets and prints, per language,
 the precision (share marked medical among the marked rows) with a 95% Wilson confidence interval; blank rows are
 counted as unmarked, anything else unrecognised is an error naming the file and row.
+
+Runs on common/run.py (docs/run.md): `sample` is one unit fingerprinted by the corpus shards' content and the
+settings in DEPENDS_ON, so a rerun never overwrites sheets people may be filling: with the same corpus and
+settings it does nothing, with others it stops with one line naming what changed (`--on_mismatch redo` draws the
+sheets again). Files of the corpus that are not document shards (the removed/ lists) are counted, not read; a
+document that cannot be used (no text, unknown language) is counted as bad and skipped. `score` with --output
+writes review_scores.json under the folder's lock. Errors are one line (exit 2) through cli().
 """
 
 from __future__ import annotations
@@ -18,19 +25,22 @@ import math
 import random
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.cli import UserError, cli
 from common.config import load_config
 from common.languages import by_code
-from common.manifest import RunManifest
-from common.records import atomic_path, expand_inputs, write_json
-from data_collection.documents import iter_document_shard
+from common.records import UnreadableFileError, atomic_path, expand_inputs, write_json
+from common.run import ON_MISMATCH, Run, Unit
+from data_collection.documents import normalise_document
 
 COLUMNS = ("item", "lang", "source", "doc_id", "sentence", "is_medical")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])|\n+")
 YES = {"1", "yes", "y", "true", "t", "medical"}
 NO = {"0", "no", "n", "false", "f", "not medical"}
+DEPENDS_ON = ("per_language", "languages", "min_sentence_chars", "seed")  # what the drawn sheets depend on
 
 
 @dataclass
@@ -43,22 +53,47 @@ class ReviewConfig:
     min_sentence_chars: int = field(default=20, metadata={"help": "sample: shorter sentences are not drawn"})
     seed: int = field(default=0, metadata={"help": "sample: random seed"})
     sheets: list[str] = field(default_factory=list, metadata={"help": "score: filled CSV sheets (globs)"})
+    on_mismatch: str = field(default="error", metadata={
+        "help": f"sample: sheets drawn before from another corpus or settings: {' | '.join(ON_MISMATCH)} "
+                "(redo deletes them, marks included, and draws again)"})
 
 
 def split_sentences(text: str, min_chars: int) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if len(s.strip()) >= min_chars]
 
 
-def sample_sentences(cfg: ReviewConfig) -> dict[str, list[dict]]:
+def corpus_shards(cfg: ReviewConfig) -> tuple[list[Path], list[Path]]:
+    """(document shards, other files) of the corpus: only parquet shards hold documents."""
+    paths = expand_inputs(cfg.corpus)
+    return ([p for p in paths if str(p).endswith(".parquet")], [p for p in paths if not str(p).endswith(".parquet")])
+
+
+def _documents(path: Path, bad: list[int]) -> Iterator[dict]:
+    """The shard's usable documents; a row that is not one (no text, unknown language) is counted in bad[0]."""
+    import pyarrow.parquet as pq
+
+    row = 0
+    try:
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=1024):
+            for rec in batch.to_pylist():
+                row += 1
+                try:
+                    yield normalise_document(rec)
+                except ValueError:
+                    bad[0] += 1
+    except (OSError, ValueError) as err:  # ArrowInvalid is a ValueError: empty, truncated, not parquet
+        raise UnreadableFileError(f"{path}: not a readable parquet file after {row} rows ({err})") from err
+
+
+def sample_sentences(cfg: ReviewConfig, shards: list[Path], bad: list[int] | None = None) -> dict[str, list[dict]]:
     """Reservoir sample of `per_language` sentences per language over the whole corpus."""
     rng = random.Random(cfg.seed)
     wanted = {by_code(x).code for x in cfg.languages}
     reservoirs: dict[str, list[dict]] = {}
     seen: dict[str, int] = {}
-    for path in expand_inputs(cfg.corpus):
-        if not str(path).endswith(".parquet"):
-            continue
-        for doc in iter_document_shard(path):
+    bad = [0] if bad is None else bad
+    for path in shards:
+        for doc in _documents(path, bad):
             if wanted and doc["lang"] not in wanted:
                 continue
             for sentence in split_sentences(doc["text"], cfg.min_sentence_chars):
@@ -98,23 +133,32 @@ def read_marks(paths: list[Path]) -> dict[str, dict[str, int]]:
     """lang -> {"medical", "not_medical", "unmarked"} from filled sheets; bad values raise with file:row."""
     out: dict[str, dict[str, int]] = {}
     for path in paths:
-        with open(path, encoding="utf-8", newline="") as f:
-            reader = csv.DictReader(f)
-            missing = {"lang", "is_medical"} - set(reader.fieldnames or [])
-            if missing:
-                raise ValueError(f"{path}: missing column(s) {sorted(missing)}")
-            for row_no, row in enumerate(reader, 2):
-                counts = out.setdefault(row["lang"], {"medical": 0, "not_medical": 0, "unmarked": 0})
-                mark = (row["is_medical"] or "").strip().lower()
-                if not mark:
-                    counts["unmarked"] += 1
-                elif mark in YES:
-                    counts["medical"] += 1
-                elif mark in NO:
-                    counts["not_medical"] += 1
-                else:
-                    raise ValueError(f"{path}:{row_no}: is_medical must be 1/0 (yes/no, true/false), got {mark!r}")
+        try:
+            _read_sheet(path, out)
+        except UnicodeDecodeError as err:  # a sheet saved by a spreadsheet in a legacy encoding
+            raise UserError(f"{path}: not UTF-8 ({err.reason} at byte {err.start}); save the sheet as UTF-8 CSV") from None
     return out
+
+
+def _read_sheet(path: Path, out: dict[str, dict[str, int]]) -> None:
+    with open(path, encoding="utf-8-sig", newline="") as f:  # -sig: spreadsheets often write a BOM
+        reader = csv.DictReader(f)
+        missing = {"lang", "is_medical"} - set(reader.fieldnames or [])
+        if missing:
+            raise UserError(f"{path}: missing column(s) {sorted(missing)}")
+        for row_no, row in enumerate(reader, 2):
+            if not (row["lang"] or "").strip():
+                raise UserError(f"{path}:{row_no}: the lang column is empty")
+            counts = out.setdefault(row["lang"].strip(), {"medical": 0, "not_medical": 0, "unmarked": 0})
+            mark = (row["is_medical"] or "").strip().lower()
+            if not mark:
+                counts["unmarked"] += 1
+            elif mark in YES:
+                counts["medical"] += 1
+            elif mark in NO:
+                counts["not_medical"] += 1
+            else:
+                raise UserError(f"{path}:{row_no}: is_medical must be 1/0 (yes/no, true/false), got {mark!r}")
 
 
 def precision_table(marks: dict[str, dict[str, int]]) -> tuple[str, dict]:
@@ -131,30 +175,67 @@ def precision_table(marks: dict[str, dict[str, int]]) -> tuple[str, dict]:
     return "\n".join(lines), result
 
 
-def run(cfg: ReviewConfig) -> int:
+def check_config(cfg: ReviewConfig) -> None:
+    """Settings the user can get wrong, before any file is read."""
+    if cfg.command not in ("sample", "score"):
+        raise UserError(f"key 'command': must be sample or score, got {cfg.command!r}")
     if cfg.command == "sample":
         if not cfg.corpus or not cfg.output:
-            raise SystemExit("error: sample needs --corpus and --output")
-        manifest = RunManifest("data_collection.review", cfg.output, cfg)
-        samples = sample_sentences(cfg)
-        for lang, rows in sorted(samples.items()):
-            write_sheet(Path(cfg.output) / f"review_{lang}.csv", rows)
-            print(f"{lang}: {len(rows)} sentence(s) -> {Path(cfg.output) / f'review_{lang}.csv'}")
-        manifest.finish({lang: len(rows) for lang, rows in samples.items()})
+            raise UserError("keys 'corpus' and 'output': sample needs both")
+        if cfg.per_language < 1 or cfg.min_sentence_chars < 1:
+            raise UserError("keys 'per_language' and 'min_sentence_chars': must be at least 1")
+        for code in cfg.languages:
+            try:
+                by_code(code)
+            except ValueError as err:
+                raise UserError(f"key 'languages': {err}") from None
+    if cfg.on_mismatch not in ON_MISMATCH:
+        raise UserError(f"key 'on_mismatch': must be one of {ON_MISMATCH}, got {cfg.on_mismatch!r}")
+
+
+def sample(cfg: ReviewConfig) -> int:
+    """Draw the sheets once per corpus and settings: a rerun never overwrites sheets being filled."""
+    shards, others = corpus_shards(cfg)
+    if not shards:
+        raise UserError(f"key 'corpus': no document shards (.parquet) in {cfg.corpus}")
+    out = Path(cfg.output)
+    with Run("data_collection.review", out, cfg, depends_on=DEPENDS_ON, on_mismatch=cfg.on_mismatch) as run:
+        unit = Unit("sample", inputs=tuple(str(p) for p in shards))
+        run.counts.update(shards=len(shards), other_files_not_read=len(others))
+        if run.is_done(unit):
+            print(f"review: the sheets in {out} were drawn from this corpus with these settings; nothing to do")
+            return run.exit_code
+        bad = [0]
+        samples = sample_sentences(cfg, shards, bad)
+        run.counts["bad_documents"] = bad[0]
         if not samples:
-            print("error: no sentences found in the corpus", file=sys.stderr)
-            return 1
-        return 0
-    if cfg.command == "score":
-        paths = [p for spec in cfg.sheets for p in expand_inputs_any(spec)]
-        if not paths:
-            raise SystemExit("error: score needs --sheets (filled CSV files)")
-        table, result = precision_table(read_marks(paths))
-        print(table)
-        if cfg.output:
+            raise UserError(f"{cfg.corpus}: no sentence of at least {cfg.min_sentence_chars} characters"
+                            + (f" in {cfg.languages}" if cfg.languages else ""))
+        written = []
+        for lang, rows in sorted(samples.items()):
+            written.append(out / f"review_{lang}.csv")
+            write_sheet(written[-1], rows)
+            print(f"{lang}: {len(rows)} sentence(s) -> {written[-1]}")
+        if others or bad[0]:
+            print(f"review: {len(others)} file(s) that are not document shards not read; {bad[0]} unusable "
+                  "document(s) skipped")
+        run.mark_done(unit, {f"sentences_{lang}": len(rows) for lang, rows in samples.items()}, written)
+    return run.exit_code
+
+
+def score(cfg: ReviewConfig) -> int:
+    paths = [p for spec in cfg.sheets for p in expand_inputs_any(spec)]
+    if not paths:
+        raise UserError("key 'sheets': score needs the filled CSV files")
+    table, result = precision_table(read_marks(paths))
+    print(table)
+    if cfg.output:
+        # often the sample folder: its own manifest, and config.yaml keeps describing the sheets
+        with Run("data_collection.review", cfg.output, manifest_name="manifest-score.json") as run:
             write_json(Path(cfg.output) / "review_scores.json", result)
-        return 0
-    raise SystemExit(f"error: command must be sample or score, got {cfg.command!r}")
+            run.extra["sheets"] = [str(p) for p in paths]
+            run.counts.update(sheets=len(paths), marked=sum(r["medical"] + r["not_medical"] for r in result.values()))
+    return 0
 
 
 def expand_inputs_any(spec: str) -> list[Path]:
@@ -174,8 +255,9 @@ def expand_inputs_any(spec: str) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     cfg = load_config(ReviewConfig, argv, description=__doc__, prog="python -m data_collection.review",
                       positional=("command",))
-    return run(cfg)
+    check_config(cfg)
+    return sample(cfg) if cfg.command == "sample" else score(cfg)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli(main, "python -m data_collection.review"))
