@@ -10,7 +10,7 @@ python scripts/make_sample_pdfs.py --out "$OUT/pdfs"
 
 echo "-- textbooks: text layer or OCR per page -> $OUT/textbooks (the encrypted and truncated PDFs go to errors)"
 python -m data_collection.ocr --config configs/data_collection/ocr.yaml --input "$OUT/pdfs" --lang en \
-  --output "$OUT/textbooks" || test $? -eq 1  # 1: the encrypted and truncated samples went to errors, as intended
+  --output "$OUT/textbooks" --on_mismatch redo || test $? -eq 1  # 1: the encrypted and truncated samples went to errors, as intended
 
 echo "-- saved web pages (HTML + WARC) -> $OUT/web"
 python -m data_collection.web --config configs/data_collection/web.yaml --input samples/web --output "$OUT/web" \
