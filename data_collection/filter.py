@@ -321,8 +321,9 @@ def filter_shard(task: ShardTask, cfg: FilterConfig) -> dict:
     out = paths["documents"]
     out.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(task, paths)
-    t0 = time.monotonic()
     rule = keyword_rule(cfg)
+    rule.check()  # the matchers are built once per process: not part of this shard's time
+    t0 = time.monotonic()
     rejects = RejectLog(None)
     folder_lang = language_from_path(task.path)
     state = _ShardState()
@@ -419,7 +420,10 @@ def check_config(cfg: FilterConfig) -> KeywordRule:
     for lang, t in cfg.thresholds.items():
         if not isinstance(t, dict) or set(t) != {"mkc", "dens"}:
             raise UserError(f"key 'thresholds.{lang}': expected {{mkc: <int>, dens: <float>}}, got {t!r}")
-    rule = keyword_rule(cfg)
+    try:
+        rule = keyword_rule(cfg)
+    except ValueError as err:  # a language code the thresholds name that we do not know
+        raise UserError(f"key 'thresholds': {err}") from None
     try:
         rule.check()  # a missing keyword list fails now, not in a worker
     except (ValueError, FileNotFoundError) as err:
@@ -450,7 +454,9 @@ def main(argv: list[str] | None = None) -> int:
     out_dir = Path(cfg.output)
     with Run("data_collection.filter", out_dir, cfg, task=(index, num), depends_on=DEPENDS_ON,
              on_mismatch=cfg.on_mismatch) as run:
-        mine = run.slice([Unit(t.rel, inputs=(t.path, *lists), payload=(t, cfg)) for t in tasks])
+        # inputs by absolute path: the same file given relative to another folder is the same input
+        mine = run.slice([Unit(t.rel, inputs=(str(Path(t.path).resolve()), *lists), payload=(t, cfg))
+                          for t in tasks])
         todo = [u for u in mine if not run.is_done(u)]
         now = todo[: cfg.max_shards] if cfg.max_shards > 0 else todo
         print(f"filter: {len(mine)} shard(s) in this task ({index}/{num}), {len(mine) - len(todo)} already done, "

@@ -200,7 +200,7 @@ def sample(cfg: ReviewConfig) -> int:
         raise UserError(f"key 'corpus': no document shards (.parquet) in {cfg.corpus}")
     out = Path(cfg.output)
     with Run("data_collection.review", out, cfg, depends_on=DEPENDS_ON, on_mismatch=cfg.on_mismatch) as run:
-        unit = Unit("sample", inputs=tuple(str(p) for p in shards))
+        unit = Unit("sample", inputs=tuple(str(p.resolve()) for p in shards))  # the same files from any folder
         run.counts.update(shards=len(shards), other_files_not_read=len(others))
         if run.is_done(unit):
             print(f"review: the sheets in {out} were drawn from this corpus with these settings; nothing to do")
