@@ -8,7 +8,7 @@ scripts/slurm/build_corpus_array.sbatch, the units of a stage split by shard_ind
 1. clean (unit: input shard): Unicode/whitespace normalisation, boilerplate lines (repeated in >=
    boilerplate_min_docs documents of the shard) stripped, documents shorter than min_chars dropped, language
    checked with fastText lid.176 (mismatches counted; dropped or kept by `langid`).
-   -> _work/cleaned/<name>.parquet + .stats.json + .done
+   -> _work/cleaned/<name>.parquet + .stats.json
 2. signature (unit: language x cleaned shard): datatrove MinHash signatures (data_collection/dt_dedup.py) and
    which documents share an n-gram with a benchmark test question.
 3. buckets (unit: language x band): datatrove's bucket stage, duplicate pairs per band (+ one exact-key band).
@@ -16,8 +16,12 @@ scripts/slurm/build_corpus_array.sbatch, the units of a stage split by shard_ind
 5. filter (unit: language x cleaned shard): duplicates and contaminated documents dropped, survivors written to
    <output>/<lang>/part-<i>.parquet, tokens counted.
 6. stats (one task): removed/ lists, stats.json, stats.md, stats.png.
-`--stage assemble` runs 2-6. Every unit writes a done marker; a rerun skips finished units. A language's work is
-redone from stage 2 when its cleaned shards or the settings its output depends on changed (a fingerprint).
+`--stage assemble` runs 2-6. Every unit is recorded done with a fingerprint (common/run.py): a rerun skips the units
+whose inputs and settings are unchanged. An input added before a rerun is cleaned, and every language it holds is
+deduplicated again from stage 2 (so are the languages of a removed input); an input changed since, or a setting the
+output depends on, is a one-line error naming it (or, with `on_mismatch: redo`, that work is redone).
+A unit that fails (an unreadable input) is listed in errors*.jsonl and the others go on (exit 1); the next stage
+refuses to start until every unit of the one before it is done.
 
 Input shards: the document record (DESIGN.md; data_collection/documents.py), parquet or JSONL. Parquet files
 without `id` and `text` columns (e.g. the filter's rejected_scores) are skipped and counted; JSONL records are
@@ -26,37 +30,29 @@ checked one by one (bad lines and invalid records are counted as bad_records and
 
 from __future__ import annotations
 
-import hashlib
-import json
-import multiprocessing as mp
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common.config import config_to_dict, load_config
+from common.cli import UserError, cli
+from common.config import load_config
 from common.languages import LANGUAGES, by_code
-from common.manifest import RunManifest
-from common.records import RejectLog, iter_records, record_format, write_jsonl
+from common.records import RejectLog, iter_parquet, iter_records, record_format, write_jsonl
+from common.run import ON_MISMATCH, Run, Unit, config_values, digest, input_identity
 from data_collection.clean import boilerplate_lines, min_chars_for, normalise_text, strip_lines
 from data_collection.documents import DocumentShardWriter, normalise_document
 from data_collection.filter import ShardTask, plan_tasks
-from data_collection.shards import (
-    is_done,
-    mark_done,
-    read_shard_stats,
-    resolve_shard_args,
-    slice_for_task,
-    write_shard_stats,
-)
+from data_collection.shards import read_shard_stats, resolve_shard_args, stats_path, write_shard_stats
 
+COMMAND = "data_collection.build_corpus"
 CLEAN_COUNTS = ("docs_in", "bad_records", "other_language", "too_short", "lang_mismatch", "lang_dropped",
                 "boilerplate_lines", "docs_out")
 LANGUAGE_CODES = {x.code for x in LANGUAGES}
 DEFAULT_PRIORITY = ["textbook", "website", "wikipedia", "baike", "ufal", "web"]
 STAGES = ("clean", "signature", "buckets", "cluster", "filter", "stats")
-# config fields each output depends on (a change redoes that work; others, e.g. num_proc, do not)
+# config fields each output depends on (a change is a mismatch of that work; others, e.g. num_proc, are not)
 CLEAN_FIELDS = ("languages", "min_chars", "boilerplate_min_docs", "boilerplate_max_chars", "langid",
                 "langid_max_chars")
 ASSEMBLE_FIELDS = ("dedup_exact", "dedup_near", "minhash_buckets", "minhash_hashes_per_bucket", "shingle_size",
@@ -104,12 +100,9 @@ class BuildCorpusConfig:
                                                                     "(default: Slurm array)"})
     num_shards: int | None = field(default=None, metadata={"help": "slices (default: Slurm array)"})
     plot: bool = field(default=True, metadata={"help": "write stats.png"})
-    progress: bool = field(default=True, metadata={"help": "show progress bars"})
-
-
-def _fingerprint(cfg: BuildCorpusConfig, fields: tuple[str, ...], *parts: object) -> str:
-    values = {k: v for k, v in config_to_dict(cfg).items() if k in fields}
-    return hashlib.sha1(json.dumps([values, *parts], sort_keys=True, default=str).encode()).hexdigest()[:16]
+    progress: bool = field(default=True, metadata={"help": "print a line per stage (units run and skipped)"})
+    on_mismatch: str = field(default="error", metadata={
+        "help": "work done with another input or settings: error (one line naming what changed) | redo"})
 
 
 def _cleaned_path(cfg: BuildCorpusConfig, task: ShardTask) -> Path:
@@ -119,19 +112,11 @@ def _cleaned_path(cfg: BuildCorpusConfig, task: ShardTask) -> Path:
 # ------------------------------------------------------------------------------------------ stage 1: clean
 def _iter_input_docs(path: str, rejects: RejectLog) -> Iterator[tuple[dict | None, str]]:
     """(document or None when invalid, its language or "unknown") for each record of a document shard.
-    Invalid records are logged in `rejects` (lines that are not JSON are logged by iter_records itself)."""
-    if record_format(path) == "parquet":
-        import pyarrow.parquet as pq
-
-        pf = pq.ParquetFile(path)
-        row = 0
-        for batch in pf.iter_batches(batch_size=2048):
-            for rec in batch.to_pylist():
-                yield _checked(rec, f"{path}:row {row}", rejects)
-                row += 1
-    else:  # JSONL or a HF dataset dir
-        for where, rec in iter_records(path, "skip", rejects):
-            yield _checked(rec, where, rejects)
+    Invalid records are logged in `rejects` (lines that are not JSON are logged by iter_records itself); a
+    parquet file that cannot be read raises UnreadableFileError naming it (the unit fails, the others go on)."""
+    records = iter_parquet(path, 2048) if record_format(path) == "parquet" else iter_records(path, "skip", rejects)
+    for where, rec in records:
+        yield _checked(rec, where, rejects)
 
 
 def _checked(rec: dict, where: str, rejects: RejectLog) -> tuple[dict | None, str]:
@@ -159,10 +144,17 @@ def is_document_shard(path: str) -> bool:
     return True
 
 
-def clean_shard(task: ShardTask, cfg: BuildCorpusConfig) -> dict:
-    """Clean one input shard into _work/cleaned/<name>.parquet; returns its counts per language."""
+def clean_unit(cfg: BuildCorpusConfig, task: ShardTask) -> Unit:
+    """The clean unit of one input shard (its fingerprint: the shard's content and CLEAN_FIELDS)."""
+    return Unit(f"clean {task.rel}", inputs=(task.path,), payload=(cfg, task))
+
+
+def clean_shard(unit: Unit) -> dict:
+    """Clean one input shard into _work/cleaned/<name>.parquet (+ .stats.json with its counts per language and
+    the fingerprint that later stages plan with); returns its counts and output files."""
     from data_collection.langid import agrees, detect
 
+    cfg, task = unit.payload
     t0 = time.monotonic()
     out = _cleaned_path(cfg, task)
     rejects = RejectLog(None)
@@ -209,57 +201,22 @@ def clean_shard(task: ShardTask, cfg: BuildCorpusConfig) -> dict:
             doc["text"] = text
             writer.add(doc)
             bump(lang, "docs_out")
+    outputs = [out, stats_path(out)]
     if rejects.count:
-        write_jsonl(out.with_name(out.name.replace(".parquet", ".rejects.jsonl")), rejects.items)
+        outputs.append(out.with_name(out.name.replace(".parquet", ".rejects.jsonl")))
+        write_jsonl(outputs[-1], rejects.items)
     c = {k: sum(v[k] for v in by_lang.values()) for k in CLEAN_COUNTS}
-    fp = _fingerprint(cfg, CLEAN_FIELDS, task.path)
-    stats = {"input": task.path, **c, "by_lang": by_lang, "seconds": round(time.monotonic() - t0, 3), "fp": fp}
-    write_shard_stats(out, stats)
-    mark_done(out, {"input": task.path, "fp": fp})
-    return stats
+    # what a language's deduplication is planned with: this shard's content and cleaning settings
+    fp = digest([config_values(cfg, CLEAN_FIELDS), input_identity(task.path)["digest"]])
+    write_shard_stats(out, {"input": task.path, **c, "by_lang": by_lang,
+                            "seconds": round(time.monotonic() - t0, 3), "fp": fp})
+    return {**c, "outputs": [str(p) for p in outputs]}
 
 
-def _clean_done(cfg: BuildCorpusConfig, task: ShardTask) -> bool:
-    """Done with the same input and cleaning settings (otherwise it is cleaned again)."""
-    out = _cleaned_path(cfg, task)
-    return is_done(out) and read_shard_stats(out).get("fp") == _fingerprint(cfg, CLEAN_FIELDS, task.path)
-
-
-# ------------------------------------------------------------------------------------------ running units
-@dataclass
-class Unit:
-    name: str  # e.g. "clean en__part-0", "signature en 3"
-    fn: Callable[[], dict]
-    done: Callable[[], bool]
-
-
-def _call(unit: Unit) -> tuple[str, dict | None, str | None]:
-    try:
-        return unit.name, unit.fn(), None
-    except Exception as err:  # noqa: BLE001 - one failed unit is recorded; the others go on
-        return unit.name, None, f"{type(err).__name__}: {err}"
-
-
-def run_units(stage: str, units: list[Unit], cfg: BuildCorpusConfig) -> list[dict]:
-    """Run this task's slice of a stage's units (skipping done ones); returns the failures."""
-    from tqdm import tqdm
-
-    shard_index, num_shards = resolve_shard_args(cfg.shard_index, cfg.num_shards)
-    mine = slice_for_task(units, shard_index, num_shards) if cfg.stage == stage else units
-    todo = [u for u in mine if not u.done()]
-    print(f"{stage}: {len(mine)} unit(s) in this task, {len(mine) - len(todo)} already done", flush=True)
-    pool = None
-    if cfg.num_proc > 1 and len(todo) > 1:
-        pool = mp.get_context("fork").Pool(min(cfg.num_proc, len(todo)))
-        results = pool.imap_unordered(_call, todo)
-    else:
-        results = map(_call, todo)
-    errors = [{"unit": name, "reason": err} for name, _, err in
-              tqdm(results, total=len(todo), unit=stage, disable=not cfg.progress, file=sys.stderr) if err]
-    if pool is not None:
-        pool.close()
-        pool.join()
-    return errors
+def clean_totals(cfg: BuildCorpusConfig, tasks: list[ShardTask], run: Run) -> dict[str, int]:
+    """The clean counts summed over every cleaned shard (of all tasks) done with the current settings."""
+    done = [read_shard_stats(_cleaned_path(cfg, t)) for t in tasks if run.is_done(clean_unit(cfg, t))]
+    return {k: sum(st[k] for st in done) for k in CLEAN_COUNTS}
 
 
 # ------------------------------------------------------------------------------------------ main
@@ -269,68 +226,68 @@ def _documents_tasks(cfg: BuildCorpusConfig) -> tuple[list[ShardTask], int]:
     return docs, len(tasks) - len(docs)
 
 
-def _check_args(cfg: BuildCorpusConfig) -> None:
-    """Everything that can be checked before hours of work: a one-line error naming the field or path."""
+def check_config(cfg: BuildCorpusConfig) -> None:
+    """Everything that can be checked before hours of work: a one-line error naming the key or path."""
     if not cfg.input or not cfg.output:
-        raise SystemExit("error: --input and --output are required")
+        raise UserError("--input and --output are required")
     if cfg.stage not in ("all", "assemble", *STAGES):
-        raise SystemExit(f"error: --stage must be all, assemble or one of {', '.join(STAGES)}; got {cfg.stage!r}")
+        raise UserError(f"key 'stage': must be all, assemble or one of {', '.join(STAGES)}; got {cfg.stage!r}")
     if cfg.langid not in ("drop", "keep", "off"):
-        raise SystemExit(f"error: --langid must be drop, keep or off; got {cfg.langid!r}")
+        raise UserError(f"key 'langid': must be drop, keep or off; got {cfg.langid!r}")
+    if cfg.on_mismatch not in ON_MISMATCH:
+        raise UserError(f"key 'on_mismatch': must be one of {', '.join(ON_MISMATCH)}; got {cfg.on_mismatch!r}")
     try:
         cfg.languages = [by_code(x).code for x in cfg.languages]
     except ValueError as err:
-        raise SystemExit(f"error: --languages: {err}") from None
+        raise UserError(f"key 'languages': {err}") from None
     if cfg.stage != "clean":
         from data_collection.decontaminate import check_sources
         from data_collection.token_count import check_tokenizer_dir
 
-        try:
-            check_tokenizer_dir(cfg.tokenizer)
-            check_sources(cfg.mmedbench_test, cfg.benchmark_files)
-        except (FileNotFoundError, ValueError) as err:
-            raise SystemExit(f"error: {err}") from None
-
-
-def run(cfg: BuildCorpusConfig) -> int:
-    from data_collection import corpus_dedup
-
-    _check_args(cfg)
-    out = Path(cfg.output)
-    manifest = RunManifest("data_collection.build_corpus", out, cfg)
-    try:
-        tasks, skipped = _documents_tasks(cfg)
-    except (FileNotFoundError, ValueError) as err:
-        raise SystemExit(f"error: {err}") from None
-    print(f"build_corpus: {len(tasks)} document shard(s) ({skipped} non-document parquet file(s) skipped)")
-    counts: dict = {"input_shards": len(tasks), "skipped_files": skipped}
-    shard_index, num_shards = resolve_shard_args(cfg.shard_index, cfg.num_shards)
-    tag = f".{cfg.stage}.task-{shard_index}-of-{num_shards}" if num_shards > 1 else ""
-    errors: list[dict] = []
-    if cfg.stage in ("clean", "all"):
-        units = [Unit(f"clean {t.name}", lambda t=t: clean_shard(t, cfg), lambda t=t: _clean_done(cfg, t))
-                 for t in tasks]
-        errors = [{"file": t.path, **e} for e in run_units("clean", units, cfg)
-                  for t in tasks if e["unit"] == f"clean {t.name}"]
-        done = [read_shard_stats(_cleaned_path(cfg, t)) for t in tasks if _clean_done(cfg, t)]
-        counts["clean"] = {k: sum(s[k] for s in done) for k in CLEAN_COUNTS}
-        print("clean: " + ", ".join(f"{k} {v}" for k, v in counts["clean"].items()))
-    if cfg.stage != "clean" and not errors:
-        errors, counts["assemble"] = corpus_dedup.run_assemble(cfg, tasks, manifest)
-    write_jsonl(out / f"errors{tag}.jsonl", errors)
-    manifest.finish(counts, name=f"manifest{tag}.json", failed_units=len(errors))
-    if errors:
-        print(f"error: {len(errors)} unit(s) failed, listed in {out / f'errors{tag}.jsonl'}: "
-              f"{errors[0].get('file', errors[0]['unit'])}: {errors[0]['reason']}", file=sys.stderr)
-        return 1
-    print(f"output: {out}")
-    return 0
+        check_tokenizer_dir(cfg.tokenizer)
+        check_sources(cfg.mmedbench_test, cfg.benchmark_files)
 
 
 def main(argv: list[str] | None = None) -> int:
-    cfg = load_config(BuildCorpusConfig, argv, description=__doc__, prog="python -m data_collection.build_corpus")
-    return run(cfg)
+    from data_collection import corpus_dedup
+
+    cfg = load_config(BuildCorpusConfig, argv, description=__doc__, prog=f"python -m {COMMAND}")
+    check_config(cfg)
+    index, num = resolve_shard_args(cfg.shard_index, cfg.num_shards)
+    if num > 1 and cfg.stage in ("all", "assemble"):
+        raise UserError(f"--stage {cfg.stage} runs whole stages in one task: give one stage per array "
+                        "(scripts/slurm/build_corpus_array.sbatch), or num_shards 1")
+    tasks, skipped = _documents_tasks(cfg)
+    print(f"build_corpus: {len(tasks)} document shard(s) ({skipped} non-document parquet file(s) skipped)")
+    # the tasks of each stage's array write their own manifest; the lock is per task, across stages
+    manifest = "manifest.json" if num == 1 else f"manifest.{cfg.stage}-{index:05d}-of-{num:05d}.json"
+    with Run(COMMAND, cfg.output, cfg, task=(index, num), depends_on=CLEAN_FIELDS, on_mismatch=cfg.on_mismatch,
+             manifest_name=manifest) as run:
+        run.counts.update(input_shards=len(tasks), skipped_files=skipped)
+        if cfg.stage in ("clean", "all"):
+            units = run.slice([clean_unit(cfg, t) for t in tasks])
+            map_stage(cfg, run, "clean", clean_shard, units)
+            run.counts["clean"] = clean_totals(cfg, tasks, run)
+            print("clean: " + ", ".join(f"{k} {v}" for k, v in run.counts["clean"].items()))
+        if cfg.stage != "clean" and not run.failed:
+            corpus_dedup.run_assemble(cfg, tasks, run)
+    if run.failed:
+        print(f"error: {len(run.failed)} unit(s) failed, listed in {cfg.output}/errors*.jsonl; rerun to retry "
+              "them", file=sys.stderr)
+    else:
+        print(f"output: {cfg.output}")
+    return run.exit_code
+
+
+def map_stage(cfg: BuildCorpusConfig, run: Run, stage: str, fn, units: list[Unit]) -> None:
+    """Run a stage's units of this task (skipping done ones, capturing failures) and say what happened."""
+    failed_before = len(run.failed)
+    ran = len(run.map(fn, units, workers=cfg.num_proc, context="fork"))
+    failed = len(run.failed) - failed_before
+    if cfg.progress:
+        print(f"{stage}: {len(units)} unit(s) in this task: {ran} done now, {len(units) - ran - failed} done "
+              f"before, {failed} failed", flush=True)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli(main, f"python -m {COMMAND}"))

@@ -1,25 +1,33 @@
 """The per-language stages of build_corpus after cleaning: datatrove MinHash deduplication (data_collection/dt_dedup.py),
-decontamination and the output shards. Each function does one unit of work and returns its counts; build_corpus
-decides which units run in this task and marks them done.
+decontamination and the output shards. Each stage is a list of units (common/run.py) that the task's Run slices,
+skips when done with the same fingerprint, and runs with per-unit error capture.
 
 Work folder per language, `<output>/_work/dedup/<lang>/`: plan.json (the cleaned shards in file order and the
-fingerprint of everything the output depends on), sigs/, docs/, contaminated/, buckets/, remove/, done/.
+digest of their content), sigs/, docs/, contaminated/, buckets/, remove/, results/ (each unit's counts).
+A language's plan is a unit too, fingerprinted by ASSEMBLE_FIELDS and the benchmark files: a changed setting is a
+mismatch (error, or redo). When its cleaned shards changed (an input added, changed or removed), the language's
+work and outputs are removed and it is deduplicated again: the units' recorded outputs are gone, so they run again.
 File i of a language is the i-th cleaned shard holding documents of it; its survivors become
 `<output>/<lang>/part-<i>.parquet`.
 """
 
 from __future__ import annotations
 
+import fcntl
+import functools
 import json
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from datatrove.data import Document
 
+from common.cli import UserError
 from common.languages import by_code
 from common.records import write_json, write_jsonl
+from common.run import Run, Unit, digest
 from data_collection.corpus_stats import add_to, new_bucket
 from data_collection.decontaminate import ContaminationIndex
 from data_collection.documents import DocumentShardWriter
@@ -43,6 +51,7 @@ class LangPlan:
     hashes_per_bucket: int
     shingle_size: int
     source_priority: list[str]
+    data: str = ""  # digest of the cleaned shards (names and fingerprints) it was planned from
 
     @property
     def config(self):
@@ -156,69 +165,120 @@ def write_removed_lists(plan: LangPlan, out_dir: Path) -> None:
     write_jsonl(out_dir / "removed" / f"contaminated.{plan.lang}.jsonl", leaks)
 
 
-def write_plan(plan: LangPlan, fingerprint: str) -> None:
-    write_json(plan.work / "plan.json", {"lang": plan.lang, "files": plan.files, "fingerprint": fingerprint})
+def write_plan(plan: LangPlan) -> None:
+    write_json(plan.work / "plan.json", {"lang": plan.lang, "files": plan.files, "data": plan.data})
 
 
 # ------------------------------------------------------------------------------------------ orchestration
-def _plans(cfg, tasks) -> tuple[list[LangPlan], dict[str, dict]]:
-    """Per language, its cleaned shards in file order; a language whose inputs or settings changed since its
-    work folder was made is reset (work, output part files and removed lists), so nothing old is mixed in."""
-    from data_collection.build_corpus import ASSEMBLE_FIELDS, LANGUAGE_CODES, _cleaned_path, _fingerprint
+@contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """Wait for the other tasks of an array while this one plans (flock, released when the file closes)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        yield
+
+
+def _reset_language(out: Path, lang: str) -> None:
+    """Remove a language's work and outputs, so it is deduplicated again from its cleaned shards."""
+    for stale in (out / "_work" / "dedup" / lang, out / lang):
+        shutil.rmtree(stale, ignore_errors=True)
+    for name in (f"duplicates.{lang}.jsonl", f"contaminated.{lang}.jsonl"):
+        (out / "removed" / name).unlink(missing_ok=True)
+
+
+def plan_unit(cfg, plan: LangPlan) -> Unit:
+    from data_collection.build_corpus import ASSEMBLE_FIELDS
+
+    sources = [x for x in (cfg.mmedbench_test, *cfg.benchmark_files) if x and Path(x).exists()]
+    return Unit(f"plan {plan.lang}", inputs=tuple(sources), key=plan.data, config=ASSEMBLE_FIELDS)
+
+
+def plan_languages(cfg, tasks, run: Run) -> tuple[list[LangPlan], dict[str, dict]]:
+    """Per language, its cleaned shards in file order. A language whose cleaned shards changed is reset; one
+    whose settings changed is a mismatch (run.is_done raises, or with redo the language is reset)."""
+    from data_collection.build_corpus import LANGUAGE_CODES, _cleaned_path
 
     out = Path(cfg.output)
     clean_stats = {t.name: read_shard_stats(_cleaned_path(cfg, t)) for t in tasks}
     plans = []
-    for lang in cfg.languages or sorted(LANGUAGE_CODES):
-        files = [str(_cleaned_path(cfg, t)) for t in tasks
-                 if clean_stats[t.name]["by_lang"].get(lang, {}).get("docs_out", 0) > 0]
-        work = out / "_work" / "dedup" / lang
-        plan = LangPlan(lang, work, files, cfg.minhash_buckets, cfg.minhash_hashes_per_bucket, cfg.shingle_size,
-                        cfg.source_priority)
-        fp = _fingerprint(cfg, ASSEMBLE_FIELDS, files, [clean_stats[Path(f).name[:-8]]["fp"] for f in files])
-        old = json.loads((work / "plan.json").read_text(encoding="utf-8")) if (work / "plan.json").exists() else None
-        if old is None or old["fingerprint"] != fp:
-            for stale in (work, out / lang):
-                shutil.rmtree(stale, ignore_errors=True)
-            for name in (f"duplicates.{lang}.jsonl", f"contaminated.{lang}.jsonl"):
-                (out / "removed" / name).unlink(missing_ok=True)
-            if files:
-                write_plan(plan, fp)
-        if files:
-            plans.append(plan)
+    with _exclusive(out / "_work" / "dedup" / ".plan-lock"):  # the tasks of an array plan one after another
+        for lang in cfg.languages or sorted(LANGUAGE_CODES):
+            names = [t.name for t in tasks if clean_stats[t.name]["by_lang"].get(lang, {}).get("docs_out", 0) > 0]
+            work = out / "_work" / "dedup" / lang
+            plan = LangPlan(lang, work, [str(_cleaned_path(cfg, t)) for t in tasks if t.name in names],
+                            cfg.minhash_buckets, cfg.minhash_hashes_per_bucket, cfg.shingle_size,
+                            cfg.source_priority, digest([[n, clean_stats[n]["fp"]] for n in names]))
+            old = json.loads((work / "plan.json").read_text(encoding="utf-8")) if (work / "plan.json").exists() else {}
+            if old and old.get("data") != plan.data:
+                print(f"build_corpus: {lang}: its cleaned shards changed since it was deduplicated; doing it again")
+                _reset_language(out, lang)
+            unit = plan_unit(cfg, plan)
+            if not run.is_done(unit):  # new, reset, or redone after a settings mismatch
+                _reset_language(out, lang)
+                if plan.files:
+                    write_plan(plan)
+                    run.mark_done(unit, outputs=[work / "plan.json"])
+            if plan.files:
+                plans.append(plan)
     return plans, clean_stats
 
 
-def _unit(name: str, work: Path, fn) -> object:
-    from data_collection.build_corpus import Unit
-
-    marker = work / "done" / f"{name.replace(' ', '-')}.json"
-
-    def run_and_mark() -> dict:
-        result = fn()
-        write_json(marker, result)
-        return result
-
-    return Unit(name, run_and_mark, marker.exists)
+def _result(plan: LangPlan, name: str) -> Path:
+    return plan.work / "results" / f"{name.replace(' ', '-')}.json"
 
 
-def _stage_units(stage: str, plans: list[LangPlan], cfg, shared: dict) -> list:
-    out = Path(cfg.output)
+def stage_units(stage: str, plans: list[LangPlan], cfg) -> list[Unit]:
+    """The units of one stage over all languages (fingerprint: the language's data digest and ASSEMBLE_FIELDS)."""
+    from data_collection.build_corpus import ASSEMBLE_FIELDS
+
     units = []
     for p in plans:
-        n_files, n_buckets = len(p.files), p.config.num_buckets
-        if stage == "signature":
-            units += [_unit(f"signature {p.lang} {i}", p.work, lambda p=p, i=i: signature_unit(p, i, shared["index"]()))
-                      for i in range(n_files)]
+        if stage == "signature" or stage == "filter":
+            parts: list = list(range(len(p.files)))
         elif stage == "buckets":
-            units += [_unit(f"buckets {p.lang} {b}", p.work, lambda p=p, b=b: buckets_unit(p, b))
-                      for b in _buckets_wanted(cfg, n_buckets)]
-        elif stage == "cluster":
-            units.append(_unit(f"cluster {p.lang}", p.work, lambda p=p: cluster_unit(p)))
-        elif stage == "filter":
-            units += [_unit(f"filter {p.lang} {i}", p.work, lambda p=p, i=i: filter_unit(p, i, out, shared["counter"]()))
-                      for i in range(n_files)]
+            parts = _buckets_wanted(cfg, p.config.num_buckets)
+        else:
+            parts = [None]
+        for x in parts:
+            name = f"{stage} {p.lang}" + ("" if x is None else f" {x}")
+            units.append(Unit(name, key=p.data, config=ASSEMBLE_FIELDS, payload=(stage, cfg, p, x)))
     return units
+
+
+def run_stage_unit(unit: Unit) -> dict:
+    """One unit of a dedup stage (module level: it may run in a worker process); its counts go to
+    results/<unit>.json, which the stats stage reads."""
+    stage, cfg, plan, x = unit.payload
+    (plan.work / "buckets").mkdir(parents=True, exist_ok=True)
+    outputs = []
+    if stage == "signature":
+        result = signature_unit(plan, x, _index(cfg.mmedbench_test, tuple(cfg.benchmark_files), cfg.decontam_word_n,
+                                                cfg.decontam_char_n, cfg.decontam_char_min))
+        outputs.append(plan.work / "contaminated" / f"{x:05d}.jsonl")
+    elif stage == "buckets":
+        result = buckets_unit(plan, x)
+    elif stage == "cluster":
+        result = cluster_unit(plan)
+        outputs.append(plan.work / "remove" / "removed.parquet")
+    else:
+        result = filter_unit(plan, x, Path(cfg.output), _counter(cfg.tokenizer))
+        outputs.append(Path(cfg.output) / plan.lang / f"part-{x:05d}.parquet")
+    write_json(_result(plan, unit.name), result)
+    flat = {k: v for k, v in result.items() if isinstance(v, int)}
+    return {**flat, "outputs": [str(p) for p in (_result(plan, unit.name), *outputs)]}
+
+
+@functools.lru_cache(maxsize=1)
+def _index(test: str | None, files: tuple[str, ...], word_n: int, char_n: int, char_min: int) -> ContaminationIndex:
+    from data_collection.decontaminate import build_index
+
+    return build_index(test, list(files), word_n, char_n, char_min)
+
+
+@functools.lru_cache(maxsize=1)
+def _counter(tokenizer: str) -> TokenCounter:
+    return TokenCounter(tokenizer)
 
 
 def _buckets_wanted(cfg, n_buckets: int) -> list[int]:
@@ -227,60 +287,32 @@ def _buckets_wanted(cfg, n_buckets: int) -> list[int]:
             or (b < n_buckets - 1 and cfg.dedup_near)]
 
 
-def _lazy(make):
-    cache = []
-
-    def get():
-        if not cache:
-            cache.append(make())
-        return cache[0]
-    return get
-
-
-def run_assemble(cfg, tasks, manifest) -> tuple[list[dict], dict]:
-    """Stages 2-6 (or the one named by cfg.stage) for this task; returns (failed units, counts)."""
+def run_assemble(cfg, tasks, run: Run) -> None:
+    """Stages 2-6 (or the one named by cfg.stage) for this task; counts go to run.counts, failures to run."""
     from loguru import logger
 
-    from data_collection.build_corpus import STAGES, _clean_done, run_units
-    from data_collection.decontaminate import build_index
+    from data_collection.build_corpus import STAGES, clean_unit, map_stage
 
     logger.disable("datatrove")  # its per-step INFO lines would drown our one line per stage
-    missing = [t.path for t in tasks if not _clean_done(cfg, t)]
+    missing = [t.rel for t in tasks if not run.is_done(clean_unit(cfg, t))]
     if missing:
-        return [{"unit": "clean", "reason": f"{len(missing)} shard(s) not cleaned (run --stage clean for every "
-                 f"slice): {missing[:3]}"}], {}
-    plans, clean_stats = _plans(cfg, tasks)
-    shared = {"index": _lazy(lambda: build_index(cfg.mmedbench_test, cfg.benchmark_files, cfg.decontam_word_n,
-                                                 cfg.decontam_char_n, cfg.decontam_char_min)),
-              "counter": _lazy(lambda: TokenCounter(cfg.tokenizer))}
-    stages = STAGES[1:] if cfg.stage in ("all", "assemble") else (cfg.stage,)
-    for stage in stages:
-        if stage == "stats":
-            waiting = _previous_done(stage, plans, cfg)
-            if waiting:
-                return [{"unit": stage, "reason": f"{len(waiting)} filter unit(s) not finished: {waiting[:3]}"}], {}
-            return [], write_corpus_stats(cfg, plans, clean_stats)
-        waiting = _previous_done(stage, plans, cfg)
+        raise UserError(f"{cfg.output}: {len(missing)} input shard(s) not cleaned (run --stage clean for every "
+                        f"task first): {', '.join(missing[:3])}")
+    plans, clean_stats = plan_languages(cfg, tasks, run)
+    for stage in STAGES[1:] if cfg.stage in ("all", "assemble") else (cfg.stage,):
+        before = STAGES[STAGES.index(stage) - 1]
+        waiting = [] if before == "clean" else [u.name for u in stage_units(before, plans, cfg) if not run.is_done(u)]
         if waiting:
-            return [{"unit": stage, "reason": f"{len(waiting)} unit(s) of the stage before it have not finished "
-                     f"(run that stage for every slice first): {waiting[:3]}"}], {}
-        for p in plans:
-            (p.work / "buckets").mkdir(parents=True, exist_ok=True)
-        units = _stage_units(stage, plans, cfg, shared)
-        errors = run_units(stage, units, cfg)
-        if errors or cfg.stage == stage:
-            return errors, {}
-    return [], {}
-
-
-def _previous_done(stage: str, plans: list[LangPlan], cfg) -> list[str]:
-    """Units of the stage before `stage` that have not finished (a stage needs all of them)."""
-    from data_collection.build_corpus import STAGES
-
-    before = STAGES[STAGES.index(stage) - 1]
-    if before == "clean":
-        return []
-    return [u.name for u in _stage_units(before, plans, cfg, {}) if not u.done()]
+            raise UserError(f"{cfg.output}: {len(waiting)} unit(s) of the {before} stage have not finished (run "
+                            f"that stage for every task first): {', '.join(waiting[:3])}")
+        if stage == "stats":
+            if run.index == 0:  # one task writes the tables
+                run.counts["assemble"] = write_corpus_stats(cfg, plans, clean_stats)
+            return
+        units = run.slice(stage_units(stage, plans, cfg))
+        map_stage(cfg, run, stage, run_stage_unit, units)
+        if run.failed:
+            return
 
 
 def write_corpus_stats(cfg, plans: list[LangPlan], clean_stats: dict[str, dict]) -> dict:
@@ -298,10 +330,10 @@ def write_corpus_stats(cfg, plans: list[LangPlan], clean_stats: dict[str, dict])
     per_lang: dict[str, dict] = {}
     for p in plans:
         write_removed_lists(p, out)
-        dups = json.loads((p.work / "done" / f"cluster-{p.lang}.json").read_text(encoding="utf-8"))
+        dups = json.loads(_result(p, f"cluster {p.lang}").read_text(encoding="utf-8"))
         v = {"docs": 0, "chars": 0, "tokens": 0, "by_source": {}, "contaminated": 0}
         for i in range(len(p.files)):
-            part = json.loads((p.work / "done" / f"filter-{p.lang}-{i}.json").read_text(encoding="utf-8"))
+            part = json.loads(_result(p, f"filter {p.lang} {i}").read_text(encoding="utf-8"))
             for k in ("docs", "chars", "tokens", "contaminated"):
                 v[k] += part[k]
             for src, b in part["by_source"].items():
