@@ -146,7 +146,8 @@ def is_document_shard(path: str) -> bool:
 
 def clean_unit(cfg: BuildCorpusConfig, task: ShardTask) -> Unit:
     """The clean unit of one input shard (its fingerprint: the shard's content and CLEAN_FIELDS)."""
-    return Unit(f"clean {task.rel}", inputs=(task.path,), payload=(cfg, task))
+    # by absolute path: the same file given relative to another folder is the same input
+    return Unit(f"clean {task.rel}", inputs=(str(Path(task.path).resolve()),), payload=(cfg, task))
 
 
 def clean_shard(unit: Unit) -> dict:

@@ -190,7 +190,7 @@ def _reset_language(out: Path, lang: str) -> None:
 def plan_unit(cfg, plan: LangPlan) -> Unit:
     from data_collection.build_corpus import ASSEMBLE_FIELDS
 
-    sources = [x for x in (cfg.mmedbench_test, *cfg.benchmark_files) if x and Path(x).exists()]
+    sources = [str(Path(x).resolve()) for x in (cfg.mmedbench_test, *cfg.benchmark_files) if x and Path(x).exists()]
     return Unit(f"plan {plan.lang}", inputs=tuple(sources), key=plan.data, config=ASSEMBLE_FIELDS)
 
 

@@ -5,6 +5,7 @@ reject (exit 0), or a failed unit listed in errors.jsonl while the others are wr
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -164,6 +165,7 @@ def test_build_corpus_changed_input_is_an_error_and_an_added_one_is_picked_up(co
     assert _corpus(corpus_in, out, tiny_model_dir) == 0
     assert _corpus_ids(out) == ["d0", "d1", "d2", "d3", "d4"]
     assert json.loads((out / "stats.json").read_text())["languages"]["en"]["docs"] == 5
+    assert _corpus(Path(os.path.relpath(corpus_in)), out, tiny_model_dir) == 0  # the same inputs named otherwise
     write_jsonl(corpus_in / "b.jsonl", [_doc(2, text=TEXTS[2] + " Changed.")])
     assert _corpus(corpus_in, out, tiny_model_dir) == 2
     _one_line_error(capsys, CORPUS, "clean b.jsonl", "b.jsonl changed")
