@@ -1,17 +1,10 @@
-"""Shard bookkeeping shared by the data_collection stages: slicing work, done markers, per-shard stats.
+"""Shard bookkeeping shared by the data_collection stages: slicing work, per-shard stats, input names.
 
-Protocol for one unit of work (an input shard, a PDF, a WARC file) producing `<out>.parquet`:
+Completion (done markers with fingerprints), locks, manifests and per-unit failures are common/run.py's.
+`write_shard_stats(out, stats)` writes `<out>.stats.json` beside a shard (atomic); `read_shard_stats` reads it.
 
-    if is_done(out): skip
-    write_document_shard(out, docs)          # atomic (temp file + rename)
-    write_shard_stats(out, stats)            # atomic: <out>.stats.json
-    mark_done(out)                           # atomic, written LAST: <out>.done
-
-A run killed at any moment leaves at most a finished-but-unmarked output, which the rerun rewrites identically;
-nothing is lost and nothing is duplicated because each unit owns exactly one output path.
-
-Slicing (Slurm arrays, common/sharding.py, re-exported here): `slice_for_task(items, shard_index, num_shards)` takes every num_shards-th item starting
-at shard_index, after sorting, so array tasks split the work without talking to each other.
+Slicing (Slurm arrays, common/sharding.py, re-exported here): `slice_for_task(items, shard_index, num_shards)` takes
+every num_shards-th item starting at shard_index, so array tasks split the work without talking to each other.
 `resolve_shard_args(shard_index, num_shards)` fills defaults from SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT
 (task ids are made 0-based using SLURM_ARRAY_TASK_MIN).
 """
@@ -25,10 +18,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from common.records import write_json, write_text
+from common.records import write_json
 from common.sharding import resolve_shard_args, slice_for_task  # noqa: F401  (re-exported for the stages)
 
-DONE_SUFFIX = ".done"
 STATS_SUFFIX = ".stats.json"
 
 
@@ -38,24 +30,8 @@ def _sidecar(out_path: str | os.PathLike, suffix: str) -> Path:
     return p.with_name(stem + suffix)
 
 
-def done_marker_path(out_path: str | os.PathLike) -> Path:
-    return _sidecar(out_path, DONE_SUFFIX)
-
-
 def stats_path(out_path: str | os.PathLike) -> Path:
     return _sidecar(out_path, STATS_SUFFIX)
-
-
-def is_done(out_path: str | os.PathLike) -> bool:
-    """True when the unit that writes `out_path` finished (its done marker exists)."""
-    return done_marker_path(out_path).exists()
-
-
-def mark_done(out_path: str | os.PathLike, info: dict[str, Any] | None = None) -> Path:
-    """Write the done marker (last step of a unit). `info` is stored in it as JSON for humans."""
-    marker = done_marker_path(out_path)
-    write_text(marker, json.dumps(info or {}, ensure_ascii=False) + "\n")
-    return marker
 
 
 def write_shard_stats(out_path: str | os.PathLike, stats: dict[str, Any]) -> Path:
