@@ -126,15 +126,6 @@ def sentence_bleu_scores(candidates: Sequence[str], references: Sequence[str], l
     return _mean(rows, [f"BLEU-{n}" for n in BLEU_ORDERS])
 
 
-def corpus_bleu(candidates: Sequence[str], references: Sequence[str], language: str) -> float:
-    """Corpus sacreBLEU (4-gram) on the same tokens, for results.md."""
-    from sacrebleu.metrics import BLEU
-
-    hyps = [" ".join(tokenize(c, language)) for c in candidates]
-    refs = [" ".join(tokenize(r, language)) for r in references]
-    return BLEU(tokenize="none").corpus_score(hyps, [refs]).score
-
-
 def rouge_scores(candidates: Sequence[str], references: Sequence[str], language: str) -> dict[str, float]:
     """Mean ROUGE-1/2/L F1 (x100) with the language's tokenizer (corrected mode)."""
     rows = corrected_pair_scores(candidates, references, language)

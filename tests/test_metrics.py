@@ -12,7 +12,6 @@ from inference.metrics import (
     RATIONALE_METRICS,
     BertScore,
     bootstrap_ci,
-    corpus_bleu,
     rouge_scores,
     score_rationale_pairs,
     sentence_bleu_scores,
@@ -39,7 +38,6 @@ def test_identical_texts_score_100(language):
     rouge = rouge_scores([text], [text], language)
     for value in [*bleu.values(), *rouge.values()]:
         assert value == pytest.approx(100.0)
-    assert corpus_bleu([text], [text], language) == pytest.approx(100.0)
 
 
 @pytest.mark.parametrize("language", sorted(TEXTS))
