@@ -240,13 +240,20 @@ class Run:
 
     def mark_done(self, unit: Unit, counts: dict[str, int] | None = None, outputs: Sequence[str | Path] = ()) -> None:
         """Record a finished unit (after its outputs are in place): its fingerprint, counts and output files."""
-        rel = [str(Path(p).resolve().relative_to(self.out_dir.resolve())) if Path(p).is_absolute()
-               else str(p) for p in outputs]
+        rel = [self._relative(p) for p in outputs]
         write_json(self._marker(unit), {"unit": unit.name, "fingerprint": self._fingerprint(unit),
                                         "counts": counts or {}, "outputs": rel,
                                         "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
         self.counts["units_done"] += 1
         self.counts.update(counts or {})
+
+    def _relative(self, path: str | Path) -> str:
+        """An output's path relative to the folder. Commands give it absolute, relative to the working directory
+        (under a relative output folder: "out/part.parquet"), or relative to the folder ("part.parquet")."""
+        path = Path(path)
+        if not path.is_absolute() and ((self.out_dir / path).exists() or not path.exists()):
+            return str(path)
+        return str(path.resolve().relative_to(self.out_dir.resolve()))
 
     def forget(self, unit: Unit) -> None:
         """Remove a unit's marker (its outputs were consumed and deleted, e.g. parts joined into one output), so

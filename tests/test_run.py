@@ -182,6 +182,19 @@ def test_cli_user_errors_are_one_line_with_exit_2_and_debug_shows_the_traceback(
     assert cli(lambda argv: 1, "prog", []) == 1 and cli(lambda argv: None, "prog", []) == 0
 
 
+def test_a_relative_output_folder_records_its_outputs_so_a_rerun_skips_them(tmp_path, monkeypatch):
+    """Outputs named relative to the working directory ("out/a.out") are recorded relative to the folder."""
+    files = _inputs(tmp_path, {"a.txt": "alpha", "b.txt": "beta"})
+    monkeypatch.chdir(tmp_path)
+    cfg = Cfg(out="out")
+    first = _run(tmp_path, cfg, files)
+    assert first.counts["units_done"] == 2 and first.counts["chars"] == 9
+    markers = [json.loads(p.read_text()) for p in (tmp_path / "out" / "_run" / "done").glob("*.json")]
+    assert sorted(m["outputs"] for m in markers) == [["a.out"], ["b.out"]]
+    again = _run(tmp_path, cfg, files)
+    assert again.counts["units_skipped_done"] == 2 and again.counts["units_done"] == 0
+
+
 def test_a_unit_whose_output_was_deleted_is_done_again(tmp_path):
     files = _inputs(tmp_path, {"a.txt": "alpha", "b.txt": "beta"})
     cfg = Cfg(out=str(tmp_path / "out"))
