@@ -11,6 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from cli_helpers import one_line_error as _one_line_error
 from judge_helpers import write_predictions
 
 from common.cli import cli
@@ -31,15 +32,6 @@ TEXTS = ["Hypertension is treated with thiazide diuretics and ACE inhibitors; bl
 
 def _doc(i: int, **change) -> dict:
     return {"id": f"d{i}", "text": TEXTS[i], "lang": "en", "source": "web", "meta": {}, **change}
-
-
-def _one_line_error(capsys, prog: str, *fragments: str) -> str:
-    err = capsys.readouterr().err
-    lines = [line for line in err.splitlines() if line.startswith(f"{prog}: error: ")]
-    assert len(lines) == 1 and "Traceback" not in err, err
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0])
-    return lines[0]
 
 
 def _yaml(path: Path, data: dict) -> Path:

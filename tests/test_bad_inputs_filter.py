@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from cli_helpers import one_line_error as _one_line_error
 
 from common.cli import cli
 from data_collection import filter as kw_filter
@@ -24,15 +25,6 @@ REVIEW = "python -m data_collection.review"
 MEDICAL = ("The patient with diabetes and hypertension saw a physician at the hospital; chemotherapy and "
            "surgery were discussed for the tumor, and insulin therapy for the diabetes.")
 PLAIN = "The weather was nice and we went for a long walk along the river to see the old bridge."
-
-
-def _one_line_error(capsys, prog: str, *fragments: str) -> str:
-    err = capsys.readouterr().err
-    lines = [line for line in err.splitlines() if line.startswith(f"{prog}: error: ")]
-    assert len(lines) == 1 and "Traceback" not in err, err
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0])
-    return lines[0]
 
 
 def _parquet(path, rows: list[dict]) -> None:

@@ -11,6 +11,7 @@ import sys
 
 import pytest
 import yaml
+from cli_helpers import one_line_error as _one_line_error
 
 from common.cli import cli
 from common.mmedbench import question_key
@@ -36,15 +37,6 @@ def _gen(tiny_model_dir, data, out, *extra) -> int:
     return cli(generate.main, GEN, ["--model", str(tiny_model_dir), "--data", str(data), "--output_dir", str(out),
                                     "--modes", "answer", "--max_new_tokens", "2", "--batch_size", "4", "--dtype",
                                     "float32", "--device", "cpu", "--progress", "false", *extra])
-
-
-def _one_line_error(capsys, prog: str, *fragments: str) -> str:
-    err = capsys.readouterr().err
-    lines = [line for line in err.splitlines() if line.startswith(f"{prog}: error: ")]
-    assert len(lines) == 1 and "Traceback" not in err, err
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0])
-    return lines[0]
 
 
 def _english(data):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cli_helpers import one_line_error as _one_line_error
 from test_finetune_data import QUESTIONS, write_train_dir
 from test_tokenize import write_corpus
 
@@ -27,15 +28,6 @@ from pretrain import export, tokenize, train
 REPO = Path(__file__).resolve().parent.parent
 TOK, TRAIN, EXPORT = "python -m pretrain.tokenize", "torchrun ... -m pretrain.train", "python -m pretrain.export"
 FT, MERGE = "python -m finetune.run", "python -m finetune.merge"
-
-
-def _one_line_error(capsys, prog: str, *fragments: str) -> str:
-    err = capsys.readouterr().err
-    lines = [line for line in err.splitlines() if line.startswith(f"{prog}: error: ")]
-    assert len(lines) == 1 and "Traceback" not in err, err
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0])
-    return lines[0]
 
 
 def _yaml(path: Path, data: dict) -> Path:

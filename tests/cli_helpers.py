@@ -1,0 +1,13 @@
+"""Assertions shared by the bad-input matrices (tests/test_bad_inputs_*.py)."""
+
+from __future__ import annotations
+
+
+def one_line_error(capsys, prog: str, *fragments: str) -> str:
+    """The command printed exactly one `<prog>: error: ...` line holding every fragment, and no traceback."""
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith(f"{prog}: error: ")]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+    return lines[0]
