@@ -12,6 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 from cli_helpers import one_line_error as _one_line_error
+from cli_helpers import write_placeholder as _file
+from cli_helpers import write_yaml as _yaml
 from judge_helpers import write_predictions
 
 from common.cli import cli
@@ -32,16 +34,6 @@ TEXTS = ["Hypertension is treated with thiazide diuretics and ACE inhibitors; bl
 
 def _doc(i: int, **change) -> dict:
     return {"id": f"d{i}", "text": TEXTS[i], "lang": "en", "source": "web", "meta": {}, **change}
-
-
-def _yaml(path: Path, data: dict) -> Path:
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return path
-
-
-def _file(path: Path) -> Path:
-    path.write_text("x", encoding="utf-8")
-    return path
 
 
 # ---------------------------------------------------------------------------------------------- build_corpus

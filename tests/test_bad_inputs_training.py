@@ -12,8 +12,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 from cli_helpers import one_line_error as _one_line_error
+from cli_helpers import write_placeholder as _file
+from cli_helpers import write_yaml as _yaml
 from test_finetune_data import QUESTIONS, write_train_dir
 from test_tokenize import write_corpus
 
@@ -28,16 +29,6 @@ from pretrain import export, tokenize, train
 REPO = Path(__file__).resolve().parent.parent
 TOK, TRAIN, EXPORT = "python -m pretrain.tokenize", "torchrun ... -m pretrain.train", "python -m pretrain.export"
 FT, MERGE = "python -m finetune.run", "python -m finetune.merge"
-
-
-def _yaml(path: Path, data: dict) -> Path:
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return path
-
-
-def _file(path: Path) -> Path:
-    path.write_text("x", encoding="utf-8")
-    return path
 
 
 def _manifest(folder: Path) -> dict:

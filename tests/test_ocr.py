@@ -5,7 +5,6 @@ The OCR run (RapidOCR, 2 image pages) happens once per module; the tests read it
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 import types
@@ -15,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pymupdf
 import pytest
+from sample_pdf_maker import samples
 
 from common.cli import cli
 from data_collection import ocr
@@ -34,15 +34,6 @@ def _errors(out: Path) -> dict[str, dict]:
     return {e["unit"]: e for e in map(json.loads, (out / "errors.jsonl").read_text().splitlines())}
 
 
-def _load_sample_maker():
-    spec = importlib.util.spec_from_file_location("make_sample_pdfs", REPO / "scripts" / "make_sample_pdfs.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-samples = _load_sample_maker()
 
 
 def char_error_rate(hyp: str, ref: str) -> float:

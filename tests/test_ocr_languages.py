@@ -6,7 +6,6 @@ the real engines read them (RapidOCR for en/zh, Tesseract from the Debian packag
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import subprocess
@@ -14,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sample_pdf_maker import samples
 
 from data_collection import ocr
 from data_collection.documents import read_document_shard
@@ -23,15 +23,6 @@ from data_collection.ocr_quality import char_error_rate
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _load_sample_maker():
-    spec = importlib.util.spec_from_file_location("make_sample_pdfs", REPO / "scripts" / "make_sample_pdfs.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-samples = _load_sample_maker()
 
 
 def read_scan(tmp_path: Path, pdf: Path, lang: str, *flags: str) -> dict:
