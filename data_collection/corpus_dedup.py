@@ -26,13 +26,12 @@ from datatrove.data import Document
 
 from common.cli import UserError
 from common.languages import by_code
-from common.records import write_json, write_jsonl
+from common.records import atomic_path, write_json, write_jsonl
 from common.run import Run, Unit, digest
 from data_collection.corpus_stats import add_to, new_bucket
 from data_collection.decontaminate import ContaminationIndex
-from data_collection.documents import DocumentShardWriter
 from data_collection.dt_dedup import (
-    MinhashDedupBuckets,
+    ArrayBuckets,
     MinhashDedupFilter,
     PriorityCluster,
     PrioritySignature,
@@ -58,23 +57,22 @@ class LangPlan:
         return minhash_config(self.num_buckets, self.hashes_per_bucket, self.shingle_size)
 
 
-def lang_documents(path: str, lang: str, records: bool = True) -> Iterator[Document]:
-    """The documents of one language in a cleaned shard, in file order, as datatrove Documents (its source in
-    metadata["source"]; with `records`, our whole record in metadata["doc"], else only id, text and source are
-    read)."""
+def lang_table(path: str, lang: str, columns: list[str] | None = None):
+    """The rows of one language in a cleaned shard, in file order, as an Arrow table (document schema)."""
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    table = pq.read_table(path, columns=None if records else ["id", "text", "lang", "source"])
-    table = table.filter(pc.equal(table["lang"], lang))
+    table = pq.read_table(path, columns=columns)
+    return table.filter(pc.equal(table["lang"], lang))
+
+
+def lang_documents(path: str, lang: str) -> Iterator[Document]:
+    """The documents of one language in a cleaned shard, in file order, as datatrove Documents with their id,
+    text and (in metadata["source"]) source."""
+    table = lang_table(path, lang, ["id", "text", "lang", "source"])
     for batch in table.to_batches(max_chunksize=2048):
-        if not records:
-            for doc_id, text, source in zip(*(batch.column(k).to_pylist() for k in ("id", "text", "source"))):
-                yield Document(text=text, id=doc_id, metadata={"source": source})
-            continue
-        for row in batch.to_pylist():
-            row["meta"] = json.loads(row["meta"]) if row["meta"] else {}
-            yield Document(text=row["text"], id=row["id"], metadata={"source": row["source"], "doc": row})
+        for doc_id, text, source in zip(*(batch.column(k).to_pylist() for k in ("id", "text", "source"))):
+            yield Document(text=text, id=doc_id, metadata={"source": source})
 
 
 def signature_unit(plan: LangPlan, i: int, index: ContaminationIndex) -> dict:
@@ -89,14 +87,14 @@ def signature_unit(plan: LangPlan, i: int, index: ContaminationIndex) -> dict:
                                  "benchmark_item": hit.benchmark_id, "ngram": hit.ngram})
 
     step = PrioritySignature(str(plan.work / "sigs"), plan.config, space, str(plan.work / "docs"), inspect=inspect)
-    step.run(lang_documents(plan.files[i], plan.lang, records=False), rank=i)
+    step.run(lang_documents(plan.files[i], plan.lang), rank=i)
     write_jsonl(plan.work / "contaminated" / f"{i:05d}.jsonl", contaminated)
     return {"contaminated_candidates": len(contaminated)}
 
 
 def buckets_unit(plan: LangPlan, bucket: int) -> dict:
     """datatrove's bucket stage for one band (or the exact-key band): pairs of documents sharing it."""
-    step = MinhashDedupBuckets(str(plan.work / "sigs"), str(plan.work / "buckets"), config=plan.config)
+    step = ArrayBuckets(str(plan.work / "sigs"), str(plan.work / "buckets"), config=plan.config)
     step.run(None, rank=bucket, world_size=plan.config.num_buckets)
     return {}
 
@@ -113,42 +111,30 @@ def cluster_unit(plan: LangPlan) -> dict:
 
 
 def filter_unit(plan: LangPlan, i: int, out_dir: Path, counter: TokenCounter) -> dict:
-    """Drop file i's duplicates (datatrove's filter) and contaminated documents; write the survivors and count
-    their tokens. Returns the counts of this unit (docs, chars, tokens, by_source, contaminated)."""
+    """Drop file i's duplicates (datatrove's filter, over documents that carry only their index) and its
+    contaminated documents; write the survivors' rows as they are (Arrow, no Python rows) and count their tokens.
+    Returns the counts of this unit (docs, chars, tokens, by_source, contaminated)."""
+    import pyarrow.parquet as pq
+
     bad = {}
     for line in (plan.work / "contaminated" / f"{i:05d}.jsonl").read_text(encoding="utf-8").splitlines():
         rec = json.loads(line)
         bad[rec.pop("index")] = rec
-    numbered = (_numbered(d, k) for k, d in enumerate(lang_documents(plan.files[i], plan.lang)))
-    kept = MinhashDedupFilter(str(plan.work / "remove")).run(numbered, rank=i)
+    table = lang_table(plan.files[i], plan.lang)
+    index_only = (Document(text="", id=str(k), metadata={"index": k}) for k in range(table.num_rows))
+    survivors = [d.metadata["index"] for d in MinhashDedupFilter(str(plan.work / "remove")).run(index_only, rank=i)]
+    contaminated = [bad[k] for k in survivors if k in bad]
+    kept = table.take([k for k in survivors if k not in bad])
+    with atomic_path(out_dir / plan.lang / f"part-{i:05d}.parquet", suffix=".parquet") as tmp:
+        pq.write_table(kept, tmp)
     result = {"docs": 0, "chars": 0, "tokens": 0, "by_source": {}}
-    contaminated: list[dict] = []
-    batch: list[dict] = []
-    with DocumentShardWriter(out_dir / plan.lang / f"part-{i:05d}.parquet") as writer:
-        for doc in kept:
-            if doc.metadata["index"] in bad:
-                contaminated.append(bad[doc.metadata["index"]])
-                continue
-            row = doc.metadata["doc"]
-            writer.add(row)
-            batch.append(row)
-            if len(batch) >= 512:
-                _count(batch, counter, result)
-                batch = []
-        _count(batch, counter, result)
+    for batch in kept.select(["text", "source"]).to_batches(max_chunksize=512):
+        texts, sources = batch.column(0).to_pylist(), batch.column(1).to_pylist()
+        for text, source, n_tokens in zip(texts, sources, counter.count(texts)):
+            add_to(result, len(text), n_tokens)
+            add_to(result["by_source"].setdefault(source, new_bucket()), len(text), n_tokens)
     write_jsonl(plan.work / "contaminated" / f"{i:05d}.kept-out.jsonl", contaminated)
     return {**result, "contaminated": len(contaminated)}
-
-
-def _numbered(doc: Document, k: int) -> Document:
-    doc.metadata["index"] = k
-    return doc
-
-
-def _count(batch: list[dict], counter: TokenCounter, result: dict) -> None:
-    for row, n_tokens in zip(batch, counter.count([r["text"] for r in batch])):
-        add_to(result, len(row["text"]), n_tokens)
-        add_to(result["by_source"].setdefault(row["source"], new_bucket()), len(row["text"]), n_tokens)
 
 
 def write_removed_lists(plan: LangPlan, out_dir: Path) -> None:

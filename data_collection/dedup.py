@@ -24,6 +24,8 @@ _WORD = re.compile(r"[^\W_]+")
 _NOT_WORD = re.compile(r"[\W_]+")
 # ASCII text: NFKC is the identity and casefold is lower(); letters and digits kept, everything else a space
 _ASCII_WORDS = str.maketrans({chr(c): (chr(c).lower() if chr(c).isalnum() else " ") for c in range(128)})
+# the same on UTF-8 bytes, leaving the bytes of non-ASCII characters (>= 0x80) as they are
+_BYTE_WORDS = bytes(ord(chr(b).lower()) if chr(b).isalnum() else 32 for b in range(128)) + bytes(range(128, 256))
 _Q = np.uint64(0x9E3779B97F4A7C15)  # odd, so it has an inverse modulo 2^64
 _Q_INV = np.uint64(pow(int(_Q), -1, 1 << 64))
 _CHAR_MIX = np.uint64(0xD6E8FEB86659FD93)
@@ -37,10 +39,23 @@ def dedup_key(text: str) -> bytes:
 
 def units(text: str, space_delimited: bool) -> list[str] | str:
     """Words (space-delimited languages) or characters without whitespace/punctuation (zh/ja)."""
-    if space_delimited and text.isascii():  # the same words, by a C translate and split instead of the regex
-        return text.translate(_ASCII_WORDS).split()
-    norm = unicodedata.normalize("NFKC", text).casefold()
-    return _WORD.findall(norm) if space_delimited else _NOT_WORD.sub("", norm)
+    if space_delimited:  # the same words as the regex, by C translate and split where the text is ASCII
+        return text.translate(_ASCII_WORDS).split() if text.isascii() else _mixed_words(text)
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+def _mixed_words(text: str) -> list[str]:
+    """_WORD.findall(NFKC(text).casefold()) for text with some non-ASCII characters: ASCII punctuation and
+    spaces never belong to a word, so the text is cut there on its UTF-8 bytes (C translate and split); only the
+    pieces holding a non-ASCII character go through casefold and the regex."""
+    words: list[str] = []
+    pieces = unicodedata.normalize("NFKC", text).encode("utf-8", "surrogatepass").translate(_BYTE_WORDS).split()
+    for piece in pieces:
+        if piece.isascii():
+            words.append(piece.decode("ascii"))
+        else:
+            words += _WORD.findall(piece.decode("utf-8", "surrogatepass").casefold())
+    return words
 
 
 class _WordHashCache(dict):

@@ -3,7 +3,7 @@ deciding which copy survives. Usable inside any datatrove pipeline; build_corpus
 
     signature (per input file, rank = file index)   PrioritySignature   -> sigs/bucket_NNN/RRRRR.minhash.sig
                                                                          + docs/RRRRR.parquet (id, source, length, key)
-    buckets   (per bucket, rank = bucket index)      MinhashDedupBuckets -> buckets/BBBBB_00.dups (datatrove's own)
+    buckets   (per bucket, rank = bucket index)      ArrayBuckets        -> buckets/BBBBB_00.dups (datatrove's format)
     cluster   (one task)                             PriorityCluster     -> remove/RRRRRR.remove + removed.parquet
     filter    (per input file, same order as above)  MinhashDedupFilter  (datatrove's own)
 
@@ -15,8 +15,10 @@ buckets stage pairs exact copies even when a text is too short for its shingles 
 
 Survivor: datatrove's cluster step keeps an arbitrary member per cluster; PriorityCluster keeps the best by
 dedup.survivor_key (source priority, longer text, smaller id) and records why each other member was removed:
-"exact" when its key equals the survivor's, else "near". Memory: signature sorting holds one file's bucket;
-buckets merges files by heap; cluster holds only the documents that have a duplicate, plus one file's
+"exact" when its key equals the survivor's, else "near". Speed: the signature step writes a batch of records
+at a time, and ArrayBuckets merges on numpy arrays instead of datatrove's heap of Python objects; both write
+datatrove's files byte for byte (tests/test_dt_dedup.py). Memory: signature sorting holds one file's bucket;
+buckets holds one slice of a band (`ArrayBuckets.max_records`); cluster holds only the documents that have a duplicate, plus one file's
 `docs/` table at a time.
 """
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 import struct
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import numpy as np
 from datatrove.data import Document, DocumentsPipeline
@@ -38,11 +41,12 @@ from datatrove.pipeline.dedup.minhash import (
 )
 from datatrove.utils.binaryio import read_tuples_from_file
 from datatrove.utils.hashing import HashConfig
+from datatrove.utils.typeshelper import StatHints
 from datatrove.utils.word_tokenizers import WordTokenizer
 
 from data_collection.dedup import dedup_key, gram_hashes, survivor_key, unit_hashes, units
 
-__all__ = ["MinhashDedupBuckets", "MinhashDedupFilter", "PriorityCluster", "PrioritySignature", "UnitTokenizer",
+__all__ = ["ArrayBuckets", "MinhashDedupBuckets", "MinhashDedupFilter", "PriorityCluster", "PrioritySignature", "UnitTokenizer",
            "minhash_config"]
 
 _KEY_MASK = (1 << 60) - 1  # datatrove reads 64-bit hashes below 2^61 - 1
@@ -101,7 +105,8 @@ class PrioritySignature(MinhashDedupSignature):
             grams = np.zeros(1, dtype=np.uint64)
         return grams.reshape((-1, 1))
 
-    def get_signature(self, shingles: np.ndarray) -> list[list[int]]:
+    def signature_matrix(self, shingles: np.ndarray) -> np.ndarray:
+        """The (bands + 1) x hashes_per_bucket signature: the MinHash bands, then the exact-key band."""
         bands = self.config.num_buckets - 1
         a, b = self.parameters
         width = self.config.hashes_per_bucket
@@ -110,8 +115,13 @@ class PrioritySignature(MinhashDedupSignature):
         # applied to the minima only
         phv = np.multiply(shingles, a[:, : bands * width])
         phv += b[:, : bands * width]
-        sig = (phv.min(axis=0) >> np.uint64(4)).reshape(bands, width).tolist()
-        return sig + [exact_band(self._key, width)]
+        sig = np.empty((bands + 1, width), dtype=np.uint64)
+        sig[:bands] = (phv.min(axis=0) >> np.uint64(4)).reshape(bands, width)
+        sig[bands] = exact_band(self._key, width)
+        return sig
+
+    def get_signature(self, shingles: np.ndarray) -> list[list[int]]:
+        return self.signature_matrix(shingles).tolist()
 
     def _tracked(self, data: DocumentsPipeline, table: dict[str, list]) -> Iterator[Document]:
         for idx, doc in enumerate(data):
@@ -126,17 +136,128 @@ class PrioritySignature(MinhashDedupSignature):
             table["key"].append(self._key)
             yield doc
 
+    def record_dtype(self) -> np.dtype:
+        """One record of a signature file, as datatrove's struct format `<{width}QI` (packed, little-endian)."""
+        width = self.config.hashes_per_bucket
+        return np.dtype([(f"field{i + 1}", "<u8") for i in range(width)] + [(f"field{width + 1}", "<u4")])
+
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> None:
+        """datatrove's signature step, writing records a batch at a time instead of one struct per document and
+        bucket: the same files (one per bucket, records sorted by signature then document index)."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         table: dict[str, list] = defaultdict(list)
-        super().run(self._tracked(data, table), rank, world_size)
+        names = [f"bucket_{bi:03d}/{rank:05d}.minhash.sig" for bi in range(self.config.num_buckets)]
+        with self.track_time():
+            files = [self.output_folder.open(name, mode="wb") for name in names]
+            try:
+                sigs: list[np.ndarray] = []
+                for idx, doc in enumerate(self._tracked(data, table)):
+                    self.stat_update(StatHints.total)
+                    sigs.append(self.signature_matrix(self.get_shingles(doc.text)))
+                    if len(sigs) == self.batch_docs:
+                        self._write_batch(files, sigs, idx + 1 - len(sigs))
+                        sigs = []
+                self._write_batch(files, sigs, len(table["id"]) - len(sigs))
+            finally:
+                for f in files:
+                    f.close()
+            for name in names:
+                self._sort_file(name)
         self._hashes = None
         schema = pa.schema([("id", pa.string()), ("source", pa.string()), ("length", pa.int64()),
                             ("key", pa.binary())])
         with self.docs_folder.open(f"{rank:05d}.parquet", "wb") as f:
             pq.write_table(pa.table({k: table[k] for k in schema.names}, schema=schema), f)
+
+    batch_docs = 1024
+
+    def _write_batch(self, files: list, sigs: list[np.ndarray], first_idx: int) -> None:
+        if not sigs:
+            return
+        stacked = np.stack(sigs)  # docs x buckets x width
+        dtype = self.record_dtype()
+        for bi, f in enumerate(files):
+            records = np.empty(len(sigs), dtype=dtype)
+            for j in range(self.config.hashes_per_bucket):
+                records[f"field{j + 1}"] = stacked[:, bi, j]
+            records[dtype.names[-1]] = np.arange(first_idx, first_idx + len(sigs), dtype=np.uint32)
+            f.write(records.tobytes())
+
+    def _sort_file(self, name: str) -> None:
+        """Sort one bucket file's records in place, as datatrove's step does (its buckets stage merges them)."""
+        dtype = self.record_dtype()
+        with self.output_folder.open(name, mode="rb") as f:
+            records = np.frombuffer(f.read(), dtype=dtype).copy()
+        records.sort(order=dtype.names)
+        with self.output_folder.open(name, mode="wb") as f:
+            f.write(records.tobytes())
+
+
+def _is_local(folder) -> bool:
+    from fsspec.implementations.local import LocalFileSystem
+
+    return isinstance(getattr(folder, "fs", None), LocalFileSystem)
+
+
+class ArrayBuckets(MinhashDedupBuckets):
+    """datatrove's buckets step on numpy arrays: the same signature files in, the same `.dups` file out (pairs of
+    consecutive equal signatures in (signature, file, document) order, byte for byte what the heap merge writes),
+    without a Python object per record.
+
+    Memory stays bounded as the corpus grows: the band is processed in slices of its first hash value, each
+    holding about `max_records` records of all files (a file's records are sorted, so a slice is one contiguous
+    block of it, found by binary search on the memory-mapped file); equal signatures share their first value, so
+    they always meet in one slice. With an index folder (dedup against an existing index) datatrove's own merge
+    runs, and on a remote filesystem (no memory map)."""
+
+    name = "MinHash buckets (mmed, arrays)"
+    max_records = 2_000_000  # about 200 MB while a slice is sorted
+
+    def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> None:
+        if self.index_folder is not None or self.create_index_name or not _is_local(self.input_folder):
+            return super().run(data, rank, world_size)
+        workers_per_bucket = world_size // self.config.num_buckets
+        bucket, bucket_worker = divmod(rank, workers_per_bucket)
+        with self.track_time():
+            names = self.input_folder.list_files(subdirectory=f"bucket_{bucket:03d}")
+            hash_min, hash_max = self.get_worker_hash_range(names, rank, world_size)
+            dtype = np.dtype([(f"field{i + 1}", "<u8") for i in range(self.config.hashes_per_bucket)]
+                             + [("doc", "<u4")])
+            files = [np.memmap(self.input_folder.resolve_paths(n), dtype=dtype, mode="r")
+                     if self.input_folder.size(n) else np.zeros(0, dtype=dtype) for n in names]
+            stems = [int(Path(n).name.removesuffix(".minhash.sig")) for n in names]
+            total = sum(len(f) for f in files)
+            slices = max(1, -(-total // self.max_records))
+            edges = np.linspace(hash_min, hash_max, slices + 1, dtype=np.float64).astype(np.uint64)
+            edges[0], edges[-1] = hash_min, hash_max
+            with self.output_folder.open(f"{bucket:05d}_{bucket_worker:02d}.dups", mode="wb") as out:
+                for lo, hi in zip(edges[:-1], edges[1:]):
+                    out.write(self._slice_pairs(files, stems, int(lo), int(hi)).tobytes())
+
+    def _slice_pairs(self, files: list[np.ndarray], stems: list[int], lo: int, hi: int) -> np.ndarray:
+        """The (file, doc, file, doc) pairs of equal signatures whose first value is in [lo, hi)."""
+        parts, owners = [], []
+        for stem, records in zip(stems, files):
+            first = records["field1"]
+            a, b = np.searchsorted(first, [lo, hi])
+            parts.append(np.asarray(records[a:b]))
+            owners.append(np.full(b - a, stem, dtype=np.uint32))
+        if not parts or not sum(len(x) for x in parts):
+            return np.zeros((0, 4), dtype="<u4")
+        records, owner = np.concatenate(parts), np.concatenate(owners)
+        fields = [records[f"field{i + 1}"] for i in range(self.config.hashes_per_bucket)]
+        order = np.lexsort([records["doc"], owner, *fields[::-1]])
+        same = np.ones(len(order) - 1, dtype=bool)
+        for column in fields:
+            sorted_column = column[order]
+            same &= sorted_column[1:] == sorted_column[:-1]
+        k = np.flatnonzero(same)
+        prev, cur = order[k], order[k + 1]
+        pairs = np.stack([owner[prev], records["doc"][prev], owner[cur], records["doc"][cur]], axis=1)
+        self.stat_update("total_matches", value=len(pairs))
+        return pairs.astype("<u4")
 
 
 class PriorityCluster(MinhashDedupCluster):
