@@ -80,11 +80,11 @@ def signature_unit(plan: LangPlan, i: int, index: ContaminationIndex) -> dict:
     space = by_code(plan.lang).space_delimited
     contaminated: list[dict] = []
 
-    def inspect(idx: int, doc: Document, units, hashes) -> None:
-        hit = index.check_units(units, hashes, space)
-        if hit is not None:
-            contaminated.append({"index": idx, "id": doc.id, "lang": plan.lang, "source": doc.metadata["source"],
-                                 "benchmark_item": hit.benchmark_id, "ngram": hit.ngram})
+    def inspect(first: int, docs: list[Document], unit_lists: list, hashes, offsets) -> None:
+        for d, hit in sorted(index.check_batch(unit_lists, hashes, offsets, space).items()):
+            contaminated.append({"index": first + d, "id": docs[d].id, "lang": plan.lang,
+                                 "source": docs[d].metadata["source"], "benchmark_item": hit.benchmark_id,
+                                 "ngram": hit.ngram})
 
     step = PrioritySignature(str(plan.work / "sigs"), plan.config, space, str(plan.work / "docs"), inspect=inspect)
     step.run(lang_documents(plan.files[i], plan.lang), rank=i)

@@ -22,7 +22,7 @@ import numpy as np
 
 from common.languages import LANGUAGES, by_code, by_name
 from common.records import expand_inputs, iter_records
-from data_collection.dedup import gram_hashes, unit_hashes, units
+from data_collection.dedup import batch_gram_hashes, gram_hashes, unit_hashes, units
 
 
 @dataclass
@@ -39,6 +39,7 @@ class ContaminationIndex:
         self.word_n, self.char_n, self.char_min = word_n, char_n, char_min
         self.grams: dict[bool, dict[int, str]] = {True: {}, False: {}}
         self._sorted: dict[bool, np.ndarray] = {}
+        self._bitmaps: dict[bool, tuple[np.ndarray, np.uint64]] = {}
         self._short = None
         self._short_items: dict[str, str] = {}
         self.items = 0
@@ -53,6 +54,7 @@ class ContaminationIndex:
             self.grams[space_delimited].setdefault(g, item_id)
         self.items += 1
         self._sorted.pop(space_delimited, None)
+        self._bitmaps.pop(space_delimited, None)
         short = units(question if question is not None else text, False) if not space_delimited else ""
         if not space_delimited and self.char_min <= len(short) < n:
             self._short_items.setdefault(short, item_id)
@@ -64,6 +66,18 @@ class ContaminationIndex:
         if space not in self._sorted:
             self._sorted[space] = np.array(sorted(self.grams[space]), dtype=np.uint64)
         return self._sorted[space]
+
+    def _bitmap(self, space: bool) -> tuple[np.ndarray, np.uint64]:
+        """(bool per value of a hash's top bits: some indexed n-gram has it, the shift that gives those bits). A
+        lookup here rules out nearly every n-gram of a document before the exact search of the sorted index: the
+        table has 16 to 32 entries per indexed n-gram (so at most 6% of unrelated n-grams pass), 64 KB to 64 MB."""
+        if space not in self._bitmaps:
+            index = self._index(space)
+            bits = min(26, max(16, int(len(index) * 16).bit_length()))
+            bitmap = np.zeros(1 << bits, dtype=bool)
+            bitmap[index >> np.uint64(64 - bits)] = True
+            self._bitmaps[space] = (bitmap, np.uint64(64 - bits))
+        return self._bitmaps[space]
 
     def _short_automaton(self):
         if self._short is None:
@@ -97,6 +111,32 @@ class ContaminationIndex:
             for _, (item, key) in self._short_automaton().iter(u):
                 return Hit(item, key)
         return None
+
+    def check_batch(self, unit_lists: list, hashes: np.ndarray, offsets: np.ndarray, space: bool) -> dict[int, Hit]:
+        """check_units for a batch of documents at once: their units, and their unit hashes one after another
+        (document d: hashes[offsets[d]:offsets[d + 1]]). Returns document -> its first hit, for the documents
+        that have one (the same hits as check_units on each)."""
+        n = self.word_n if space else self.char_n
+        index = self._index(space)
+        hits: dict[int, Hit] = {}
+        if len(index):
+            grams, gram_offsets = batch_gram_hashes(hashes, offsets, n)
+            bitmap, shift = self._bitmap(space)
+            maybe = np.flatnonzero(bitmap[grams >> shift])
+            pos = np.minimum(np.searchsorted(index, grams[maybe]), len(index) - 1)
+            for i in maybe[index[pos] == grams[maybe]].tolist():  # in increasing order: a document's first first
+                d = int(np.searchsorted(gram_offsets, i, side="right")) - 1
+                if d not in hits:
+                    u, k = unit_lists[d], i - int(gram_offsets[d])
+                    hits[d] = Hit(self.grams[space][int(grams[i])], " ".join(u[k:k + n]) if space else u[k:k + n])
+        if not space and self._short_items:
+            automaton = self._short_automaton()
+            for d, u in enumerate(unit_lists):
+                if d not in hits:
+                    for _, (item, key) in automaton.iter(u):
+                        hits[d] = Hit(item, key)
+                        break
+        return hits
 
     def __len__(self) -> int:
         return len(self.grams[True]) + len(self.grams[False]) + len(self._short_items)

@@ -33,7 +33,8 @@ _CHAR_MIX = np.uint64(0xD6E8FEB86659FD93)
 
 def dedup_key(text: str) -> bytes:
     """Exact-duplicate key: sha1 of the NFKC casefolded text with all whitespace removed."""
-    norm = "".join(unicodedata.normalize("NFKC", text).casefold().split())
+    folded = text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).casefold()  # same for ASCII
+    norm = "".join(folded.split())
     return hashlib.sha1(norm.encode("utf-8", "surrogatepass")).digest()
 
 
@@ -120,6 +121,29 @@ def gram_hashes(h: np.ndarray, n: int, whole_if_short: bool = False) -> np.ndarr
     grams = prefix[n:] - prefix[:-n]
     grams *= _powers(_Q_INV, len(h) - n + 1)
     return _mix(grams)
+
+
+def batch_gram_hashes(h: np.ndarray, offsets: np.ndarray, n: int,
+                      whole_if_short: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """gram_hashes of every document of a batch at once. `h` holds the documents' unit hashes one after another
+    (document d: h[offsets[d]:offsets[d + 1]]); returns their gram hashes one after another and the offsets of
+    each document's. Equal to gram_hashes per document (a window's hash does not depend on where it lies), with
+    a few vectorised operations per batch instead of a few per document."""
+    lens = np.diff(offsets)
+    full = np.maximum(lens - n + 1, 0)
+    short = (lens > 0) & (lens < n) if whole_if_short else np.zeros(len(lens), dtype=bool)
+    counts = full + short
+    out_offsets = np.zeros(len(lens) + 1, dtype=np.int64)
+    np.cumsum(counts, out=out_offsets[1:])
+    out = np.empty(int(out_offsets[-1]), dtype=np.uint64)
+    if full.any():
+        windows = gram_hashes(h, n)  # every window of the concatenation; those inside one document are taken
+        src = np.arange(len(out), dtype=np.int64) + np.repeat(offsets[:-1] - out_offsets[:-1], counts)
+        inside = ~np.repeat(short, counts)
+        out[inside] = windows[src[inside]]
+    for d in np.flatnonzero(short):  # fewer units than n: one hash of them all
+        out[out_offsets[d]] = gram_hashes(h[offsets[d]:offsets[d + 1]], n, whole_if_short=True)[0]
+    return out, out_offsets
 
 
 def source_rank(source: str, priority: list[str]) -> int:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import struct
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +44,7 @@ from datatrove.utils.hashing import HashConfig
 from datatrove.utils.typeshelper import StatHints
 from datatrove.utils.word_tokenizers import WordTokenizer
 
-from data_collection.dedup import dedup_key, gram_hashes, survivor_key, unit_hashes, units
+from data_collection.dedup import batch_gram_hashes, dedup_key, gram_hashes, survivor_key, unit_hashes, units
 
 __all__ = ["ArrayBuckets", "MinhashDedupBuckets", "MinhashDedupFilter", "PriorityCluster", "PrioritySignature", "UnitTokenizer",
            "minhash_config"]
@@ -85,56 +85,78 @@ class UnitTokenizer(WordTokenizer):
 class PrioritySignature(MinhashDedupSignature):
     """datatrove's signature step with our shingles, the exact-key band and a docs/ table for the survivor rule.
 
-    Documents need `metadata["source"]`; `space_delimited` is False for zh/ja (character shingles)."""
+    Documents need `metadata["source"]`; `space_delimited` is False for zh/ja (character shingles). `run` works
+    on batches of `batch_docs` documents: units per document, then n-grams, MinHash minima and the records of all
+    bands for the whole batch in a few array operations (datatrove's loop does each per document and band; the
+    files are the same byte for byte, tests/test_dt_dedup.py). `inspect(first_index, docs, units, hashes,
+    offsets)` sees each batch's units and unit hashes (document d: hashes[offsets[d]:offsets[d + 1]]), so that
+    decontamination reuses them."""
 
     name = "MinHash signatures (mmed)"
+    batch_docs = 1024
+    chunk_shingles = 4096  # a document's shingles hashed at once: 4K x bands x hashes_per_bucket x 8 bytes
 
     def __init__(self, output_folder: DataFolderLike, config: MinhashConfig, space_delimited: bool,
                  docs_folder: DataFolderLike, inspect: Callable | None = None):
         super().__init__(output_folder, config, language=UnitTokenizer(space_delimited))
         self.space_delimited = space_delimited
         self.docs_folder = get_datafolder(docs_folder)
-        self.inspect = inspect  # inspect(index, doc, units, unit_hashes): reuses the units (e.g. decontamination)
-        self._key = b""
-        self._hashes: np.ndarray | None = None
+        self.inspect = inspect
+        self._key = b""  # of the document whose signature datatrove's own loop asks for (get_signature)
 
+    # --- datatrove's per-document hooks (its own run loop; ours below computes the same for a batch)
     def get_shingles(self, text: str) -> np.ndarray:
-        hashes = self._hashes if self._hashes is not None else unit_hashes(units(text, self.space_delimited))
-        grams = gram_hashes(hashes, self.config.n_grams, whole_if_short=True)
+        self._key = dedup_key(text)
+        grams = gram_hashes(unit_hashes(units(text, self.space_delimited)), self.config.n_grams, whole_if_short=True)
         if len(grams) == 0:  # nothing but punctuation/whitespace: its exact key still pairs it with its copies
             grams = np.zeros(1, dtype=np.uint64)
         return grams.reshape((-1, 1))
 
-    def signature_matrix(self, shingles: np.ndarray) -> np.ndarray:
-        """The (bands + 1) x hashes_per_bucket signature: the MinHash bands, then the exact-key band."""
-        bands = self.config.num_buckets - 1
+    def get_signature(self, shingles: np.ndarray) -> list[list[int]]:
+        """The MinHash bands of one document, then its exact-key band."""
+        bands, width = self.config.num_buckets - 1, self.config.hashes_per_bucket
         a, b = self.parameters
-        width = self.config.hashes_per_bucket
         # multiply-shift hashing: the top 60 bits of a*x+b mod 2^64, which is universal like datatrove's
         # mod-(2^61-1) form, keeps values below 2^61-1 and avoids a division; the shift is monotonic, so it is
         # applied to the minima only
         phv = np.multiply(shingles, a[:, : bands * width])
         phv += b[:, : bands * width]
-        sig = np.empty((bands + 1, width), dtype=np.uint64)
-        sig[:bands] = (phv.min(axis=0) >> np.uint64(4)).reshape(bands, width)
-        sig[bands] = exact_band(self._key, width)
-        return sig
+        sig = (phv.min(axis=0) >> np.uint64(4)).reshape(bands, width).tolist()
+        return sig + [exact_band(self._key, width)]
 
-    def get_signature(self, shingles: np.ndarray) -> list[list[int]]:
-        return self.signature_matrix(shingles).tolist()
+    # --- batches
+    def batch_signatures(self, keys: list[bytes], hashes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """docs x (bands + 1) x hashes_per_bucket: get_signature(get_shingles(text)) for every document at once,
+        from their exact keys and their unit hashes one after another (document d: hashes[offsets[d]:
+        offsets[d + 1]])."""
+        bands, width = self.config.num_buckets - 1, self.config.hashes_per_bucket
+        grams, starts = batch_gram_hashes(hashes, offsets, self.config.n_grams, whole_if_short=True)
+        empty = np.flatnonzero(np.diff(starts) == 0)
+        if len(empty):  # one zero shingle each, as get_shingles gives them
+            grams = np.insert(grams, starts[empty], np.uint64(0))
+            starts = starts + np.searchsorted(empty, np.arange(len(starts)))
+        mins = self._minima(grams, starts, bands * width)
+        out = np.empty((len(keys), bands + 1, width), dtype=np.uint64)
+        out[:, :bands] = (mins >> np.uint64(4)).reshape(len(keys), bands, width)
+        out[:, bands] = [exact_band(key, width) for key in keys]
+        return out
 
-    def _tracked(self, data: DocumentsPipeline, table: dict[str, list]) -> Iterator[Document]:
-        for idx, doc in enumerate(data):
-            self._key = dedup_key(doc.text)
-            u = units(doc.text, self.space_delimited)
-            self._hashes = unit_hashes(u)
-            if self.inspect is not None:
-                self.inspect(idx, doc, u, self._hashes)
-            table["id"].append(str(doc.id))
-            table["source"].append(str(doc.metadata.get("source", "")))
-            table["length"].append(len(doc.text))
-            table["key"].append(self._key)
-            yield doc
+    def _minima(self, grams: np.ndarray, starts: np.ndarray, k: int) -> np.ndarray:
+        """Per document, the minimum over its shingles of each of the k hash functions (before the shift). One
+        document at a time, and a long one in pieces of chunk_shingles: the shingles x k products then stay in
+        the CPU cache (hashing a whole batch at once measured slower, memory-bound) and memory stays bounded."""
+        a, b = (x[:, :k] for x in self.parameters)
+        mins = np.empty((len(starts) - 1, k), dtype=np.uint64)
+        step = self.chunk_shingles
+        for d, (lo, hi) in enumerate(zip(starts[:-1].tolist(), starts[1:].tolist())):
+            for p in range(lo, hi, step):
+                phv = np.multiply(grams[p:min(hi, p + step), None], a)
+                phv += b
+                if p == lo:
+                    phv.min(axis=0, out=mins[d])
+                else:
+                    np.minimum(mins[d], phv.min(axis=0), out=mins[d])
+        return mins
 
     def record_dtype(self) -> np.dtype:
         """One record of a signature file, as datatrove's struct format `<{width}QI` (packed, little-endian)."""
@@ -142,8 +164,8 @@ class PrioritySignature(MinhashDedupSignature):
         return np.dtype([(f"field{i + 1}", "<u8") for i in range(width)] + [(f"field{width + 1}", "<u4")])
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> None:
-        """datatrove's signature step, writing records a batch at a time instead of one struct per document and
-        bucket: the same files (one per bucket, records sorted by signature then document index)."""
+        """datatrove's signature step on batches of documents: the same files (one per band, records sorted by
+        signature then document index) and our docs/ table (id, source, length, exact key)."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -152,38 +174,48 @@ class PrioritySignature(MinhashDedupSignature):
         with self.track_time():
             files = [self.output_folder.open(name, mode="wb") for name in names]
             try:
-                sigs: list[np.ndarray] = []
-                for idx, doc in enumerate(self._tracked(data, table)):
+                batch: list[Document] = []
+                for doc in data:
                     self.stat_update(StatHints.total)
-                    sigs.append(self.signature_matrix(self.get_shingles(doc.text)))
-                    if len(sigs) == self.batch_docs:
-                        self._write_batch(files, sigs, idx + 1 - len(sigs))
-                        sigs = []
-                self._write_batch(files, sigs, len(table["id"]) - len(sigs))
+                    batch.append(doc)
+                    if len(batch) == self.batch_docs:
+                        self._run_batch(batch, len(table["id"]), files, table)
+                        batch = []
+                self._run_batch(batch, len(table["id"]), files, table)
             finally:
                 for f in files:
                     f.close()
             for name in names:
                 self._sort_file(name)
-        self._hashes = None
         schema = pa.schema([("id", pa.string()), ("source", pa.string()), ("length", pa.int64()),
                             ("key", pa.binary())])
         with self.docs_folder.open(f"{rank:05d}.parquet", "wb") as f:
             pq.write_table(pa.table({k: table[k] for k in schema.names}, schema=schema), f)
 
-    batch_docs = 1024
-
-    def _write_batch(self, files: list, sigs: list[np.ndarray], first_idx: int) -> None:
-        if not sigs:
+    def _run_batch(self, docs: list[Document], first_idx: int, files: list, table: dict[str, list]) -> None:
+        if not docs:
             return
-        stacked = np.stack(sigs)  # docs x buckets x width
+        texts = [doc.text for doc in docs]
+        unit_lists = [units(t, self.space_delimited) for t in texts]
+        per_doc = [unit_hashes(u) for u in unit_lists]
+        offsets = np.zeros(len(docs) + 1, dtype=np.int64)
+        np.cumsum([len(h) for h in per_doc], out=offsets[1:])
+        hashes = np.concatenate(per_doc)
+        if self.inspect is not None:
+            self.inspect(first_idx, docs, unit_lists, hashes, offsets)
+        keys = [dedup_key(t) for t in texts]
+        sigs = self.batch_signatures(keys, hashes, offsets)
         dtype = self.record_dtype()
         for bi, f in enumerate(files):
-            records = np.empty(len(sigs), dtype=dtype)
+            records = np.empty(len(docs), dtype=dtype)
             for j in range(self.config.hashes_per_bucket):
-                records[f"field{j + 1}"] = stacked[:, bi, j]
-            records[dtype.names[-1]] = np.arange(first_idx, first_idx + len(sigs), dtype=np.uint32)
+                records[f"field{j + 1}"] = sigs[:, bi, j]
+            records[dtype.names[-1]] = np.arange(first_idx, first_idx + len(docs), dtype=np.uint32)
             f.write(records.tobytes())
+        table["id"] += [str(doc.id) for doc in docs]
+        table["source"] += [str(doc.metadata.get("source", "")) for doc in docs]
+        table["length"] += [len(t) for t in texts]
+        table["key"] += keys
 
     def _sort_file(self, name: str) -> None:
         """Sort one bucket file's records in place, as datatrove's step does (its buckets stage merges them)."""
