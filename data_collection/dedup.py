@@ -26,6 +26,9 @@ _NOT_WORD = re.compile(r"[\W_]+")
 _ASCII_WORDS = str.maketrans({chr(c): (chr(c).lower() if chr(c).isalnum() else " ") for c in range(128)})
 # the same on UTF-8 bytes, leaving the bytes of non-ASCII characters (>= 0x80) as they are
 _BYTE_WORDS = bytes(ord(chr(b).lower()) if chr(b).isalnum() else 32 for b in range(128)) + bytes(range(128, 256))
+# ASCII lower-casing, and the ASCII characters str.split() treats as whitespace (\x1c-\x1f included)
+_ASCII_LOWER = bytes(ord(chr(b).lower()) if b < 128 else b for b in range(256))
+_ASCII_SPACE = bytes(b for b in range(128) if chr(b).isspace())
 _Q = np.uint64(0x9E3779B97F4A7C15)  # odd, so it has an inverse modulo 2^64
 _Q_INV = np.uint64(pow(int(_Q), -1, 1 << 64))
 _CHAR_MIX = np.uint64(0xD6E8FEB86659FD93)
@@ -33,8 +36,9 @@ _CHAR_MIX = np.uint64(0xD6E8FEB86659FD93)
 
 def dedup_key(text: str) -> bytes:
     """Exact-duplicate key: sha1 of the NFKC casefolded text with all whitespace removed."""
-    folded = text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).casefold()  # same for ASCII
-    norm = "".join(folded.split())
+    if text.isascii():  # NFKC is the identity, casefold is lower(): one C pass over the bytes
+        return hashlib.sha1(text.encode("ascii").translate(_ASCII_LOWER, _ASCII_SPACE)).digest()
+    norm = "".join(unicodedata.normalize("NFKC", text).casefold().split())
     return hashlib.sha1(norm.encode("utf-8", "surrogatepass")).digest()
 
 

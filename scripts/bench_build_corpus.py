@@ -6,8 +6,9 @@
 Documents (~1.5 KB, English sentences from samples/ recombined, a few exact and near copies) are written as
 parquet document shards of 10,000 rows. Each run is one process (`--num_proc 1`) in a fresh subprocess; the
 benchmark reports wall seconds, CPU seconds (user + sys, i.e. the cost on one core), documents per CPU second and
-the peak resident memory of that process. With --baseline_ref the same input is run, in the same invocation,
-through the code of that git commit (extracted with `git archive`), which is what a user would otherwise run.
+the peak resident memory of that process; each tree runs `--repeat` times, alternating, and the least CPU time
+counts (other load on the machine only adds time; the peak memory shown is the largest). With --baseline_ref the
+same input is run, in the same invocation, through the code of that git commit (extracted with `git archive`), which is what a user would otherwise run.
 Not a test: timings depend on the machine and its load; CPU seconds are the figure to compare on a shared machine.
 """
 
@@ -107,12 +108,48 @@ def corpus_command(inputs: Path, out: Path, tokenizer: Path) -> list[str]:
             "--num_proc", "1", "--progress", "false"]
 
 
+def removal_quality(n: int, out: Path) -> str:
+    """How similar each removed duplicate is to its closest other document of the input: Jaccard of 5-word
+    shingles (our units), as quantiles; a removal far below the dedup threshold removed a document that was not a
+    copy. Planted copies (one word changed) are at about 0.95."""
+    from collections import Counter, defaultdict
+
+    from data_collection.dedup import units
+
+    docs = {d["id"]: d["text"] for d in make_docs(n)}
+    shingles = {}
+    for doc_id, text in docs.items():
+        u = units(text, True)
+        shingles[doc_id] = {tuple(u[i:i + 5]) for i in range(max(1, len(u) - 4))}
+    holders = defaultdict(list)
+    for doc_id, sh in shingles.items():
+        for g in sh:
+            holders[g].append(doc_id)
+    removed = [json.loads(x)["id"] for p in (out / "removed").glob("duplicates.*.jsonl")
+               for x in p.read_text(encoding="utf-8").splitlines()]
+    best = []
+    for doc_id in removed:
+        near = Counter(j for g in shingles[doc_id] for j in holders[g] if j != doc_id)
+        best.append(max((len(shingles[doc_id] & shingles[j]) / len(shingles[doc_id] | shingles[j])
+                         for j, _ in near.most_common(10)), default=0.0))
+    best.sort()
+    if not best:
+        return "none removed"
+    q = [best[int(f * (len(best) - 1))] for f in (0.0, 0.1, 0.5)]
+    low = sum(b < 0.5 for b in best)
+    return f"{len(best)} removed; closest-copy Jaccard min {q[0]:.2f}, p10 {q[1]:.2f}, median {q[2]:.2f}; {low} below 0.5"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", default="10000,40000", help="comma list of document counts")
     ap.add_argument("--baseline_ref", default=None, help="git commit to compare against (e.g. the previous code)")
     ap.add_argument("--tokenizer", default=None, help="HF tokenizer dir (default: build the tiny one)")
     ap.add_argument("--workdir", default=None, help="keep inputs/outputs here (default: a temporary folder)")
+    ap.add_argument("--repeat", type=int, default=2,
+                    help="runs of each tree, alternating; the least CPU time counts (other load only adds time)")
+    ap.add_argument("--check_removed", action="store_true",
+                    help="for the first document count, how similar each removed duplicate is to its closest copy")
     args = ap.parse_args()
     work = Path(args.workdir or tempfile.mkdtemp(prefix="bench_build_corpus."))
     tokenizer = Path(args.tokenizer).resolve() if args.tokenizer else work / "tiny-llama"
@@ -133,14 +170,26 @@ def main() -> int:
     for n in (int(x) for x in args.docs.split(",")):
         inputs = work / f"input-{n}"
         kb = (write_input(n, inputs) if not inputs.exists() else input_bytes(inputs) / n) / 1000
-        for label, tree in trees.items():
+        for _ in range(args.repeat):
+            for label, tree in trees.items():
+                out = work / f"out-{n}-{label.replace(' ', '_')}"
+                subprocess.run(["rm", "-rf", str(out)], check=True)
+                r = measure(corpus_command(inputs, out, tokenizer), tree)
+                best = rows.get((label, n))
+                if best is None or r["cpu_s"] < best["cpu_s"]:
+                    rows[(label, n)] = {**r, "peak_mb": max(r["peak_mb"], best["peak_mb"] if best else 0)}
+                elif r["peak_mb"] > best["peak_mb"]:
+                    best["peak_mb"] = r["peak_mb"]
+        for label in trees:
+            r = rows[(label, n)]
             out = work / f"out-{n}-{label.replace(' ', '_')}"
-            subprocess.run(["rm", "-rf", str(out)], check=True)
-            r = measure(corpus_command(inputs, out, tokenizer), tree)
-            rows[(label, n)] = r
             stats = json.loads((out / "stats.json").read_text(encoding="utf-8"))
             print(f"| {label} | {n} | {kb:.2f} | {r['wall_s']:.1f} | {r['cpu_s']:.1f} | {n / r['cpu_s']:.0f} | "
                   f"{r['peak_mb']:.0f} | {stats['total_docs']} | {stats['total_tokens']} |", flush=True)
+        if args.check_removed and n == int(args.docs.split(",")[0]):
+            for label in trees:
+                out = work / f"out-{n}-{label.replace(' ', '_')}"
+                print(f"|  | {n} | {label}: {removal_quality(n, out)} |  |  |  |  |  |  |", flush=True)
         if args.baseline_ref:
             old, new = rows[(f"commit {args.baseline_ref}", n)], rows[("this checkout", n)]
             print(f"|  | {n} | speed-up per core: {old['cpu_s'] / new['cpu_s']:.1f}x (wall "

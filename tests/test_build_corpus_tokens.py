@@ -117,6 +117,23 @@ def test_mixed_script_words_equal_the_regex(seed, samples_dir):
         assert units(text, True) == word.findall(unicodedata.normalize("NFKC", text).casefold()), repr(text)
 
 
+def test_exact_keys_of_ascii_text_equal_the_definition(samples_dir):
+    """ASCII text takes a bytes path (lower-case, drop whitespace including \\x1c-\\x1f); the key is still sha1
+    of the NFKC casefolded text without whitespace."""
+    import hashlib
+
+    from data_collection.dedup import dedup_key
+
+    rng = random.Random(0)
+    ascii_chars = [chr(c) for c in range(128)]
+    texts = _texts(samples_dir) + ["".join(rng.choice(ascii_chars) for _ in range(rng.randint(0, 30)))
+                                   for _ in range(5000)]
+    assert sum(t.isascii() for t in texts) > 5000
+    for text in texts:
+        norm = "".join(unicodedata.normalize("NFKC", text).casefold().split())
+        assert dedup_key(text) == hashlib.sha1(norm.encode("utf-8", "surrogatepass")).digest(), repr(text)
+
+
 def test_gram_hashes_are_the_polynomial_of_each_window():
     import numpy as np
 
