@@ -86,9 +86,9 @@ class PrioritySignature(MinhashDedupSignature):
     """datatrove's signature step with our shingles, the exact-key band and a docs/ table for the survivor rule.
 
     Documents need `metadata["source"]`; `space_delimited` is False for zh/ja (character shingles). `run` works
-    on batches of `batch_docs` documents: units per document, then n-grams, MinHash minima and the records of all
-    bands for the whole batch in a few array operations (datatrove's loop does each per document and band; the
-    files are the same byte for byte, tests/test_dt_dedup.py). `inspect(first_index, docs, units, hashes,
+    on batches of `batch_docs` documents: units and MinHash minima per document, n-gram hashes and the records of
+    every band for the whole batch at once (datatrove's loop packs one record per document and band; the files
+    are the same byte for byte, tests/test_dt_dedup.py). `inspect(first_index, docs, units, hashes,
     offsets)` sees each batch's units and unit hashes (document d: hashes[offsets[d]:offsets[d + 1]]), so that
     decontamination reuses them."""
 
