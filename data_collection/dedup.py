@@ -22,6 +22,7 @@ import xxhash
 
 _WORD = re.compile(r"[^\W_]+")
 _NOT_WORD = re.compile(r"[\W_]+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # ASCII text: NFKC is the identity and casefold is lower(); letters and digits kept, everything else a space
 _ASCII_WORDS = str.maketrans({chr(c): (chr(c).lower() if chr(c).isalnum() else " ") for c in range(128)})
 # the same on UTF-8 bytes, leaving the bytes of non-ASCII characters (>= 0x80) as they are
@@ -50,16 +51,28 @@ def units(text: str, space_delimited: bool) -> list[str] | str:
 
 
 def _mixed_words(text: str) -> list[str]:
-    """_WORD.findall(NFKC(text).casefold()) for text with some non-ASCII characters: ASCII punctuation and
-    spaces never belong to a word, so the text is cut there on its UTF-8 bytes (C translate and split); only the
-    pieces holding a non-ASCII character go through casefold and the regex."""
+    """_WORD.findall(NFKC(text).casefold()) for text with non-ASCII characters. When they are rare (English with a
+    few accents, degree signs or curly quotes), the text is cut on its UTF-8 bytes (ASCII punctuation and spaces
+    never belong to a word: C translate and split) and only the pieces around a non-ASCII character go through
+    casefold and the regex; when they are common (French, Russian) the regex over the whole text is faster."""
+    norm = unicodedata.normalize("NFKC", text)
+    head = norm[:512]  # decides the path only (both give the same words)
+    if len(head.encode("utf-8", "surrogatepass")) - len(head) > 4:  # non-ASCII is common
+        return _WORD.findall(norm.casefold())
+    cut = norm.encode("utf-8", "surrogatepass").translate(_BYTE_WORDS).decode("utf-8", "surrogatepass")
     words: list[str] = []
-    pieces = unicodedata.normalize("NFKC", text).encode("utf-8", "surrogatepass").translate(_BYTE_WORDS).split()
-    for piece in pieces:
-        if piece.isascii():
-            words.append(piece.decode("ascii"))
-        else:
-            words += _WORD.findall(piece.decode("utf-8", "surrogatepass").casefold())
+    done = 0  # cut[:done] is in words
+    for match in _NON_ASCII.finditer(cut):
+        at = match.start()
+        if at < done:  # in the piece just handled
+            continue
+        start = cut.rfind(" ", done, at) + 1
+        end = cut.find(" ", at)
+        end = len(cut) if end < 0 else end
+        words += cut[done:start].split()
+        words += _WORD.findall(cut[start:end].casefold())
+        done = end
+    words += cut[done:].split()
     return words
 
 
