@@ -97,20 +97,7 @@ class ContaminationIndex:
 
     def check_units(self, u: list[str] | str, hashes: np.ndarray, space: bool) -> Hit | None:
         """`check` on a document's units and unit hashes already computed (data_collection/dedup.py)."""
-        n = self.word_n if space else self.char_n
-        index = self._index(space)
-        if len(index):
-            grams = gram_hashes(hashes, n)
-            pos = np.minimum(np.searchsorted(index, grams), len(index) - 1)  # the index is sorted: no np.isin sort
-            found = np.flatnonzero(index[pos] == grams)
-            if len(found):
-                i = int(found[0])
-                gram = " ".join(u[i:i + n]) if space else u[i:i + n]
-                return Hit(self.grams[space][int(grams[i])], gram)
-        if not space and self._short_items:
-            for _, (item, key) in self._short_automaton().iter(u):
-                return Hit(item, key)
-        return None
+        return self.check_batch([u], hashes, np.array([0, len(hashes)], dtype=np.int64), space).get(0)
 
     def check_batch(self, unit_lists: list, hashes: np.ndarray, offsets: np.ndarray, space: bool) -> dict[int, Hit]:
         """check_units for a batch of documents at once: their units, and their unit hashes one after another
@@ -124,7 +111,7 @@ class ContaminationIndex:
             bitmap, shift = self._bitmap(space)
             maybe = np.flatnonzero(bitmap[grams >> shift])
             pos = np.minimum(np.searchsorted(index, grams[maybe]), len(index) - 1)
-            for i in maybe[index[pos] == grams[maybe]].tolist():  # in increasing order: a document's first first
+            for i in maybe[index[pos] == grams[maybe]].tolist():  # increasing: a document's first hit comes first
                 d = int(np.searchsorted(gram_offsets, i, side="right")) - 1
                 if d not in hits:
                     u, k = unit_lists[d], i - int(gram_offsets[d])

@@ -104,7 +104,8 @@ def test_batched_gram_hashes_equal_each_documents(samples_dir, space):
 
 
 def test_batched_decontamination_finds_each_documents_first_hit(repo_root):
-    """The batch check (bitmap, then the sorted index) reports, per document, what check_units reports."""
+    """The batch check (bitmap, then the sorted index) reports, per document, the first n-gram that a plain
+    lookup of each of its n-grams in the index finds (and whole short zh/ja questions after that)."""
     index = build_index(str(repo_root / "samples/mmedbench/Test"), [])
     for space, names in ((True, ("English", "French")), (False, ("Chinese", "Japanese"))):
         texts = ["nothing to see here " * 20]
@@ -115,8 +116,20 @@ def test_batched_decontamination_finds_each_documents_first_hit(repo_root):
         per_doc = [unit_hashes(u) for u in unit_lists]
         offsets = np.concatenate([[0], np.cumsum([len(h) for h in per_doc])]).astype(np.int64)
         batch = index.check_batch(unit_lists, np.concatenate(per_doc), offsets, space)
-        single = {d: index.check_units(u, h, space) for d, (u, h) in enumerate(zip(unit_lists, per_doc))}
-        assert batch == {d: hit for d, hit in single.items() if hit is not None}
+        n = index.word_n if space else index.char_n
+        expected = {}
+        for d, (u, h) in enumerate(zip(unit_lists, per_doc)):
+            first = next((i for i, g in enumerate(gram_hashes(h, n).tolist()) if g in index.grams[space]), None)
+            if first is not None:
+                expected[d] = (index.grams[space][gram_hashes(h, n).tolist()[first]],
+                               " ".join(u[first:first + n]) if space else u[first:first + n])
+            elif not space:
+                short = [(item, key) for key, item in index._short_items.items() if key in u]
+                if short:
+                    expected[d] = "short"
+        assert {d: (h.benchmark_id, h.ngram) for d, h in batch.items() if d in expected and expected[d] != "short"} \
+            == {d: e for d, e in expected.items() if e != "short"}
+        assert set(batch) == set(expected)
         assert batch  # some questions are long enough to be found
 
 
