@@ -108,6 +108,17 @@ def corpus_command(inputs: Path, out: Path, tokenizer: Path) -> list[str]:
             "--num_proc", "1", "--progress", "false"]
 
 
+def workdir_and_tokenizer(workdir: str | None, tokenizer: str | None, prefix: str) -> tuple[Path, Path]:
+    """The benchmark's work folder (a new temporary one by default) and tokenizer dir (the tiny one, built there
+    when none is given)."""
+    work = Path(workdir or tempfile.mkdtemp(prefix=prefix))
+    tok = Path(tokenizer).resolve() if tokenizer else work / "tiny-llama"
+    if not tok.exists():
+        subprocess.run([sys.executable, "-m", "common.tiny_model", "--out", str(tok)], cwd=REPO, check=True,
+                       stdout=subprocess.DEVNULL)
+    return work, tok
+
+
 def removal_quality(n: int, out: Path) -> str:
     """How similar each removed duplicate is to its closest other document of the input: Jaccard of 5-word
     shingles (our units), as quantiles; a removal far below the dedup threshold removed a document that was not a
@@ -151,11 +162,7 @@ def main() -> int:
     ap.add_argument("--check_removed", action="store_true",
                     help="for the first document count, how similar each removed duplicate is to its closest copy")
     args = ap.parse_args()
-    work = Path(args.workdir or tempfile.mkdtemp(prefix="bench_build_corpus."))
-    tokenizer = Path(args.tokenizer).resolve() if args.tokenizer else work / "tiny-llama"
-    if not tokenizer.exists():
-        subprocess.run([sys.executable, "-m", "common.tiny_model", "--out", str(tokenizer)], cwd=REPO, check=True,
-                       stdout=subprocess.DEVNULL)
+    work, tokenizer = workdir_and_tokenizer(args.workdir, args.tokenizer, "bench_build_corpus.")
     trees = {"this checkout": REPO}
     if args.baseline_ref:
         base = work / f"baseline-{args.baseline_ref}"

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +26,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench_build_corpus import measure  # noqa: E402
+from bench_build_corpus import measure, workdir_and_tokenizer  # noqa: E402
 
 from data_collection.documents import make_doc_id, write_document_shard  # noqa: E402
 
@@ -101,11 +100,7 @@ def main() -> int:
     ap.add_argument("--tokenizer", default=None, help="HF tokenizer dir (default: build the tiny one)")
     ap.add_argument("--workdir", default=None, help="keep inputs/outputs here (default: a temporary folder)")
     args = ap.parse_args()
-    work = Path(args.workdir or tempfile.mkdtemp(prefix="bench_dedup."))
-    tokenizer = Path(args.tokenizer).resolve() if args.tokenizer else work / "tiny-llama"
-    if not tokenizer.exists():
-        subprocess.run([sys.executable, "-m", "common.tiny_model", "--out", str(tokenizer)], cwd=REPO, check=True,
-                       stdout=subprocess.DEVNULL)
+    work, tokenizer = workdir_and_tokenizer(args.workdir, args.tokenizer, "bench_dedup.")
     sizes = [int(x) for x in args.docs.split(",")] + ([1_000_000] if args.million else [])
     print("| docs | stage | units | wall s | CPU s | peak MB | planted copies found |")
     print("| ---: | --- | ---: | ---: | ---: | ---: | --- |")
