@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -87,7 +87,7 @@ class FilterConfig:
         "help": "this task's slice of the input shards (default: SLURM_ARRAY_TASK_ID, else 0)"})
     num_shards: int | None = field(default=None, metadata={
         "help": "number of slices (default: SLURM_ARRAY_TASK_COUNT, else 1)"})
-    batch_size: int = field(default=1024, metadata={"help": "rows per parquet read batch (bounds memory)"})
+    batch_size: int = field(default=4096, metadata={"help": "rows per parquet read batch (bounds memory)"})
     keep_rejected_scores: bool = field(default=False, metadata={
         "help": "also write mkc/dens of rejected documents (rejected_scores/) for threshold tuning"})
     on_bad_record: str = field(default="skip", metadata={
@@ -153,10 +153,36 @@ class RowBatch:
     row; whole records are built only for the rows that are kept (`records`)."""
 
     start: int  # row index of the first row in the shard
-    texts: list  # the text column (any value; non-strings are bad text)
+    texts: Sequence  # the text column (any value; non-strings are bad text)
     langs: list | None  # the language column, None when the shard has none
     n_bytes: list[int | None]  # UTF-8 bytes per text; None: not a str, or not encodable (lone surrogates)
     records: Callable[[list[int]], list[dict]]  # the full records of the given rows of this batch
+    column: pa.Array | None = None  # the text column as Arrow strings, when the shard is parquet with one
+
+
+class ArrowTexts(Sequence):
+    """The texts of an Arrow string array as a read-only sequence: a text read by index is converted alone, and
+    iterating converts them all at once (one `to_pylist`)."""
+
+    def __init__(self, column: pa.Array):
+        self.column = column
+        self._all: list | None = None
+
+    def __len__(self) -> int:
+        return len(self.column)
+
+    def __getitem__(self, i):
+        if self._all is None and isinstance(i, int):
+            return self.column[i].as_py()
+        return self._list()[i]
+
+    def __iter__(self):
+        return iter(self._list())
+
+    def _list(self) -> list:
+        if self._all is None:
+            self._all = self.column.to_pylist()
+        return self._all
 
 
 def iter_batches(path: str, cfg: FilterConfig, rejects: RejectLog) -> Iterator[RowBatch]:
@@ -195,13 +221,16 @@ def _row_batch(batch: pa.RecordBatch, start: int, cfg: FilterConfig, pc) -> RowB
         texts, n_bytes = [None] * batch.num_rows, [None] * batch.num_rows
     else:
         column = batch.column(cfg.text_field)
-        texts = column.to_pylist()
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            texts = ArrowTexts(column)  # most rows never need a Python string
             n_bytes = pc.binary_length(column).to_pylist()  # Arrow strings are valid UTF-8: no check needed
         else:
+            texts = column.to_pylist()
             n_bytes = [_utf8_len(t) for t in texts]
+            column = None
     langs = batch.column(cfg.lang_field).to_pylist() if cfg.lang_field in names else None
-    return RowBatch(start, texts, langs, n_bytes, lambda idx, batch=batch: _take(batch, idx))
+    return RowBatch(start, texts, langs, n_bytes, lambda idx, batch=batch: _take(batch, idx),
+                    column if cfg.text_field in names else None)
 
 
 def _take(batch: pa.RecordBatch, idx: list[int]) -> list[dict]:
@@ -267,7 +296,11 @@ def _filter_batch(batch: RowBatch, task: ShardTask, cfg: FilterConfig, rule: Key
     kept: list[tuple[int, str, Score]] = []
     rejected: list[tuple[int, str, Score]] = []
     for lang, idx in groups.items():
-        results = rule.decide(lang, [batch.texts[i] for i in idx])
+        if batch.column is None:
+            results = rule.decide(lang, [batch.texts[i] for i in idx])
+        else:  # the group's rows, as Arrow strings
+            column = batch.column if len(idx) == len(batch.texts) else batch.column.take(pa.array(idx, pa.int64()))
+            results = rule.decide(lang, ArrowTexts(column), column)
         counts = state.by_lang.setdefault(lang, _new_counts())
         counts["docs_in"] += len(idx)
         counts["bytes_in"] += sum(batch.n_bytes[i] for i in idx)

@@ -57,6 +57,112 @@ def _unassigned_class() -> str:
     codes = range(sys.maxunicode + 1)
     unassigned = np.fromiter((c == "Cn" for c in map(unicodedata.category, map(chr, codes))), bool, len(codes))
     unassigned[0xD800:0xE000] = False  # surrogates (Cs) cannot occur in Arrow strings
-    edges = np.flatnonzero(np.diff(np.concatenate(([False], unassigned, [False])).astype(np.int8)))
-    starts, ends = edges[0::2], edges[1::2] - 1  # runs of unassigned code points, inclusive
+    return _char_class(unassigned, beyond=False)
+
+
+def arrow_normalise(column: pa.Array) -> list[tuple[np.ndarray, pa.Array]]:
+    """`normalise` of the texts of an Arrow string column that Arrow computes exactly, in vectorised calls:
+    pieces (rows, their normalised texts as an Arrow array); the rows in no piece (nulls, and texts with a
+    character this cannot map) need `normalise_many`.
+
+    Why it is exact: a text qualifies when every character c can start a normalisation segment (canonical
+    combining class 0; the first character of its NFKD is a starter that is not the second of a canonical pair;
+    assigned in this Python's Unicode version). NFKC never composes across such a boundary, so NFKC of the text
+    is the NFKC of each character in turn, and casefold maps character by character: normalise(text) is
+    f(c1) f(c2) ..., f(c) = NFKC(c).casefold(). For most characters f(c) is Arrow's lower case of c ("safe":
+    one `utf8_lower`); the others ("mappable": NBSP, "№", "²", "…", full-width forms, "ß") are first replaced
+    by f(c), whose lower case is itself. Both classes are computed per code point from this Python's
+    unicodedata and this Arrow's lower case (`_char_classes`); tests compare with `normalise` on every code
+    point and on random texts."""
+    pieces = []
+    valid = np.asarray(column.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    safe = pc.string_is_ascii(column).fill_null(False).to_numpy(zero_copy_only=False)  # ASCII: all safe
+    mappable = np.zeros(len(column), dtype=bool)
+    rest = np.flatnonzero(~safe & valid)
+    if len(rest):
+        unsafe_class, hard_class, _, _ = _char_classes()
+        scan = column if 2 * len(rest) > len(column) else column.take(pa.array(rest))
+        unsafe = _matches(scan, unsafe_class)
+        unsafe = unsafe if scan is not column else unsafe[rest]
+        safe[rest[~unsafe]] = True
+        candidates = rest[unsafe]
+        if len(candidates):
+            mappable[candidates[~_matches(column.take(pa.array(candidates)), hard_class)]] = True
+    if safe.any():
+        rows = np.flatnonzero(safe)
+        pieces.append((rows, pc.utf8_lower(column if len(rows) == len(column) else column.take(pa.array(rows)))))
+    if mappable.any():
+        rows = np.flatnonzero(mappable)
+        mapped = _replace_mappable(column.take(pa.array(rows)))
+        if mapped is not None:
+            pieces.append((rows, pc.utf8_lower(mapped)))
+    return pieces
+
+
+_MAX_MAPPED_CHARS = 32  # distinct mappable characters replaced in one batch; more: those texts go to Python
+
+
+def _matches(column: pa.Array, char_class: str) -> np.ndarray:
+    return pc.match_substring_regex(column, char_class).fill_null(True).to_numpy(zero_copy_only=False)
+
+
+def _replace_mappable(texts: pa.Array) -> pa.Array | None:
+    """The texts with each mappable character c replaced by f(c) (None: too many distinct ones). Each round
+    finds the first mappable character left in every text (one regex pass) and replaces those characters."""
+    _, _, mappable_class, f_of = _char_classes()
+    done = 0
+    while done <= _MAX_MAPPED_CHARS:
+        first = pc.struct_field(pc.extract_regex(texts, f"(?P<c>{mappable_class})"), [0])
+        present = set(first.drop_null().to_pylist())
+        if not present:
+            return texts
+        for c in present:
+            texts = pc.replace_substring(texts, c, f_of[c])
+        done += len(present)
+    return None
+
+
+_CHECKED_PLANES = 0x40000  # planes 0-3; code points above are all treated as unsafe (unassigned, tags, private use)
+
+
+@functools.cache
+def _char_classes() -> tuple[str, str, str, dict[str, str]]:
+    """RE2 classes of the characters that are not safe, of those that are neither safe nor mappable, and of the
+    mappable ones (`arrow_normalise`), and f(c) of each mappable character c. Built once per process (about
+    half a second)."""
+    chars = [chr(c) for c in range(_CHECKED_PLANES)]
+    chars[0xD800:0xE000] = [" "] * 0x800  # surrogates: marked below
+    nfkc = [unicodedata.normalize("NFKC", c) for c in chars]
+    seconds = {0x1161 + i for i in range(21)} | {0x11A8 + i for i in range(27)}  # Hangul V and T jamo
+    for c in chars:
+        parts = unicodedata.decomposition(c).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            seconds.add(int(parts[1], 16))
+    starts = np.fromiter(
+        (unicodedata.category(c) != "Cn" and unicodedata.combining(c) == 0 and ord(c) not in seconds
+         and unicodedata.combining(d[:1] or " ") == 0 and ord(d[:1] or " ") not in seconds
+         for c, d in zip(chars, map(functools.partial(unicodedata.normalize, "NFKD"), chars))),
+        dtype=bool, count=len(chars))
+    starts[0xD800:0xE000] = False
+    folded = [n.casefold() for n in nfkc]
+    lower = pc.utf8_lower(pa.array(chars)).to_pylist()
+    lower_folded = pc.utf8_lower(pa.array(folded)).to_pylist()
+    safe = starts & np.fromiter((n == c and f == low for c, n, f, low in zip(chars, nfkc, folded, lower)),
+                                dtype=bool, count=len(chars))
+    # f(c) is its own lower case, and made of safe characters (so that no later round replaces part of it)
+    mappable = starts & ~safe & np.fromiter(
+        (f == lf and all(ord(d) < _CHECKED_PLANES and safe[ord(d)] for d in f) for f, lf in zip(folded, lower_folded)),
+        dtype=bool, count=len(chars))
+    return (_char_class(~safe, True), _char_class(~safe & ~mappable, True), _char_class(mappable, False),
+            {chars[i]: folded[i] for i in np.flatnonzero(mappable).tolist()})
+
+
+def _char_class(members: np.ndarray, beyond: bool) -> str:
+    """An RE2 character class of the code points marked in `members` (runs of them as ranges), and (beyond) of
+    every code point above them."""
+    marked = np.append(members, beyond)  # the first code point beyond: stands for all of them
+    edges = np.flatnonzero(np.diff(np.concatenate(([False], marked, [False])).astype(np.int8)))
+    starts, ends = edges[0::2], edges[1::2] - 1
+    if beyond:
+        ends[-1] = sys.maxunicode
     return "[" + "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in zip(starts, ends)) + "]"
