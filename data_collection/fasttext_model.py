@@ -160,16 +160,17 @@ class FastTextModel:
             self.bucket_rows[pairs[:, 0]] = self.nwords + pairs[:, 1]
         quant_input, = r.take("?")
         self.rows = _matrix(r, quant_input)
-        # what a word's cache entry sums over its rows: the row, its absolute values, 1 (float32)
-        self._row_terms = np.concatenate([self.rows, np.abs(self.rows), np.ones((len(self.rows), 1), np.float32)],
-                                         axis=1)
+        # what a word's cache entry sums over its rows: the row, its L1 norm, 1 (float32)
+        self._row_terms = np.concatenate([self.rows, np.abs(self.rows).sum(axis=1, keepdims=True),
+                                          np.ones((len(self.rows), 1), np.float32)], axis=1)
         qout, = r.take("?")
         self.out_rows = _matrix(r, quant_input and qout).astype(np.float64)
         self._build_tree(counts[self.nwords:])
         self._abs_out = np.abs(self.out_rows[:nlabels - 1])
+        self._max_abs_out = self._abs_out.max(axis=1)
         self._slots: dict[bytes, int] = {}
-        # per cached word, float32: the sum of its rows, the sum of their absolute values, the number of rows
-        self._words = np.zeros((1024, 2 * self.h.dim + 1), dtype=np.float32)
+        # per cached word, float32: the sum of its rows, the sum of their L1 norms, the number of rows
+        self._words = np.zeros((1024, self.h.dim + 2), dtype=np.float32)
         self._library = None
         self.decided_by_library = 0  # texts so far that the library decided (near ties, unencodable text)
 
@@ -290,8 +291,8 @@ class FastTextModel:
     def predict_many(self, texts: list[str]) -> list[str | None]:
         """The top label of each text, as the library's `predict(text, k=1)` gives it (None where it gives none).
         One line per text: a newline inside one is an error, as in the library."""
-        tokens, sums, abs_sums, counts = self._text_sums(texts)
-        out = self._decide(sums, abs_sums, counts)
+        tokens, sums, l1_sums, counts = self._text_sums(texts)
+        out = self._decide(sums, l1_sums, counts)
         undecided = [i for i, (label, words) in enumerate(zip(out, tokens)) if label is None or words is None]
         if undecided:
             library = self._library_model()
@@ -304,10 +305,11 @@ class FastTextModel:
     def label_scores(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(scores, bounds), texts x labels (in `self.labels` order): every label's log-probability as computed
         here, and how far the library's float32 value of it can be. For tests and the benchmark."""
-        _, sums, abs_sums, counts = self._text_sums(texts)
+        _, sums, l1_sums, counts = self._text_sums(texts)
         with _one_blas_thread():
             n = np.maximum(counts, 1)[:, None]
-            nodes = _Nodes(sums / n, abs_sums / n, counts, self.out_rows[:len(self.labels) - 1], self._abs_out)
+            nodes = _Nodes(sums / n, l1_sums / n[:, 0], counts, self.out_rows[:len(self.labels) - 1],
+                           self._abs_out, self._max_abs_out)
             return nodes.label_bounds(np.arange(len(texts)), self.paths, self.depth)
 
     def _text_sums(self, texts: list[str]) -> tuple[list, np.ndarray, np.ndarray, np.ndarray]:
@@ -324,22 +326,23 @@ class FastTextModel:
         dim = self.h.dim
         slots = self._word_slots(flat)  # first: adding words may grow the table
         per_text = _segment_sums(self._words[slots], bounds).astype(np.float64)
-        sums, abs_sums, counts = per_text[:, :dim], per_text[:, dim:2 * dim], per_text[:, 2 * dim]
+        sums, l1_sums, counts = per_text[:, :dim], per_text[:, dim], per_text[:, dim + 1]
         eos = self.word_ids.get(_EOS, -1)
         if eos >= 0:  # the end-of-line token: its own row
             sums += self.rows[eos]
-            abs_sums += np.abs(self.rows[eos].astype(np.float64))
+            l1_sums += float(np.abs(self.rows[eos].astype(np.float64)).sum())
             counts += 1
-        return tokens, sums, abs_sums, counts
+        return tokens, sums, l1_sums, counts
 
-    def _decide(self, sums: np.ndarray, abs_sums: np.ndarray, counts: np.ndarray) -> list[str | None]:
+    def _decide(self, sums: np.ndarray, l1_sums: np.ndarray, counts: np.ndarray) -> list[str | None]:
         """The top label per text, or None where float32 rounding in the library could pick another one."""
         with _one_blas_thread():  # small products: BLAS threads would only spin
-            return self._decide_in_thread(sums, abs_sums, counts)
+            return self._decide_in_thread(sums, l1_sums, counts)
 
-    def _decide_in_thread(self, sums: np.ndarray, abs_sums: np.ndarray, counts: np.ndarray) -> list[str | None]:
+    def _decide_in_thread(self, sums: np.ndarray, l1_sums: np.ndarray, counts: np.ndarray) -> list[str | None]:
         n = np.maximum(counts, 1)[:, None]
-        nodes = _Nodes(sums / n, abs_sums / n, counts, self.out_rows[:len(self.labels) - 1], self._abs_out)
+        nodes = _Nodes(sums / n, l1_sums / n[:, 0], counts, self.out_rows[:len(self.labels) - 1], self._abs_out,
+                       self._max_abs_out)
         scores = nodes.values @ self.paths.T
         best = np.argmax(scores, axis=1)
         top = scores[np.arange(len(scores)), best]
@@ -397,19 +400,22 @@ class _Nodes:
 
     - hidden: a float32 sum of n rows in sequence is off by at most gamma(n) * sum|row| per component
       (gamma(n) = n u / (1 - n u)), then the mean's two roundings 3u|h|. Our own sum (float32 sums per word,
-      added in float32) has the same bound, so the bound is taken twice (and 1% more for the float32 sum of
-      |row| it is computed from);
+      added in float32) has the same bound, so the bound is taken twice (and 1% more for the float32 sums it
+      is computed from). Only the rows' L1 norms are summed (a third of the memory traffic of per-component
+      sums): sum_j |w_j| sum|row_j| <= max_j |w_j| * sum of L1 norms;
     - a node's score (float32 dot of `dim` terms): sum |w| * that + gamma(dim) * sum |w| (|h| + that);
     - a value log(g + 1e-5), g = 1 - f or f: the score's error (the derivative is at most 1), plus exp's and the
       float casts' rounding of f (4u f / (g + 1e-5), u) and of the value itself (2u |value|);
     - a label's score, the float32 sum of the values on its path: u * depth * sum |values| more."""
 
-    def __init__(self, hidden: np.ndarray, abs_mean: np.ndarray, counts: np.ndarray, out_rows: np.ndarray,
-                 abs_out: np.ndarray):
+    def __init__(self, hidden: np.ndarray, l1_mean: np.ndarray, counts: np.ndarray, out_rows: np.ndarray,
+                 abs_out: np.ndarray, max_abs_out: np.ndarray):
         n = counts[:, None].astype(np.float64)
-        d_hidden = 2.02 * (n * _U / np.maximum(1 - n * _U, 0.5)) * abs_mean + 3 * _U * np.abs(hidden)
+        sum_error = 2.02 * (n * _U / np.maximum(1 - n * _U, 0.5)) * l1_mean[:, None]  # per component, at most
         s = hidden @ out_rows.T
-        d_s = d_hidden @ abs_out.T + hidden.shape[1] * _U * 1.01 * ((np.abs(hidden) + d_hidden) @ abs_out.T)
+        size = np.abs(hidden) @ abs_out.T
+        d_dot = sum_error * max_abs_out[None, :] + 3 * _U * size  # from the error in hidden
+        d_s = d_dot + hidden.shape[1] * _U * 1.01 * (size + d_dot)
         f = 1.0 / (1.0 + np.exp(-s))
         self.values = np.concatenate([np.log(1.0 - f + 1e-5), np.log(f + 1e-5)], axis=1)
         err = np.concatenate([4 * _U * f / (1.0 - f + 1e-5), 4 * _U * f / (f + 1e-5)], axis=1)

@@ -102,7 +102,7 @@ def test_every_label_score_is_within_its_bound_of_the_library(model, library):
             checked += 1
     assert checked > 10 * len(lines)
     top = bounds[np.arange(len(lines)), scores.argmax(axis=1)]
-    assert np.median(top) < 2e-3  # the best label's: tight enough that only near ties go to the library
+    assert np.median(top) < 5e-3  # the best label's: tight enough that only near ties go to the library
 
 
 def test_near_ties_go_to_the_library(model, library, monkeypatch):
