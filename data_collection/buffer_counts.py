@@ -73,7 +73,7 @@ def _offsets_and_data(texts: pa.Array) -> tuple[np.ndarray, memoryview]:
 
 
 @functools.cache
-def _isalnum() -> np.ndarray:
+def isalnum_table() -> np.ndarray:
     """str.isalnum of every code point (about 0.1 s, once per process)."""
     import sys
 
@@ -91,7 +91,7 @@ def _alnum_free(buf: np.ndarray, at: np.ndarray, limit: np.ndarray, before: bool
             lead -= (buf[lead] & 0xC0) == 0x80
     else:
         lead = at[todo]
-    free[todo] = ~_isalnum()[_code_points(buf, lead)]
+    free[todo] = ~isalnum_table()[_code_points(buf, lead)]
     return free
 
 

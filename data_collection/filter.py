@@ -57,7 +57,7 @@ from common.records import (
 from common.run import ON_MISMATCH, Run, Unit
 from data_collection.documents import DocumentShardWriter, make_doc_id
 from data_collection.keyword_lists import LIST_NAMES
-from data_collection.matcher import PAPER_THRESHOLDS, KeywordRule, Score
+from data_collection.matcher import PAPER_THRESHOLDS, KeywordRule, Score, prepare_batch_tables
 from data_collection.shards import read_shard_stats, resolve_shard_args, safe_output_name, write_shard_stats
 
 # the settings the outputs of a shard depend on (num_proc, batch_size, sharding and progress change nothing there)
@@ -349,7 +349,7 @@ def _remove_leftovers(task: ShardTask, paths: dict[str, Path]) -> None:
 
 def filter_shard(task: ShardTask, cfg: FilterConfig) -> dict:
     """Filter one input shard into its output shard; returns its stats. Raises on an unreadable shard."""
-    _warm_up_arrow()  # before the clock starts: the first use of pyarrow imports pandas
+    _warm_up()  # before the clock starts: pandas (imported by pyarrow on first use), the matchers' tables
     paths = _shard_outputs(task, Path(cfg.output))
     out = paths["documents"]
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -466,13 +466,13 @@ def check_config(cfg: FilterConfig) -> KeywordRule:
     return rule
 
 
-def _warm_up_arrow() -> None:
-    """pyarrow imports pandas on first use (~0.5 s); do it before any shard is timed."""
-    import pyarrow as pa
-
+def _warm_up() -> None:
+    """pyarrow imports pandas on first use (~0.5 s), and the matchers' Arrow path builds its tables (~0.7 s):
+    both once per process, before any shard is timed."""
     from data_collection.documents import document_schema
 
     pa.Table.from_pylist([], schema=document_schema())
+    prepare_batch_tables()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -45,13 +45,13 @@ def _nfkc_many(texts: list[str]) -> list[str]:
         batch = pa.array(texts, pa.large_string())
     except (pa.ArrowException, UnicodeEncodeError):  # lone surrogates: Python handles them
         return [unicodedata.normalize("NFKC", t) for t in texts]
-    unknown = pc.match_substring_regex(batch, _unassigned_class()).to_pylist()
+    unknown = pc.match_substring_regex(batch, unassigned_class()).to_pylist()
     return [unicodedata.normalize("NFKC", t) if other_version else nfkc
             for t, nfkc, other_version in zip(texts, pc.utf8_normalize(batch, "NFKC").to_pylist(), unknown)]
 
 
 @functools.cache
-def _unassigned_class() -> str:
+def unassigned_class() -> str:
     """An RE2 character class of the code points this Python's unicodedata does not assign (category Cn), built
     once per process (~0.2 s)."""
     codes = range(sys.maxunicode + 1)
@@ -72,7 +72,7 @@ def arrow_normalise(column: pa.Array) -> list[tuple[np.ndarray, pa.Array]]:
     f(c1) f(c2) ..., f(c) = NFKC(c).casefold(). For most characters f(c) is Arrow's lower case of c ("safe":
     one `utf8_lower`); the others ("mappable": NBSP, "№", "²", "…", full-width forms, "ß") are first replaced
     by f(c), whose lower case is itself. Both classes are computed per code point from this Python's
-    unicodedata and this Arrow's lower case (`_char_classes`); tests compare with `normalise` on every code
+    unicodedata and this Arrow's lower case (`char_classes`); tests compare with `normalise` on every code
     point and on random texts."""
     pieces = []
     valid = np.asarray(column.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
@@ -80,7 +80,7 @@ def arrow_normalise(column: pa.Array) -> list[tuple[np.ndarray, pa.Array]]:
     mappable = np.zeros(len(column), dtype=bool)
     rest = np.flatnonzero(~safe & valid)
     if len(rest):
-        unsafe_class, hard_class, _, _ = _char_classes()
+        unsafe_class, hard_class, _, _ = char_classes()
         scan = column if 2 * len(rest) > len(column) else column.take(pa.array(rest))
         unsafe = _matches(scan, unsafe_class)
         unsafe = unsafe if scan is not column else unsafe[rest]
@@ -109,7 +109,7 @@ def _matches(column: pa.Array, char_class: str) -> np.ndarray:
 def _replace_mappable(texts: pa.Array) -> pa.Array | None:
     """The texts with each mappable character c replaced by f(c) (None: too many distinct ones). Each round
     finds the first mappable character left in every text (one regex pass) and replaces those characters."""
-    _, _, mappable_class, f_of = _char_classes()
+    _, _, mappable_class, f_of = char_classes()
     done = 0
     while done <= _MAX_MAPPED_CHARS:
         first = pc.struct_field(pc.extract_regex(texts, f"(?P<c>{mappable_class})"), [0])
@@ -126,7 +126,7 @@ _CHECKED_PLANES = 0x40000  # planes 0-3; code points above are all treated as un
 
 
 @functools.cache
-def _char_classes() -> tuple[str, str, str, dict[str, str]]:
+def char_classes() -> tuple[str, str, str, dict[str, str]]:
     """RE2 classes of the characters that are not safe, of those that are neither safe nor mappable, and of the
     mappable ones (`arrow_normalise`), and f(c) of each mappable character c. Built once per process (about
     half a second)."""

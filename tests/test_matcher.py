@@ -251,13 +251,13 @@ def test_arrow_nfkc_equals_python_on_every_code_point_python_knows():
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from data_collection.normalise import _unassigned_class
+    from data_collection.normalise import unassigned_class
 
     chars = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c < 0xE000]
     arrow = pc.utf8_normalize(pa.array(chars), "NFKC").to_pylist()
     known = [unicodedata.category(c) != "Cn" for c in chars]
     assert [a for a, c, k in zip(arrow, chars, known) if k and a != unicodedata.normalize("NFKC", c)] == []
-    detected = pc.match_substring_regex(pa.array(chars), _unassigned_class()).to_pylist()
+    detected = pc.match_substring_regex(pa.array(chars), unassigned_class()).to_pylist()
     assert detected == [not k for k in known]
 
 
