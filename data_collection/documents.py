@@ -68,6 +68,8 @@ def normalise_document(d: dict) -> dict:
         if not isinstance(d[key], str):
             raise ValueError(f"document field {key!r} must be a string, got {type(d[key]).__name__} "
                              f"(id={d.get('id')!r})")
+        if not d[key].isascii():
+            _check_encodable(d, key)
     if not d["id"]:
         raise ValueError("document id is empty")
     by_code(d["lang"])  # raises ValueError on an unknown language code
@@ -83,6 +85,15 @@ def normalise_document(d: dict) -> dict:
         value = d.get(key)
         out[key] = None if value is None else (int(value) if key == "mkc" else float(value))
     return out
+
+
+def _check_encodable(d: dict, key: str) -> None:
+    """A lone surrogate (JSON allows "\\ud800") cannot be written to a shard nor given to the language model."""
+    try:
+        d[key].encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise ValueError(f"document field {key!r} is not valid Unicode: a lone surrogate at character {err.start} "
+                         f"(id={d.get('id')!r:.80})") from None
 
 
 def _to_row(doc: dict) -> dict:

@@ -142,22 +142,7 @@ class FastTextModel:
         if self.h.model != _MODEL_SUP or self.h.loss != _LOSS_HS or self.h.word_ngrams != 1:
             raise UnsupportedModel(f"{self.path}: only supervised hierarchical-softmax models with wordNgrams 1 "
                                    "are computed here")
-        size, self.nwords, nlabels, _ntokens, prune_size = r.take("iiiqq")
-        words, counts, types = [], [], []
-        for _ in range(size):
-            words.append(r.cstring())
-            count, kind = r.take("qb")
-            counts.append(count)
-            types.append(kind)
-        self.word_ids = {w: i for i, w in enumerate(words[:self.nwords])}
-        self.labels = [w.decode("utf-8") for w in words[self.nwords:]]
-        # n-gram bucket -> row (-1: pruned away); an unpruned model (prune_size -1) has a row for every bucket
-        pairs = r.array("<i4", 2 * prune_size).reshape(-1, 2) if prune_size > 0 else np.zeros((0, 2), np.int32)
-        if prune_size < 0:
-            self.bucket_rows = np.arange(self.nwords, self.nwords + self.h.bucket, dtype=np.int32)
-        else:
-            self.bucket_rows = np.full(self.h.bucket, -1, dtype=np.int32)
-            self.bucket_rows[pairs[:, 0]] = self.nwords + pairs[:, 1]
+        label_counts = self._read_dictionary(r)
         quant_input, = r.take("?")
         self.rows = _matrix(r, quant_input)
         # what a word's cache entry sums over its rows: the row, its L1 norm, 1 (float32)
@@ -165,14 +150,34 @@ class FastTextModel:
                                           np.ones((len(self.rows), 1), np.float32)], axis=1)
         qout, = r.take("?")
         self.out_rows = _matrix(r, quant_input and qout).astype(np.float64)
-        self._build_tree(counts[self.nwords:])
-        self._abs_out = np.abs(self.out_rows[:nlabels - 1])
+        self._build_tree(label_counts)
+        self._abs_out = np.abs(self.out_rows[:len(self.labels) - 1])
         self._max_abs_out = self._abs_out.max(axis=1)
         self._slots: dict[bytes, int] = {}
         # per cached word, float32: the sum of its rows, the sum of their L1 norms, the number of rows
         self._words = np.zeros((1024, self.h.dim + 2), dtype=np.float32)
         self._library = None
         self.decided_by_library = 0  # texts so far that the library decided (near ties, unencodable text)
+
+    def _read_dictionary(self, r: _Reader) -> list[int]:
+        """Dictionary::load: the words (ids 0..nwords-1), the labels after them, and the pruned n-gram buckets
+        (bucket -> row; -1: pruned away; an unpruned model, prune_size -1, has a row for every bucket). Returns
+        the label counts (for the tree)."""
+        size, self.nwords, _nlabels, _ntokens, prune_size = r.take("iiiqq")
+        words, counts = [], []
+        for _ in range(size):
+            words.append(r.cstring())
+            count, _kind = r.take("qb")  # words come before labels, so the kind follows from the position
+            counts.append(count)
+        self.word_ids = {w: i for i, w in enumerate(words[:self.nwords])}
+        self.labels = [w.decode("utf-8") for w in words[self.nwords:]]
+        pairs = r.array("<i4", 2 * prune_size).reshape(-1, 2) if prune_size > 0 else np.zeros((0, 2), np.int32)
+        if prune_size < 0:
+            self.bucket_rows = np.arange(self.nwords, self.nwords + self.h.bucket, dtype=np.int32)
+        else:
+            self.bucket_rows = np.full(self.h.bucket, -1, dtype=np.int32)
+            self.bucket_rows[pairs[:, 0]] = self.nwords + pairs[:, 1]
+        return counts[self.nwords:]
 
     # ------------------------------------------------------------------------------------------- the tree
     def _build_tree(self, label_counts: list[int]) -> None:

@@ -84,19 +84,23 @@ def test_build_corpus_user_errors_are_one_line(case, corpus_in, tmp_path, tiny_m
 
 
 def test_build_corpus_bad_records_are_counted_rejects(corpus_in, tmp_path, tiny_model_dir, repo_root, monkeypatch):
-    """Malformed JSON line, wrong field type, missing field, empty text: counted and listed, the rest kept."""
+    """Malformed JSON line, wrong field type, missing field, empty text, a lone surrogate: counted and listed, the
+    rest kept."""
     monkeypatch.chdir(repo_root)
     write_jsonl(corpus_in / "c.jsonl", [_doc(3), {**_doc(4), "text": 123}, {"text": TEXTS[4], "lang": "en"},
                                         _doc(4, id="empty", text="")])
     with (corpus_in / "c.jsonl").open("a") as f:
         f.write("{not json\n")
+        lone = json.dumps({**_doc(4, id="lone"), "text": TEXTS[4] + " \\ud800"})  # valid JSON, invalid Unicode
+        f.write(lone.replace("\\\\ud800", "\\ud800") + "\n")
     out = tmp_path / "out"
     assert _corpus(corpus_in, out, tiny_model_dir) == 0
     assert _corpus_ids(out) == ["d0", "d1", "d2", "d3"]
     counts = json.loads((out / "manifest.json").read_text())["counts"]["clean"]
-    assert (counts["docs_in"], counts["bad_records"], counts["too_short"]) == (3 + 5, 3, 1)  # "" is too short
+    assert (counts["docs_in"], counts["bad_records"], counts["too_short"]) == (3 + 6, 4, 1)  # "" is too short
     rejects = read_jsonl(out / "_work" / "cleaned" / "c.rejects.jsonl")
-    assert sorted(r["where"].rsplit(":", 1)[1] for r in rejects) == ["2", "3", "5"]
+    assert sorted(r["where"].rsplit(":", 1)[1] for r in rejects) == ["2", "3", "5", "6"]
+    assert "lone surrogate" in max(rejects, key=lambda r: r["where"])["reason"]
 
 
 @pytest.mark.parametrize("bad", [b"PAR1 not really", b""], ids=["corrupt parquet", "empty parquet"])

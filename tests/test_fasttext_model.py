@@ -78,6 +78,7 @@ EDGE_CASES = [
     "</s>", "a</s>b c", "non\xa0breaking\u3000spaces and\u2003em", "emoji 🙂🏥 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 text", "ß ǅ ﬁ İ",
     "12 345 678 90", "!!! ??? ...", "x" * 5000, "Пациент поступил в больницу с жалобами на боль",
     "患者因胸痛入院。", "患者は胸痛で入院した。", "a\0b\0c", "tab\tseparated\twords", "\u0301\u0301 combining",
+    "file\x1cseparator\x1fand\x85next line", "<b>bold</b> <__label__en> x<y>z",
 ]
 
 
@@ -127,6 +128,15 @@ def test_word_cache_cleared_when_full_gives_the_same_answers(model, library, mon
         got += model.predict_many(lines[start:start + 50])
     assert got == reference(library, lines)
     assert len(model._slots) < len({w for t in lines for w in t.encode().split()})  # it was cleared
+
+
+def test_text_the_library_cannot_take_fails_as_in_the_library(model, library):
+    """A lone surrogate cannot be UTF-8 encoded: the library raises, and so does the batch (its text goes to the
+    library); documents never carry one (documents.normalise_document rejects it)."""
+    with pytest.raises(TypeError):
+        library.predict("bad \ud800 text")
+    with pytest.raises(TypeError):
+        model.predict_many(["fine text", "bad \ud800 text"])
 
 
 def test_newline_is_an_error_as_in_the_library(model):
