@@ -149,8 +149,9 @@ def language_from_path(path: str) -> str | None:
 # ------------------------------------------------------------------------------------------------ reading
 @dataclass
 class RowBatch:
-    """One read batch of a shard, column-wise: only the text and language columns go through Python for every
-    row; whole records are built only for the rows that are kept (`records`)."""
+    """One read batch of a shard, column-wise: only the language column goes through Python for every row (the
+    texts of a parquet batch stay in Arrow unless the matcher needs them as Python strings); whole records are
+    built only for the rows that are kept (`records`)."""
 
     start: int  # row index of the first row in the shard
     texts: Sequence  # the text column (any value; non-strings are bad text)

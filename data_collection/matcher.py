@@ -31,6 +31,11 @@ which lies in its own document, so a document without a candidate position has n
 0 without the automaton pass; hash collisions only add candidates, which then go through the exact automaton path.
 Results are therefore identical to `score`. (Not used for space-delimited languages: their keywords start with
 common letter pairs, so nearly every document would be a candidate.)
+
+Batches in Arrow (`score_many(texts, column)`, space-delimited languages; the filter passes its parquet column):
+the texts whose normalised form Arrow computes exactly (data_collection/normalise.py: `arrow_normalise`) are
+scored together, one automaton pass over their buffer and numpy counting (data_collection/buffer_counts.py),
+with the same rules; the others as above. tests/test_arrow_normalise.py compares both ways.
 """
 
 from __future__ import annotations
