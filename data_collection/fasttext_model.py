@@ -312,14 +312,11 @@ class FastTextModel:
         here, and how far the library's float32 value of it can be. For tests and the benchmark."""
         _, sums, l1_sums, counts = self._text_sums(texts)
         with _one_blas_thread():
-            n = np.maximum(counts, 1)[:, None]
-            nodes = _Nodes(sums / n, l1_sums / n[:, 0], counts, self.out_rows[:len(self.labels) - 1],
-                           self._abs_out, self._max_abs_out)
-            return nodes.label_bounds(np.arange(len(texts)), self.paths, self.depth)
+            return self._nodes(sums, l1_sums, counts).label_bounds(np.arange(len(texts)), self.paths, self.depth)
 
     def _text_sums(self, texts: list[str]) -> tuple[list, np.ndarray, np.ndarray, np.ndarray]:
-        """Per text: its tokens (None: not UTF-8 encodable), the sum of its rows and of their absolute values,
-        and the number of rows, end-of-line token included."""
+        """Per text: its tokens (None: not UTF-8 encodable), the sum of its rows and of their L1 norms, and the
+        number of rows, end-of-line token included."""
         if any("\n" in t for t in texts):
             raise ValueError("predict processes one line at a time (remove '\\n')")
         tokens = [self._tokens(t) for t in texts]
@@ -344,10 +341,13 @@ class FastTextModel:
         with _one_blas_thread():  # small products: BLAS threads would only spin
             return self._decide_in_thread(sums, l1_sums, counts)
 
+    def _nodes(self, sums: np.ndarray, l1_sums: np.ndarray, counts: np.ndarray) -> _Nodes:
+        n = np.maximum(counts, 1)
+        return _Nodes(sums / n[:, None], l1_sums / n, counts, self.out_rows[:len(self.labels) - 1], self._abs_out,
+                      self._max_abs_out)
+
     def _decide_in_thread(self, sums: np.ndarray, l1_sums: np.ndarray, counts: np.ndarray) -> list[str | None]:
-        n = np.maximum(counts, 1)[:, None]
-        nodes = _Nodes(sums / n, l1_sums / n[:, 0], counts, self.out_rows[:len(self.labels) - 1], self._abs_out,
-                       self._max_abs_out)
+        nodes = self._nodes(sums, l1_sums, counts)
         scores = nodes.values @ self.paths.T
         best = np.argmax(scores, axis=1)
         top = scores[np.arange(len(scores)), best]
