@@ -13,6 +13,7 @@ from pathlib import Path
 import pymupdf
 import pytest
 import yaml
+from cli_helpers import one_line_error
 
 from common.cli import cli
 from data_collection import corpora, ocr, web
@@ -88,12 +89,7 @@ def _written(out: Path) -> dict[str, bytes]:
 
 
 def _one_line_error(capsys, cmd: str, *fragments: str) -> str:
-    err = capsys.readouterr().err
-    lines = [line for line in err.splitlines() if line.startswith(f"{PROGS[cmd]}: error: ")]
-    assert len(lines) == 1 and "Traceback" not in err, err
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0])
-    return lines[0]
+    return one_line_error(capsys, PROGS[cmd], *fragments)
 
 
 @pytest.fixture()
