@@ -244,3 +244,35 @@ def test_shard_with_nothing_kept_in_a_batch(tmp_path, repo_root, monkeypatch):
     out = tmp_path / "out"
     assert _run(root, out, "--batch_size", "3") == 0  # the first batch keeps nothing, the second one document
     assert [d["text"] for d in _outputs(out)["en__part_0.parquet"]] == [MEDICAL_EN]
+
+
+def test_mixed_language_large_string_batches_decide_as_the_rule(tmp_path, samples_dir, repo_root, monkeypatch):
+    """One parquet shard whose batches mix languages (so each language's rows are taken out of the Arrow column),
+    with a large_string text column, nulls and empty texts, read in small batches: the kept rows and their scores
+    are those of KeywordRule.decide on plain Python strings."""
+    from data_collection.matcher import PAPER_THRESHOLDS, KeywordRule
+
+    monkeypatch.chdir(repo_root)
+    texts, langs = [], []
+    for lang in ("en", "ru", "zh", "fr"):
+        docs = pq.read_table(samples_dir / "culturax" / lang / f"{lang}_part_00000.parquet").column("text")
+        texts += docs.to_pylist()[:20]
+        langs += [lang] * 20
+    order = sorted(range(len(texts)), key=lambda i: (i * 7919) % len(texts))  # interleave the languages
+    texts, langs = [texts[i] for i in order] + [None, "", "Пациент №5\u00a0кг"], [langs[i] for i in order] + ["en", "ru", "ru"]
+    shard = tmp_path / "in" / "mixed.parquet"
+    shard.parent.mkdir()
+    pq.write_table(pa.table({"text": pa.array(texts, pa.large_string()), "lang": langs,
+                             "url": [f"u{i}" for i in range(len(texts))]}), shard)
+    out = tmp_path / "out"
+    assert _run(shard.parent, out, "--lang", "auto", "--batch_size", "16") == 0
+    kept = {row["meta"] and json.loads(row["meta"])["url"]: (row["mkc"], row["dens"])
+            for rows in _outputs(out).values() for row in rows}
+    rule = KeywordRule(PAPER_THRESHOLDS)
+    expected = {}
+    for i, (text, lang) in enumerate(zip(texts, langs)):
+        if isinstance(text, str):
+            (keep, score), = rule.decide(lang, [text])
+            if keep:
+                expected[f"u{i}"] = (score.mkc, score.dens)
+    assert kept == expected and len(expected) > 5
