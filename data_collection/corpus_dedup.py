@@ -38,7 +38,7 @@ from data_collection.dt_dedup import (
     minhash_config,
 )
 from data_collection.shards import read_shard_stats
-from data_collection.token_count import TokenCounter
+from data_collection.token_count import TokenCounter, tokenizer_files
 
 
 @dataclass
@@ -174,9 +174,12 @@ def _reset_language(out: Path, lang: str) -> None:
 
 
 def plan_unit(cfg, plan: LangPlan) -> Unit:
+    """A language's plan; its fingerprint holds the content of the benchmark files (decontamination) and of the
+    tokenizer's files (token counts), so that files changed in place are not mixed with earlier work."""
     from data_collection.build_corpus import ASSEMBLE_FIELDS
 
     sources = [str(Path(x).resolve()) for x in (cfg.mmedbench_test, *cfg.benchmark_files) if x and Path(x).exists()]
+    sources += [str(p.resolve()) for p in tokenizer_files(cfg.tokenizer)]
     return Unit(f"plan {plan.lang}", inputs=tuple(sources), key=plan.data, config=ASSEMBLE_FIELDS)
 
 
@@ -262,8 +265,14 @@ def _index(test: str | None, files: tuple[str, ...], word_n: int, char_n: int, c
     return build_index(test, list(files), word_n, char_n, char_min)
 
 
-@functools.lru_cache(maxsize=1)
 def _counter(tokenizer: str) -> TokenCounter:
+    """The token counter of a tokenizer dir, built once per process while its files stay the same."""
+    stamp = tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in tokenizer_files(tokenizer))
+    return _cached_counter(tokenizer, stamp)
+
+
+@functools.lru_cache(maxsize=1)
+def _cached_counter(tokenizer: str, stamp: tuple) -> TokenCounter:
     return TokenCounter(tokenizer)
 
 

@@ -42,6 +42,16 @@ def check_tokenizer_dir(tokenizer_dir: str) -> Path:
     return path
 
 
+# the files of a HF tokenizer dir that decide its tokens (a model dir's weights are not read)
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json",
+                   "tokenizer.model", "vocab.json", "merges.txt", "vocab.txt")
+
+
+def tokenizer_files(tokenizer_dir: str) -> list[Path]:
+    """The files of `tokenizer_dir` that decide its token counts (their content fingerprints the counts)."""
+    return [Path(tokenizer_dir) / name for name in TOKENIZER_FILES if (Path(tokenizer_dir) / name).is_file()]
+
+
 def chunkable(spec: dict) -> bool:
     """Is a tokenizer.json one whose counts add up over chunks cut at " X" (module docstring)?"""
     pre, model = spec.get("pre_tokenizer") or {}, spec.get("model") or {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -142,6 +143,28 @@ def test_build_corpus_rerun_with_other_settings_is_an_error_or_a_redo(flag, valu
     assert _corpus_ids(out) == _corpus_ids(fresh)  # redone whole: the same as a run made with these settings
     assert json.loads((out / "stats.json").read_text())["languages"] == \
         json.loads((fresh / "stats.json").read_text())["languages"]
+
+
+def test_build_corpus_tokenizer_changed_in_place_is_an_error_or_a_redo(corpus_in, tmp_path, tiny_model_dir,
+                                                                      repo_root, monkeypatch, capsys):
+    """Token counts depend on the tokenizer's files, not on its folder's name: the same folder with other files
+    is a mismatch naming the file (or, with redo, counted again), never counts from two tokenizers."""
+    monkeypatch.chdir(repo_root)
+    tok = tmp_path / "tok"
+    shutil.copytree(tiny_model_dir, tok)
+    out = tmp_path / "out"
+    assert _corpus(corpus_in, out, tok) == 0
+    spec = json.loads((tok / "tokenizer.json").read_text(encoding="utf-8"))
+    spec["model"]["merges"] = spec["model"]["merges"][:len(spec["model"]["merges"]) // 4]  # fewer merges: more tokens
+    (tok / "tokenizer.json").write_text(json.dumps(spec), encoding="utf-8")
+    assert _corpus(corpus_in, out, tok) == 2
+    _one_line_error(capsys, CORPUS, "tokenizer.json")
+    before = json.loads((out / "stats.json").read_text())["languages"]["en"]["tokens"]
+    assert _corpus(corpus_in, out, tok, "--on_mismatch", "redo") == 0
+    fresh = tmp_path / "fresh"
+    assert _corpus(corpus_in, fresh, tok) == 0
+    after = json.loads((out / "stats.json").read_text())["languages"]["en"]["tokens"]
+    assert after == json.loads((fresh / "stats.json").read_text())["languages"]["en"]["tokens"] != before
 
 
 def test_build_corpus_changed_input_is_an_error_and_an_added_one_is_picked_up(corpus_in, tmp_path, tiny_model_dir,
