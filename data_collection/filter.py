@@ -357,6 +357,7 @@ def filter_shard(task: ShardTask, cfg: FilterConfig) -> dict:
     _remove_leftovers(task, paths)
     rule = keyword_rule(cfg)
     rule.check()  # the matchers are built once per process: not part of this shard's time
+    rule.prepare_batches(None if cfg.lang == "auto" else [cfg.lang])
     t0 = time.monotonic()
     rejects = RejectLog(None)
     folder_lang = language_from_path(task.path)

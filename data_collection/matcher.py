@@ -32,17 +32,19 @@ which lies in its own document, so a document without a candidate position has n
 Results are therefore identical to `score`. (Not used for space-delimited languages: their keywords start with
 common letter pairs, so nearly every document would be a candidate.)
 
-Batches in Arrow (`score_many(texts, column)`, space-delimited languages; the filter passes its parquet column):
-the texts whose normalised form Arrow computes exactly (data_collection/normalise.py: `arrow_normalise`) are
-scored together, one automaton pass over their buffer and numpy counting (data_collection/buffer_counts.py),
-with the same rules; the others as above. tests/test_arrow_normalise.py compares both ways.
+Batches in Arrow (`score_many(texts, column)`; the filter passes its parquet column): texts are scored together,
+one automaton pass over an Arrow buffer and numpy counting (data_collection/buffer_counts.py), with the same
+rules. Space-delimited languages: the texts whose normalised form Arrow computes exactly
+(data_collection/normalise.py: `arrow_normalise`). zh/ja: the texts whose scores normalising cannot change, from
+their raw (or lower-cased) text, with the length the normalised text would have (data_collection/raw_scores.py).
+The others as above. tests/test_arrow_normalise.py and tests/test_raw_scores.py compare both ways.
 """
 
 from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +57,7 @@ from common.languages import by_code
 from data_collection.buffer_counts import buffer_scores
 from data_collection.keyword_lists import KeywordList, keyword_list
 from data_collection.normalise import arrow_normalise, normalise, normalise_many
+from data_collection.raw_scores import raw_classes
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,7 @@ class KeywordMatcher:
         languages, the texts that Arrow normalises exactly (data_collection/normalise.py: `arrow_normalise`) are
         then scored together in one automaton pass over their buffer (data_collection/buffer_counts.py), the
         others as above."""
-        if column is not None and self._prefilter is None and len(texts):
+        if column is not None and len(texts):
             return self._score_column(texts, column)
         norms = normalise_many(texts)
         if self._prefilter is None:
@@ -137,15 +140,30 @@ class KeywordMatcher:
 
     def _score_column(self, texts: Sequence[str], column: pa.Array) -> list[Score]:
         scores: list[Score | None] = [None] * len(texts)
-        for rows, normalised in arrow_normalise(column):
-            mkc, matched = buffer_scores(self._automaton, self._keyword_chars, self.space_delimited, normalised)
-            n_chars = pc.utf8_length(normalised).to_numpy(zero_copy_only=False).tolist()
-            for i, m, c, n in zip(rows.tolist(), mkc.tolist(), matched.tolist(), n_chars):
+        for rows, scanned, n_chars in self._column_pieces(column):
+            mkc, matched = buffer_scores(self._automaton, self._keyword_chars, self.space_delimited, scanned)
+            for i, m, c, n in zip(rows.tolist(), mkc.tolist(), matched.tolist(), n_chars.tolist()):
                 scores[i] = Score(m, c / n if n else 0.0, n)
         rest = [i for i, s in enumerate(scores) if s is None]
-        for i, score in zip(rest, self.score_many([texts[i] for i in rest])):
-            scores[i] = score
+        if rest:
+            for i, score in zip(rest, self.score_many([texts[i] for i in rest])):
+                scores[i] = score
         return scores
+
+    def _column_pieces(self, column: pa.Array) -> Iterator[tuple[np.ndarray, pa.Array, np.ndarray]]:
+        """(rows, texts to scan, normalised lengths) for the rows of an Arrow column that need no Python
+        normalisation: zh/ja from the raw text (data_collection/raw_scores.py), others normalised by Arrow."""
+        if not self.space_delimited:
+            for piece in raw_classes(tuple(self.keywords)).pieces(column):
+                yield piece.rows, piece.texts, piece.n_chars
+            return
+        for rows, normalised in arrow_normalise(column):
+            yield rows, normalised, pc.utf8_length(normalised).to_numpy(zero_copy_only=False)
+
+    def prepare_batches(self) -> None:
+        """Build now what `score_many` with a column builds on first use (zh/ja: about half a second)."""
+        if not self.space_delimited:
+            raw_classes(tuple(self.keywords))
 
     def _score_normalised(self, norm: str) -> Score:
         n = len(norm)
@@ -328,6 +346,12 @@ class KeywordRule:
         """Load every language's list now (a missing file fails here, naming it, not in a worker)."""
         for lang in self.thresholds:
             self.matcher(lang)
+
+    def prepare_batches(self, langs: Iterable[str] | None = None) -> None:
+        """Build the batch tables of these languages (default: all) now (`KeywordMatcher.prepare_batches`),
+        e.g. before timing."""
+        for lang in self.thresholds if langs is None else langs:
+            self.matcher(lang).prepare_batches()
 
     def matcher(self, lang: str) -> KeywordMatcher:
         return _cached_matcher(lang, self.keywords, self.keywords_dir)[1]

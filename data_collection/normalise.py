@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import sys
 import unicodedata
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -57,7 +58,7 @@ def unassigned_class() -> str:
     codes = range(sys.maxunicode + 1)
     unassigned = np.fromiter((c == "Cn" for c in map(unicodedata.category, map(chr, codes))), bool, len(codes))
     unassigned[0xD800:0xE000] = False  # surrogates (Cs) cannot occur in Arrow strings
-    return _char_class(unassigned, beyond=False)
+    return char_class(unassigned, beyond=False)
 
 
 def arrow_normalise(column: pa.Array) -> list[tuple[np.ndarray, pa.Array]]:
@@ -122,17 +123,29 @@ def _replace_mappable(texts: pa.Array) -> pa.Array | None:
     return None
 
 
-_CHECKED_PLANES = 0x40000  # planes 0-3; code points above are all treated as unsafe (unassigned, tags, private use)
+CHECKED_PLANES = 0x40000  # planes 0-3; code points above are all treated as unsafe (unassigned, tags, private use)
+
+
+@dataclass(frozen=True)
+class CodePoints:
+    """Per code point of planes 0-3 (`CHECKED_PLANES`), from this Python's unicodedata and this Arrow's lower case:
+    the character, its NFKC, f(c) = NFKC(c).casefold(), Arrow's `utf8_lower` of c, and whether c starts a normalisation
+    segment (`starts`: NFKC never composes across the boundary before such a character, so the NFKC of a text
+    made of them is the NFKC of each character in turn; see `arrow_normalise`). Surrogates are a space in
+    `chars` and never start a segment."""
+
+    chars: list[str]
+    nfkc: list[str]
+    folded: list[str]
+    lower: list[str]
+    starts: np.ndarray
 
 
 @functools.cache
-def char_classes() -> tuple[str, str, str, dict[str, str]]:
-    """RE2 classes of the characters that are not safe, of those that are neither safe nor mappable, and of the
-    mappable ones (`arrow_normalise`), and f(c) of each mappable character c. Built once per process (about
-    half a second)."""
-    chars = [chr(c) for c in range(_CHECKED_PLANES)]
+def code_points() -> CodePoints:
+    """The table of every code point of planes 0-3, built once per process (about half a second)."""
+    chars = [chr(c) for c in range(CHECKED_PLANES)]
     chars[0xD800:0xE000] = [" "] * 0x800  # surrogates: marked below
-    nfkc = [unicodedata.normalize("NFKC", c) for c in chars]
     seconds = {0x1161 + i for i in range(21)} | {0x11A8 + i for i in range(27)}  # Hangul V and T jamo
     for c in chars:
         parts = unicodedata.decomposition(c).split()
@@ -144,20 +157,29 @@ def char_classes() -> tuple[str, str, str, dict[str, str]]:
          for c, d in zip(chars, map(functools.partial(unicodedata.normalize, "NFKD"), chars))),
         dtype=bool, count=len(chars))
     starts[0xD800:0xE000] = False
+    nfkc = [unicodedata.normalize("NFKC", c) for c in chars]
     folded = [n.casefold() for n in nfkc]
-    lower = pc.utf8_lower(pa.array(chars)).to_pylist()
+    return CodePoints(chars, nfkc, folded, pc.utf8_lower(pa.array(chars)).to_pylist(), starts)
+
+
+@functools.cache
+def char_classes() -> tuple[str, str, str, dict[str, str]]:
+    """RE2 classes of the characters that are not safe, of those that are neither safe nor mappable, and of the
+    mappable ones (`arrow_normalise`), and f(c) of each mappable character c. Built once per process."""
+    table = code_points()
+    chars, folded = table.chars, table.folded
     lower_folded = pc.utf8_lower(pa.array(folded)).to_pylist()
-    safe = starts & np.fromiter((n == c and f == low for c, n, f, low in zip(chars, nfkc, folded, lower)),
-                                dtype=bool, count=len(chars))
+    safe = table.starts & np.fromiter((n == c and f == low for c, n, f, low in zip(chars, table.nfkc, folded, table.lower)),
+                                      dtype=bool, count=len(chars))
     # f(c) is its own lower case, and made of safe characters (so that no later round replaces part of it)
-    mappable = starts & ~safe & np.fromiter(
-        (f == lf and all(ord(d) < _CHECKED_PLANES and safe[ord(d)] for d in f) for f, lf in zip(folded, lower_folded)),
+    mappable = table.starts & ~safe & np.fromiter(
+        (f == lf and all(ord(d) < CHECKED_PLANES and safe[ord(d)] for d in f) for f, lf in zip(folded, lower_folded)),
         dtype=bool, count=len(chars))
-    return (_char_class(~safe, True), _char_class(~safe & ~mappable, True), _char_class(mappable, False),
+    return (char_class(~safe, True), char_class(~safe & ~mappable, True), char_class(mappable, False),
             {chars[i]: folded[i] for i in np.flatnonzero(mappable).tolist()})
 
 
-def _char_class(members: np.ndarray, beyond: bool) -> str:
+def char_class(members: np.ndarray, beyond: bool) -> str:
     """An RE2 character class of the code points marked in `members` (runs of them as ranges), and (beyond) of
     every code point above them."""
     marked = np.append(members, beyond)  # the first code point beyond: stands for all of them
