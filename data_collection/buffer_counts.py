@@ -24,12 +24,25 @@ def buffer_scores(automaton, keyword_chars: np.ndarray, word_bounded: bool,
                   texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(MKC, matched characters) per text of an Arrow string array of normalised texts (no nulls); the matched
     characters are sum over keywords of count x length, DENS's numerator."""
-    offsets, data = _offsets_and_data(texts)
-    mkc, matched = np.zeros(len(texts), np.int64), np.zeros(len(texts), np.int64)
+    offsets, data = offsets_and_data(texts)
+    return match_scores(buffer_matches(automaton, data), offsets, data, keyword_chars, word_bounded)
+
+
+def buffer_matches(automaton, data: memoryview) -> np.ndarray:
+    """Every occurrence (overlapping) of every pattern in `data`: an int64 array of rows (pattern, start, end)."""
     found = automaton.find_matches_as_indexes(data, overlapping=True)
-    if not found:
+    return np.array(found, dtype=np.int64).reshape(-1, 3)
+
+
+def match_scores(matches: np.ndarray, offsets: np.ndarray, data: memoryview, keyword_chars: np.ndarray,
+                 word_bounded: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(MKC, matched characters) per text from the keyword occurrences `matches` (`buffer_matches`) in the texts
+    that lie back to back in `data`, at `offsets`."""
+    n_texts = len(offsets) - 1
+    mkc, matched = np.zeros(n_texts, np.int64), np.zeros(n_texts, np.int64)
+    if not len(matches):
         return mkc, matched
-    kw, start, end = np.array(found, dtype=np.int64).T
+    kw, start, end = matches.T
     doc = np.searchsorted(offsets, start, side="right") - 1
     ok = end <= offsets[doc + 1]  # not across two texts
     if word_bounded:
@@ -53,12 +66,12 @@ def buffer_scores(automaton, keyword_chars: np.ndarray, word_bounded: bool,
                 n, free = n + 1, e
         counts[g] = n
     group_doc, group_kw = doc[first], kw[first]
-    mkc += np.bincount(group_doc, minlength=len(texts))
-    matched += np.bincount(group_doc, weights=counts * keyword_chars[group_kw], minlength=len(texts)).astype(np.int64)
+    mkc += np.bincount(group_doc, minlength=n_texts)
+    matched += np.bincount(group_doc, weights=counts * keyword_chars[group_kw], minlength=n_texts).astype(np.int64)
     return mkc, matched
 
 
-def _offsets_and_data(texts: pa.Array) -> tuple[np.ndarray, memoryview]:
+def offsets_and_data(texts: pa.Array) -> tuple[np.ndarray, memoryview]:
     """Text boundaries (from 0) and the UTF-8 bytes of a string or large_string array."""
     if isinstance(texts, pa.ChunkedArray):
         texts = texts.combine_chunks()

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 from common.cli import UserError, cli
@@ -156,7 +157,7 @@ class RowBatch:
     start: int  # row index of the first row in the shard
     texts: Sequence  # the text column (any value; non-strings are bad text)
     langs: list | None  # the language column, None when the shard has none
-    n_bytes: list[int | None]  # UTF-8 bytes per text; None: not a str, or not encodable (lone surrogates)
+    n_bytes: np.ndarray  # UTF-8 bytes per text (int64); -1: not a str, or not encodable (lone surrogates)
     records: Callable[[list[int]], list[dict]]  # the full records of the given rows of this batch
     column: pa.Array | None = None  # the text column as Arrow strings, when the shard is parquet with one
 
@@ -198,7 +199,7 @@ def iter_batches(path: str, cfg: FilterConfig, rejects: RejectLog) -> Iterator[R
     while chunk := list(islice(records, cfg.batch_size)):
         texts = [rec.get(cfg.text_field) for rec in chunk]
         langs = [rec.get(cfg.lang_field) for rec in chunk]
-        yield RowBatch(start, texts, langs, [_utf8_len(t) for t in texts],
+        yield RowBatch(start, texts, langs, _utf8_lengths(texts),
                        lambda idx, chunk=chunk: [chunk[i] for i in idx])
         start += len(chunk)
 
@@ -219,15 +220,16 @@ def _parquet_batches(path: str, cfg: FilterConfig) -> Iterator[RowBatch]:
 def _row_batch(batch: pa.RecordBatch, start: int, cfg: FilterConfig, pc) -> RowBatch:
     names = batch.schema.names
     if cfg.text_field not in names:
-        texts, n_bytes = [None] * batch.num_rows, [None] * batch.num_rows
+        texts, n_bytes = [None] * batch.num_rows, np.full(batch.num_rows, -1, dtype=np.int64)
     else:
         column = batch.column(cfg.text_field)
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             texts = ArrowTexts(column)  # most rows never need a Python string
-            n_bytes = pc.binary_length(column).to_pylist()  # Arrow strings are valid UTF-8: no check needed
+            # Arrow strings are valid UTF-8: no check needed
+            n_bytes = np.asarray(pc.binary_length(column).fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
         else:
             texts = column.to_pylist()
-            n_bytes = [_utf8_len(t) for t in texts]
+            n_bytes = _utf8_lengths(texts)
             column = None
     langs = batch.column(cfg.lang_field).to_pylist() if cfg.lang_field in names else None
     return RowBatch(start, texts, langs, n_bytes, lambda idx, batch=batch: _take(batch, idx),
@@ -238,15 +240,19 @@ def _take(batch: pa.RecordBatch, idx: list[int]) -> list[dict]:
     return batch.take(pa.array(idx, pa.int64())).to_pylist() if idx else []
 
 
-def _utf8_len(text: object) -> int | None:
-    """UTF-8 length of a str; None for a non-str or a str with lone surrogates (valid in JSON, impossible in a
+def _utf8_lengths(texts: list) -> np.ndarray:
+    """UTF-8 length of each str; -1 for a non-str or a str with lone surrogates (valid in JSON, impossible in a
     UTF-8 parquet column)."""
+    return np.fromiter(map(_utf8_len, texts), dtype=np.int64, count=len(texts))
+
+
+def _utf8_len(text: object) -> int:
     if not isinstance(text, str):
-        return None
+        return -1
     try:
         return len(text.encode("utf-8"))
     except UnicodeEncodeError:
-        return None
+        return -1
 
 
 # ------------------------------------------------------------------------------------------------ one shard
@@ -282,38 +288,51 @@ class _ShardState:
     rejected_scores: list = field(default_factory=list)
 
 
-def _filter_batch(batch: RowBatch, task: ShardTask, cfg: FilterConfig, rule: KeywordRule,
-                  folder_lang: str | None, state: _ShardState) -> list[dict]:
-    """Decide one batch (one `KeywordRule.decide` call per language in it); count it; return the kept documents
-    in row order."""
+def _language_groups(batch: RowBatch, cfg: FilterConfig, folder_lang: str | None,
+                     bad: dict[str, int]) -> dict[str, np.ndarray]:
+    """language -> the batch's rows of it with a good text; counts the others into `bad`."""
+    good = batch.n_bytes >= 0
+    bad["bad_text"] += len(good) - int(good.sum())
+    if cfg.lang != "auto" or batch.langs is None:  # one language for the whole batch
+        lang = cfg.lang if cfg.lang != "auto" else folder_lang
+        if lang is None or lang not in cfg.thresholds:
+            bad["bad_lang"] += int(good.sum())
+            return {}
+        return {lang: np.flatnonzero(good)}
     groups: dict[str, list[int]] = {}
-    for i, (lang, n_bytes) in enumerate(zip(_batch_languages(batch, cfg, folder_lang), batch.n_bytes)):
-        if n_bytes is None:
-            state.bad["bad_text"] += 1
-        elif lang is None or lang not in cfg.thresholds:
-            state.bad["bad_lang"] += 1
+    for i, lang in enumerate(_batch_languages(batch, cfg, folder_lang)):
+        if not good[i]:
+            continue
+        if lang is None or lang not in cfg.thresholds:
+            bad["bad_lang"] += 1
         else:
             groups.setdefault(lang, []).append(i)
+    return {lang: np.array(idx, dtype=np.int64) for lang, idx in groups.items()}
+
+
+def _filter_batch(batch: RowBatch, task: ShardTask, cfg: FilterConfig, rule: KeywordRule,
+                  folder_lang: str | None, state: _ShardState) -> list[dict]:
+    """Decide one batch (one `KeywordRule.decide_arrays` call per language in it); count it; return the kept
+    documents in row order."""
     kept: list[tuple[int, str, Score]] = []
     rejected: list[tuple[int, str, Score]] = []
-    for lang, idx in groups.items():
+    for lang, idx in _language_groups(batch, cfg, folder_lang, state.bad).items():
         if batch.column is None:
-            results = rule.decide(lang, [batch.texts[i] for i in idx])
+            keep, scores = rule.decide_arrays(lang, [batch.texts[i] for i in idx.tolist()])
         else:  # the group's rows, as Arrow strings
-            column = batch.column if len(idx) == len(batch.texts) else batch.column.take(pa.array(idx, pa.int64()))
-            results = rule.decide(lang, ArrowTexts(column), column)
+            column = batch.column if len(idx) == len(batch.texts) else batch.column.take(pa.array(idx))
+            keep, scores = rule.decide_arrays(lang, ArrowTexts(column), column)
         counts = state.by_lang.setdefault(lang, _new_counts())
+        n_kept = int(keep.sum())
         counts["docs_in"] += len(idx)
-        counts["bytes_in"] += sum(batch.n_bytes[i] for i in idx)
-        for i, (keep, score) in zip(idx, results):
-            counts["chars_in"] += score.n_chars
-            if keep:
-                counts["kept"] += 1
-                counts["chars_kept"] += score.n_chars
-                kept.append((i, lang, score))
-            else:
-                counts["rejected"] += 1
-                rejected.append((i, lang, score))
+        counts["bytes_in"] += int(batch.n_bytes[idx].sum())
+        counts["chars_in"] += int(scores.n_chars.sum())
+        counts["kept"] += n_kept
+        counts["rejected"] += len(idx) - n_kept
+        counts["chars_kept"] += int(scores.n_chars[keep].sum())
+        kept += [(int(idx[j]), lang, scores[j]) for j in np.flatnonzero(keep).tolist()]
+        if cfg.keep_rejected_scores:
+            rejected += [(int(idx[j]), lang, scores[j]) for j in np.flatnonzero(~keep).tolist()]
     if cfg.keep_rejected_scores:
         state.rejected_scores += [{"id": make_doc_id(cfg.source, task.rel, batch.start + i), "lang": lang,
                                    "mkc": s.mkc, "dens": s.dens, "n_chars": s.n_chars} for i, lang, s in sorted(rejected, key=_row)]
@@ -321,8 +340,8 @@ def _filter_batch(batch: RowBatch, task: ShardTask, cfg: FilterConfig, rule: Key
     docs = []
     for (i, lang, score), rec in zip(kept, batch.records([i for i, _, _ in kept])):
         meta = {k: v for k, v in rec.items() if k not in (cfg.text_field, cfg.lang_field)}
-        docs.append({"id": make_doc_id(cfg.source, task.rel, batch.start + i), "text": batch.texts[i], "lang": lang,
-                     "source": cfg.source, "meta": meta, "mkc": score.mkc, "dens": score.dens})
+        docs.append({"id": make_doc_id(cfg.source, task.rel, batch.start + i), "text": rec[cfg.text_field],
+                     "lang": lang, "source": cfg.source, "meta": meta, "mkc": score.mkc, "dens": score.dens})
     return docs
 
 

@@ -57,7 +57,7 @@ from common.languages import by_code
 from data_collection.buffer_counts import buffer_scores
 from data_collection.keyword_lists import KeywordList, keyword_list
 from data_collection.normalise import arrow_normalise, normalise, normalise_many
-from data_collection.raw_scores import raw_classes
+from data_collection.raw_scores import raw_scorer
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,37 @@ class Score:
     mkc: int  # distinct keywords found
     dens: float  # keyword characters / text characters (normalised)
     n_chars: int  # len of the normalised text
+
+
+@dataclass(frozen=True)
+class Scores:
+    """The scores of a batch, as arrays (what the filter counts with, without a Score object per text)."""
+
+    mkc: np.ndarray  # int64
+    dens: np.ndarray  # float64: matched characters / n_chars, exactly the Python division
+    n_chars: np.ndarray  # int64
+
+    @classmethod
+    def empty(cls, n: int) -> Scores:
+        return cls(np.zeros(n, np.int64), np.zeros(n, np.float64), np.zeros(n, np.int64))
+
+    def __len__(self) -> int:
+        return len(self.mkc)
+
+    def __getitem__(self, i: int) -> Score:
+        return Score(int(self.mkc[i]), float(self.dens[i]), int(self.n_chars[i]))
+
+    def set(self, rows: Sequence[int] | np.ndarray, scores: Sequence[Score]) -> None:
+        self.mkc[rows] = [s.mkc for s in scores]
+        self.dens[rows] = [s.dens for s in scores]
+        self.n_chars[rows] = [s.n_chars for s in scores]
+
+    def to_list(self) -> list[Score]:
+        return [Score(*row) for row in zip(self.mkc.tolist(), self.dens.tolist(), self.n_chars.tolist())]
+
+    def keep(self, t_mkc: int, t_dens: float) -> np.ndarray:
+        """`keep` of every score, as a bool array."""
+        return (self.mkc >= t_mkc) & (self.dens >= t_dens)
 
 
 class KeywordMatcher:
@@ -131,39 +162,46 @@ class KeywordMatcher:
         then scored together in one automaton pass over their buffer (data_collection/buffer_counts.py), the
         others as above."""
         if column is not None and len(texts):
-            return self._score_column(texts, column)
+            return self.score_arrays(texts, column).to_list()
         norms = normalise_many(texts)
         if self._prefilter is None:
             return [self._score_normalised(norm) for norm in norms]
         maybe = self._prefilter.candidates(norms)
         return [self._score_normalised(norm) if hit else Score(0, 0.0, len(norm)) for norm, hit in zip(norms, maybe)]
 
-    def _score_column(self, texts: Sequence[str], column: pa.Array) -> list[Score]:
-        scores: list[Score | None] = [None] * len(texts)
-        for rows, scanned, n_chars in self._column_pieces(column):
-            mkc, matched = buffer_scores(self._automaton, self._keyword_chars, self.space_delimited, scanned)
-            for i, m, c, n in zip(rows.tolist(), mkc.tolist(), matched.tolist(), n_chars.tolist()):
-                scores[i] = Score(m, c / n if n else 0.0, n)
-        rest = [i for i, s in enumerate(scores) if s is None]
-        if rest:
-            for i, score in zip(rest, self.score_many([texts[i] for i in rest])):
-                scores[i] = score
+    def score_arrays(self, texts: Sequence[str], column: pa.Array | None = None) -> Scores:
+        """`score_many(texts, column)` as arrays: with a column, the texts of the Arrow path never become Score
+        objects."""
+        if column is None:
+            scores = Scores.empty(len(texts))
+            scores.set(slice(None), self.score_many(texts))
+            return scores
+        scores, done = Scores.empty(len(texts)), np.zeros(len(texts), dtype=bool)
+        for rows, mkc, matched, n_chars in self._column_scores(column):
+            scores.mkc[rows], scores.n_chars[rows], done[rows] = mkc, n_chars, True
+            scores.dens[rows] = np.divide(matched, n_chars, out=np.zeros(len(rows)), where=n_chars > 0)
+        rest = np.flatnonzero(~done)
+        if len(rest):
+            scores.set(rest, self.score_many([texts[i] for i in rest.tolist()]))
         return scores
 
-    def _column_pieces(self, column: pa.Array) -> Iterator[tuple[np.ndarray, pa.Array, np.ndarray]]:
-        """(rows, texts to scan, normalised lengths) for the rows of an Arrow column that need no Python
-        normalisation: zh/ja from the raw text (data_collection/raw_scores.py), others normalised by Arrow."""
+    def _column_scores(self, column: pa.Array) -> Iterator[tuple[np.ndarray, ...]]:
+        """(rows, MKC, matched characters, normalised lengths) for the rows of an Arrow column that need no
+        Python normalisation: zh/ja from the raw text (data_collection/raw_scores.py), others normalised by
+        Arrow."""
         if not self.space_delimited:
-            for piece in raw_classes(tuple(self.keywords)).pieces(column):
-                yield piece.rows, piece.texts, piece.n_chars
+            scorer = raw_scorer(tuple(self.keywords))
+            for piece in scorer.score_column(column, self._automaton, self._keyword_chars):
+                yield piece.rows, piece.mkc, piece.matched, piece.n_chars
             return
         for rows, normalised in arrow_normalise(column):
-            yield rows, normalised, pc.utf8_length(normalised).to_numpy(zero_copy_only=False)
+            mkc, matched = buffer_scores(self._automaton, self._keyword_chars, True, normalised)
+            yield rows, mkc, matched, pc.utf8_length(normalised).to_numpy(zero_copy_only=False)
 
     def prepare_batches(self) -> None:
         """Build now what `score_many` with a column builds on first use (zh/ja: about half a second)."""
         if not self.space_delimited:
-            raw_classes(tuple(self.keywords))
+            raw_scorer(tuple(self.keywords))
 
     def _score_normalised(self, norm: str) -> Score:
         n = len(norm)
@@ -361,8 +399,14 @@ class KeywordRule:
         return {lang: _cached_matcher(lang, self.keywords, self.keywords_dir)[0].describe()
                 for lang in self.thresholds}
 
-    def decide(self, lang: str, texts: list[str], column: pa.Array | None = None) -> list[tuple[bool, Score]]:
+    def decide(self, lang: str, texts: Sequence[str], column: pa.Array | None = None) -> list[tuple[bool, Score]]:
         """(keep, score) for each text of language `lang` (a code in the thresholds); `column`: the same texts
         as an Arrow string array, when the caller has one (faster, same results)."""
-        t_mkc, t_dens = self.thresholds[lang]
-        return [(keep(s, t_mkc, t_dens), s) for s in self.matcher(lang).score_many(texts, column)]
+        kept, scores = self.decide_arrays(lang, texts, column)
+        return list(zip(kept.tolist(), scores.to_list()))
+
+    def decide_arrays(self, lang: str, texts: Sequence[str],
+                      column: pa.Array | None = None) -> tuple[np.ndarray, Scores]:
+        """`decide` as arrays: keep (bool) per text, and the scores."""
+        scores = self.matcher(lang).score_arrays(texts, column)
+        return scores.keep(*self.thresholds[lang]), scores

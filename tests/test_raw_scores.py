@@ -1,4 +1,4 @@
-"""The zh/ja raw-text path of the keyword filter (raw_scores + buffer_counts) equals the definition."""
+"""The zh/ja raw-text path of the keyword filter (data_collection/raw_scores.py) equals the definition."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ import random
 import pyarrow as pa
 import pytest
 
-from data_collection.buffer_counts import buffer_scores
 from data_collection.keyword_lists import keyword_list
 from data_collection.matcher import KeywordMatcher, Score
-from data_collection.raw_scores import raw_classes
+from data_collection.raw_scores import raw_scorer
 
 # keywords whose characters have other forms: Latin letters (upper case, full width, "ⅱ" -> "ii"), a kana that
 # composes ("か" + U+3099, half-width "ｶﾞ"), an ideograph with a compatibility twin (U+F900 -> "豈"), and "..."
@@ -23,9 +22,10 @@ TRICKY = ["Ｄ", "D", "ｄ", "Ⅱ", "ⅱ", "…", "か", "\u3099", "ｶ", "ﾞ",
 def raw_results(matcher: KeywordMatcher, texts: list[str]) -> dict[int, Score]:
     """row -> score, for the rows the raw-text path covers."""
     out = {}
-    for piece in raw_classes(tuple(matcher.keywords)).pieces(pa.array(texts)):
-        mkc, matched = buffer_scores(matcher._automaton, matcher._keyword_chars, False, piece.texts)
-        for i, m, c, n in zip(piece.rows.tolist(), mkc.tolist(), matched.tolist(), piece.n_chars.tolist()):
+    scorer = raw_scorer(tuple(matcher.keywords))
+    for piece in scorer.score_column(pa.array(texts), matcher._automaton, matcher._keyword_chars):
+        for i, m, c, n in zip(piece.rows.tolist(), piece.mkc.tolist(), piece.matched.tolist(),
+                              piece.n_chars.tolist()):
             out[i] = Score(m, c / n if n else 0.0, n)
     return out
 
