@@ -190,9 +190,8 @@ class KeywordMatcher:
         Python normalisation: zh/ja from the raw text (data_collection/raw_scores.py), others normalised by
         Arrow."""
         if not self.space_delimited:
-            scorer = raw_scorer(tuple(self.keywords))
-            for piece in scorer.score_column(column, self._automaton, self._keyword_chars):
-                yield piece.rows, piece.mkc, piece.matched, piece.n_chars
+            piece = raw_scorer(tuple(self.keywords)).score_column(column, self._keyword_chars)
+            yield piece.rows, piece.mkc, piece.matched, piece.n_chars
             return
         for rows, normalised in arrow_normalise(column):
             mkc, matched = buffer_scores(self._automaton, self._keyword_chars, True, normalised)

@@ -22,11 +22,9 @@ TRICKY = ["Ｄ", "D", "ｄ", "Ⅱ", "ⅱ", "…", "か", "\u3099", "ｶ", "ﾞ",
 def raw_results(matcher: KeywordMatcher, texts: list[str]) -> dict[int, Score]:
     """row -> score, for the rows the raw-text path covers."""
     out = {}
-    scorer = raw_scorer(tuple(matcher.keywords))
-    for piece in scorer.score_column(pa.array(texts), matcher._automaton, matcher._keyword_chars):
-        for i, m, c, n in zip(piece.rows.tolist(), piece.mkc.tolist(), piece.matched.tolist(),
-                              piece.n_chars.tolist()):
-            out[i] = Score(m, c / n if n else 0.0, n)
+    piece = raw_scorer(tuple(matcher.keywords)).score_column(pa.array(texts), matcher._keyword_chars)
+    for i, m, c, n in zip(piece.rows.tolist(), piece.mkc.tolist(), piece.matched.tolist(), piece.n_chars.tolist()):
+        out[i] = Score(m, c / n if n else 0.0, n)
     return out
 
 
@@ -76,18 +74,19 @@ def test_real_lists_on_web_style_text(lang):
     check(matcher, texts, 0.6)
 
 
-def test_tiers_on_examples():
+def test_examples():
     matcher = KeywordMatcher(KEYWORDS, space_delimited=False)
     texts = ["糖尿病，心脏病……", "DNA检查", "ｶﾞﾝ", "か\u3099ん", "Ⅱ期", "ＤＮＡ", "", "\uf900"]
     got = raw_results(matcher, texts)
     assert 0 not in got  # "…" becomes "...", a keyword of this list
     zh = KeywordMatcher(["糖尿病", "心脏病", "癌"], space_delimited=False)
     assert raw_results(zh, texts[:1])[0] == zh.score(texts[0]) == Score(2, 6 / 13, 13)  # "……": 6 characters
-    assert got[1] == matcher.score(texts[1]) and got[1].mkc == 1  # lowered tier: "dna"
+    assert got[1] == matcher.score(texts[1]) and got[1].mkc == 1  # "DNA" is a spelling of "dna"
     assert 2 not in got and 3 not in got  # half-width and combining sound marks compose: the normalising path
     assert 4 not in got  # "Ⅱ" becomes "ii", a keyword, which the raw text does not show
-    assert 5 not in got and got[6] == Score(0, 0.0, 0)  # full-width "ＤＮＡ" lowers to "ｄｎａ": normalising path
-    assert 7 not in got  # U+F900 normalises to the keyword "豈"
+    assert got[5] == matcher.score(texts[5]) and got[5].mkc == 1  # so is full-width "ＤＮＡ"
+    assert got[6] == Score(0, 0.0, 0)
+    assert got[7] == matcher.score(texts[7]) and got[7].mkc == 1  # U+F900 normalises to the keyword "豈"
     column = pa.array(texts)
     assert matcher.score_many(texts, column) == [matcher.score(t) for t in texts]
 
@@ -97,3 +96,17 @@ def test_large_string_columns_and_slices():
     texts = ["糖尿病，心脏病……" * (i % 3) + "ＤＮＡ" * (i % 2) for i in range(50)]
     column = pa.array(texts, pa.large_string()).slice(5, 30)
     assert matcher.score_many(texts[5:35], column) == [matcher.score(t) for t in texts[5:35]]
+
+
+def test_spellings_past_the_budget_leave_their_texts_to_the_normalising_path():
+    """A long Latin keyword has more case spellings than the budget: its upper-case letters then need care, and
+    the answers stay the definition's."""
+    keywords = ["pneumonoultramicroscopic", "癌", "dna"]
+    matcher = KeywordMatcher(keywords, space_delimited=False)
+    texts = ["癌 pneumonoultramicroscopic", "癌 PNEUMONOultramicroscopic", "Pneumonoultramicroscopic", "癌，dna",
+             "ＤＮＡ癌"]
+    got = check(matcher, texts, 0.4)
+    assert 0 in got and 3 in got and got[0].mkc == 2
+    rng = random.Random(0)
+    pieces = keywords + ["P", "N", "Ｐ", "ｐ", "，", "e", "x"]
+    check(matcher, ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(2000)], 0.1)
