@@ -210,7 +210,8 @@ def _parquet_batches(path: str, cfg: FilterConfig) -> Iterator[RowBatch]:
 
     start = 0
     try:
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=cfg.batch_size):
+        # one thread: the filter runs one process per core, and the text column is one column anyway
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=cfg.batch_size, use_threads=False):
             yield _row_batch(batch, start, cfg, pc)
             start += batch.num_rows
     except (OSError, ValueError) as err:  # ArrowInvalid is a ValueError: empty, truncated, not parquet
