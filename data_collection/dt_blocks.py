@@ -27,6 +27,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import pyarrow as pa
+
 from common.languages import resolve
 from data_collection.matcher import PAPER_THRESHOLDS, KeywordRule
 
@@ -44,7 +46,7 @@ class MedicalKeywordFilter(BaseFilter):
     lang: the language code of every document, or None to read it per document from `metadata[language_key]`
     (a code or a name: "en", "English"; datatrove's LanguageFilter writes `language`). thresholds, keywords,
     keywords_dir: as in configs/data_collection/filter.yaml (default: the paper's thresholds and keyword lists).
-    batch_size: documents decided together (for zh/ja one vectorised prefilter per batch).
+    batch_size: documents decided together (as one Arrow array: one automaton pass per batch for most texts).
     """
 
     name = "🩺 MKC/DENS medical keywords"
@@ -78,7 +80,17 @@ class MedicalKeywordFilter(BaseFilter):
         langs = [self._language(doc) for doc in batch]
         for lang in {x for x in langs if x is not None}:
             idx = [i for i, x in enumerate(langs) if x == lang]
-            for i, (kept, score) in zip(idx, self.rule.decide(lang, [batch[i].text for i in idx])):
+            texts = [batch[i].text for i in idx]
+            for i, (kept, score) in zip(idx, self.rule.decide(lang, texts, _arrow_texts(texts))):
                 batch[i].metadata.update(mkc=score.mkc, dens=score.dens)
                 results[i] = True if kept else (False, "below_thresholds")
         return results
+
+
+def _arrow_texts(texts: list[str]) -> pa.Array | None:
+    """The texts as one Arrow array, for the matcher's batch path; None when Arrow cannot take them (a lone
+    surrogate, a text that is not a str): the matcher then scores them one by one."""
+    try:
+        return pa.array(texts, pa.large_string())
+    except (pa.ArrowException, UnicodeEncodeError):
+        return None

@@ -45,7 +45,7 @@ from data_collection.normalise import CHECKED_PLANES, CodePoints, code_points
 
 # lead bytes of code points beyond plane 3 (U+40000 and up), which the table does not cover
 _BEYOND_LEAD_BYTES = (0xF1, 0xF2, 0xF3, 0xF4)
-MAX_SPELLINGS = 20_000  # keyword spellings registered per list; a variant that would pass it needs care instead
+MAX_SPELLINGS = 4096  # keyword spellings registered per list; a variant that would pass it needs care instead
 
 
 @dataclass(frozen=True)

@@ -71,3 +71,22 @@ def test_fixed_language_unknown_language_and_missing_lists(tmp_path):
         MedicalKeywordFilter(lang="en", keywords_dir=str(tmp_path))
     with pytest.raises(ValueError, match="no thresholds for language 'de'"):
         MedicalKeywordFilter(lang="de", thresholds={"en": {"mkc": 5, "dens": 0.04}})
+
+
+def test_a_batch_arrow_cannot_take_is_scored_text_by_text():
+    """A lone surrogate (valid in Python, not in Arrow) in a batch: every document still gets the CLI's rule."""
+    from datatrove.data import Document
+
+    from data_collection.matcher import PAPER_THRESHOLDS, KeywordRule
+
+    texts = ["糖尿病、高血压和心脏病患者在医院接受手术和治疗，医生开了药物。", "今天天气很好。",
+             "糖尿病\ud800患者，医院的医生和护士，手术与治疗、药物、疾病。", "ＤＮＡ检查，癌症……"]
+    block = MedicalKeywordFilter(lang="zh", batch_size=8)
+    docs = [Document(t, str(i)) for i, t in enumerate(texts)]
+    results = block.filter_batch(docs)
+    expected = KeywordRule(PAPER_THRESHOLDS).decide("zh", texts)
+    assert [r is True for r in results] == [keep for keep, _ in expected]
+    assert [(d.metadata["mkc"], d.metadata["dens"]) for d in docs] == [(s.mkc, s.dens) for _, s in expected]
+    assert any(keep for keep, _ in expected)
+    batch_without = block.filter_batch([Document(t, str(i)) for i, t in enumerate(texts) if "\ud800" not in t])
+    assert batch_without == [r for r, t in zip(results, texts) if "\ud800" not in t]
