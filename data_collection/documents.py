@@ -96,9 +96,14 @@ def _check_encodable(d: dict, key: str) -> None:
                          f"(id={d.get('id')!r:.80})") from None
 
 
+def meta_json(meta: dict) -> str:
+    """How a document's meta is stored in a shard."""
+    return json.dumps(meta, ensure_ascii=False, sort_keys=True, default=str)
+
+
 def _to_row(doc: dict) -> dict:
     doc = normalise_document(doc)
-    doc["meta"] = json.dumps(doc["meta"], ensure_ascii=False, sort_keys=True, default=str)
+    doc["meta"] = meta_json(doc["meta"])
     return doc
 
 
@@ -116,6 +121,8 @@ class DocumentShardWriter:
         self.batch_rows = batch_rows
         self.count = 0
         self._rows: list[dict] = []
+        self._pending: list = []  # tables not yet written (pyarrow), in order
+        self._pending_rows = 0
         self._writer = None
         self._ctx = None
         self._tmp: Path | None = None
@@ -131,20 +138,46 @@ class DocumentShardWriter:
     def add(self, doc: dict) -> None:
         self._rows.append(_to_row(doc))
         self.count += 1
-        if len(self._rows) >= self.batch_rows:
-            self._flush()
+        if len(self._rows) + self._pending_rows >= self.batch_rows:
+            self._write(full_groups_only=True)
 
-    def _flush(self) -> None:
+    def add_table(self, table) -> None:
+        """Add rows that are already document rows (a pyarrow Table with `document_schema()`), after the rows
+        added before; written with them in row groups of `batch_rows`."""
+        self._table_of_rows()
+        if table.num_rows:
+            self._pending.append(table)
+            self._pending_rows += table.num_rows
+            self.count += table.num_rows
+        if self._pending_rows >= self.batch_rows:
+            self._write(full_groups_only=True)
+
+    def _table_of_rows(self) -> None:
         import pyarrow as pa
 
         if self._rows:
-            self._writer.write_table(pa.Table.from_pylist(self._rows, schema=document_schema()))
+            self._pending.append(pa.Table.from_pylist(self._rows, schema=document_schema()))
+            self._pending_rows += len(self._rows)
             self._rows = []
+
+    def _write(self, full_groups_only: bool) -> None:
+        """Write the rows added so far in row groups of `batch_rows` (the last one shorter, unless
+        `full_groups_only`: then it stays pending)."""
+        import pyarrow as pa
+
+        self._table_of_rows()
+        if not self._pending:
+            return
+        table = pa.concat_tables(self._pending)
+        while table.num_rows >= self.batch_rows or (table.num_rows and not full_groups_only):
+            self._writer.write_table(table.slice(0, self.batch_rows))
+            table = table.slice(self.batch_rows)
+        self._pending, self._pending_rows = ([table], table.num_rows) if table.num_rows else ([], 0)
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
             if exc_type is None:
-                self._flush()
+                self._write(full_groups_only=False)
         finally:
             self._writer.close()
             self._ctx.__exit__(exc_type, exc, tb)

@@ -56,7 +56,7 @@ from common.records import (
     write_parquet,
 )
 from common.run import ON_MISMATCH, Run, Unit
-from data_collection.documents import DocumentShardWriter, make_doc_id
+from data_collection.documents import DocumentShardWriter, document_schema, make_doc_id, meta_json
 from data_collection.keyword_lists import LIST_NAMES
 from data_collection.matcher import PAPER_THRESHOLDS, KeywordRule, Score, prepare_batch_tables
 from data_collection.shards import read_shard_stats, resolve_shard_args, safe_output_name, write_shard_stats
@@ -160,6 +160,7 @@ class RowBatch:
     n_bytes: np.ndarray  # UTF-8 bytes per text (int64); -1: not a str, or not encodable (lone surrogates)
     records: Callable[[list[int]], list[dict]]  # the full records of the given rows of this batch
     column: pa.Array | None = None  # the text column as Arrow strings, when the shard is parquet with one
+    arrow: pa.RecordBatch | None = None  # the whole batch, when it came from parquet
 
 
 class ArrowTexts(Sequence):
@@ -234,7 +235,7 @@ def _row_batch(batch: pa.RecordBatch, start: int, cfg: FilterConfig, pc) -> RowB
             column = None
     langs = batch.column(cfg.lang_field).to_pylist() if cfg.lang_field in names else None
     return RowBatch(start, texts, langs, n_bytes, lambda idx, batch=batch: _take(batch, idx),
-                    column if cfg.text_field in names else None)
+                    column if cfg.text_field in names else None, batch)
 
 
 def _take(batch: pa.RecordBatch, idx: list[int]) -> list[dict]:
@@ -312,9 +313,9 @@ def _language_groups(batch: RowBatch, cfg: FilterConfig, folder_lang: str | None
 
 
 def _filter_batch(batch: RowBatch, task: ShardTask, cfg: FilterConfig, rule: KeywordRule,
-                  folder_lang: str | None, state: _ShardState) -> list[dict]:
+                  folder_lang: str | None, state: _ShardState) -> list[dict] | pa.Table:
     """Decide one batch (one `KeywordRule.decide_arrays` call per language in it); count it; return the kept
-    documents in row order."""
+    documents in row order (a parquet batch: as a table of document rows)."""
     kept: list[tuple[int, str, Score]] = []
     rejected: list[tuple[int, str, Score]] = []
     for lang, idx in _language_groups(batch, cfg, folder_lang, state.bad).items():
@@ -338,12 +339,33 @@ def _filter_batch(batch: RowBatch, task: ShardTask, cfg: FilterConfig, rule: Key
         state.rejected_scores += [{"id": make_doc_id(cfg.source, task.rel, batch.start + i), "lang": lang,
                                    "mkc": s.mkc, "dens": s.dens, "n_chars": s.n_chars} for i, lang, s in sorted(rejected, key=_row)]
     kept.sort(key=_row)
+    if batch.column is not None and batch.arrow is not None:
+        return _kept_table(batch, kept, task, cfg)
     docs = []
     for (i, lang, score), rec in zip(kept, batch.records([i for i, _, _ in kept])):
         meta = {k: v for k, v in rec.items() if k not in (cfg.text_field, cfg.lang_field)}
         docs.append({"id": make_doc_id(cfg.source, task.rel, batch.start + i), "text": rec[cfg.text_field],
                      "lang": lang, "source": cfg.source, "meta": meta, "mkc": score.mkc, "dens": score.dens})
     return docs
+
+
+def _kept_table(batch: RowBatch, kept: list[tuple[int, str, Score]], task: ShardTask,
+                cfg: FilterConfig) -> pa.Table:
+    """The kept rows of a parquet batch as document rows (documents.document_schema), their texts taken in
+    Arrow: the same rows `DocumentShardWriter.add` would write for the records (texts from parquet are valid
+    UTF-8, languages are codes, so its checks have nothing to find)."""
+    rows = pa.array([i for i, _, _ in kept], pa.int64())
+    others = [name for name in batch.arrow.schema.names if name not in (cfg.text_field, cfg.lang_field)]
+    metas = batch.arrow.select(others).take(rows).to_pylist()
+    return pa.table({
+        "id": [make_doc_id(cfg.source, task.rel, batch.start + i) for i, _, _ in kept],
+        "text": batch.column.take(rows).cast(pa.string()),
+        "lang": [lang for _, lang, _ in kept],
+        "source": [cfg.source] * len(kept),
+        "meta": [meta_json(meta) for meta in metas],
+        "mkc": pa.array([s.mkc for _, _, s in kept], pa.int64()),
+        "dens": pa.array([s.dens for _, _, s in kept], pa.float64()),
+    }, schema=document_schema())
 
 
 def _row(decided: tuple[int, str, Score]) -> int:
@@ -384,8 +406,12 @@ def filter_shard(task: ShardTask, cfg: FilterConfig) -> dict:
     state = _ShardState()
     with DocumentShardWriter(out) as writer:
         for batch in iter_batches(task.path, cfg, rejects):
-            for doc in _filter_batch(batch, task, cfg, rule, folder_lang, state):
-                writer.add(doc)
+            kept = _filter_batch(batch, task, cfg, rule, folder_lang, state)
+            if isinstance(kept, pa.Table):
+                writer.add_table(kept)
+            else:
+                for doc in kept:
+                    writer.add(doc)
         # side files before the rename of the output and before the completion marker: all or nothing
         if cfg.keep_rejected_scores:
             write_parquet(paths["rejected_scores"], state.rejected_scores)

@@ -276,3 +276,37 @@ def test_mixed_language_large_string_batches_decide_as_the_rule(tmp_path, sample
             if keep:
                 expected[f"u{i}"] = (score.mkc, score.dens)
     assert kept == expected and len(expected) > 5
+
+
+def test_parquet_rows_are_written_as_the_record_path_writes_them(tmp_path, repo_root, monkeypatch):
+    """Kept rows of a parquet batch are written from Arrow (`_kept_table`); the rows equal, field for field and
+    row group for row group, what the per-record path (`DocumentShardWriter.add`) writes for them, whatever the
+    other columns hold (ints, timestamps, lists, nulls, a language column)."""
+    import dataclasses
+    import datetime as dt
+
+    from data_collection import filter as filter_module
+
+    monkeypatch.chdir(repo_root)
+    texts = [MEDICAL_EN, PLAIN_EN, MEDICAL_ZH, None, MEDICAL_EN + " ü", FOUR_EN] * 700
+    n = len(texts)
+    shard = tmp_path / "in" / "part.parquet"
+    shard.parent.mkdir()
+    pq.write_table(pa.table({
+        "text": pa.array(texts, pa.large_string()),
+        "lang": ["zh" if t == MEDICAL_ZH else "en" for t in texts],
+        "n": list(range(n)),
+        "when": pa.array([dt.datetime(2023, 1, 1) + dt.timedelta(seconds=i) for i in range(n)], pa.timestamp("s")),
+        "tags": [["a", "b"] if i % 2 else None for i in range(n)],
+        "url": [f"https://example.org/ü{i}" for i in range(n)],
+    }), shard)
+    assert _run(shard.parent, tmp_path / "arrow", "--lang", "auto", "--batch_size", "500") == 0
+    row_batch = filter_module._row_batch
+    monkeypatch.setattr(filter_module, "_row_batch",
+                        lambda *args: dataclasses.replace(row_batch(*args), arrow=None))  # the per-record path
+    assert _run(shard.parent, tmp_path / "records", "--lang", "auto", "--batch_size", "500") == 0
+    arrow, records = (pq.ParquetFile(tmp_path / name / "documents" / "part.parquet") for name in ("arrow", "records"))
+    assert arrow.read().to_pylist() == records.read().to_pylist()
+    assert arrow.schema_arrow == records.schema_arrow
+    assert arrow.metadata.num_row_groups == records.metadata.num_row_groups == 2  # 2,100 kept, 2,048 per group
+    assert arrow.metadata.num_rows == 3 * 700 and '"when": "2023-01-01 00:00:00"' in arrow.read()["meta"][0].as_py()
