@@ -35,10 +35,22 @@ def package_versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
     for name in _PACKAGES:
         try:
-            versions[name] = importlib.metadata.version(name)
+            versions[name] = distribution_version(name)
         except importlib.metadata.PackageNotFoundError:
             continue
     return versions
+
+
+def distribution_version(name: str) -> str:
+    """`importlib.metadata.version(name)`, reading only the header of the METADATA file: the email parser that
+    `version` runs over the whole file (long descriptions: torch, transformers) is most of a manifest's cost."""
+    dist = importlib.metadata.distribution(name)
+    header = (dist.read_text("METADATA") or dist.read_text("PKG-INFO") or "").partition("\n\n")[0]
+    for line in header.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip().lower() == "version":
+            return value.strip()
+    return dist.version
 
 
 class RunManifest:

@@ -234,3 +234,18 @@ def test_a_unit_that_depends_on_more_config_fields_is_checked_on_them(tmp_path):
         assert run.is_done(early)
         with pytest.raises(UserError, match=r"unit 'late a' .*note: '' -> 'changed'"):
             run.is_done(late)
+
+
+def test_manifest_versions_are_the_installed_distributions():
+    """The manifest reads only the METADATA header for a version: the same answer as importlib.metadata."""
+    import importlib.metadata
+
+    from common.manifest import distribution_version, package_versions
+
+    names = {d.metadata["Name"] for d in importlib.metadata.distributions()}
+    assert len(names) > 20
+    assert {n: distribution_version(n) for n in names} == {n: importlib.metadata.version(n) for n in names}
+    versions = package_versions()
+    assert versions["pyarrow"] == importlib.metadata.version("pyarrow") and "python" in versions
+    with pytest.raises(importlib.metadata.PackageNotFoundError):
+        distribution_version("no-such-distribution-here")
