@@ -8,8 +8,9 @@ documents: 2-8 paragraphs each, drawn from the sample documents of scripts/make_
 borderline pages; a `--medical_frac` share of documents from the medical pages). Then, alternating, `--repeat`
 times each, in this process:
 
-- ours: `python -m data_collection.filter` end to end (its `main()`: parquet read, NFKC + casefold, matching,
-  decisions, parquet write, stats, manifest) with the default config (the paper's lists and thresholds), 1 process;
+- ours: `python -m data_collection.filter` end to end (its `main()`: parquet read, normalisation or, for zh/ja, the
+  raw-text path, matching, decisions, parquet write, stats, manifest) with the default config (the paper's lists
+  and thresholds), 1 process;
 - paper: the authors' released filter (MAGIC-AI4Med/MMedLM data_collection/filtering/filter.py, PAPER.md)
   transcribed: their `filter_file` (pandas read of the `text` column, one `match_keywords` per row, kept texts
   dumped to JSON) and their matcher: the union of the two lists, `list(set(...))` then lower-cased; keywords
