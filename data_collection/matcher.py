@@ -36,7 +36,8 @@ Batches in Arrow (`score_many(texts, column)`; the filter passes its parquet col
 one automaton pass over an Arrow buffer and numpy counting (data_collection/buffer_counts.py), with the same
 rules. Space-delimited languages: the texts whose normalised form Arrow computes exactly
 (data_collection/normalise.py: `arrow_normalise`). zh/ja: the texts whose scores normalising cannot change, from
-their raw (or lower-cased) text, with the length the normalised text would have (data_collection/raw_scores.py).
+their raw text, every spelling of a keyword a pattern, with the length the normalised text would have
+(data_collection/raw_scores.py).
 The others as above. tests/test_arrow_normalise.py and tests/test_raw_scores.py compare both ways.
 """
 
@@ -85,7 +86,7 @@ class Scores:
     def __getitem__(self, i: int) -> Score:
         return Score(int(self.mkc[i]), float(self.dens[i]), int(self.n_chars[i]))
 
-    def set(self, rows: Sequence[int] | np.ndarray, scores: Sequence[Score]) -> None:
+    def set(self, rows: Sequence[int] | np.ndarray | slice, scores: Sequence[Score]) -> None:
         self.mkc[rows] = [s.mkc for s in scores]
         self.dens[rows] = [s.dens for s in scores]
         self.n_chars[rows] = [s.n_chars for s in scores]
@@ -157,10 +158,11 @@ class KeywordMatcher:
         bytes per character, part of it kept for the next call), so pass batches: the filter passes one parquet
         read batch at a time.
 
-        `column`, the same texts as an Arrow string array (the filter has it from parquet): for space-delimited
-        languages, the texts that Arrow normalises exactly (data_collection/normalise.py: `arrow_normalise`) are
-        then scored together in one automaton pass over their buffer (data_collection/buffer_counts.py), the
-        others as above."""
+        `column`, the same texts as an Arrow string array (the filter has it from parquet): then most texts are
+        scored together in one automaton pass over an Arrow buffer (data_collection/buffer_counts.py): for
+        space-delimited languages the texts that Arrow normalises exactly (data_collection/normalise.py:
+        `arrow_normalise`), for zh/ja those whose scores normalising cannot change, from their raw text
+        (data_collection/raw_scores.py); the others as above."""
         if column is not None and len(texts):
             return self.score_arrays(texts, column).to_list()
         norms = normalise_many(texts)
