@@ -80,9 +80,6 @@ class Scores:
     def empty(cls, n: int) -> Scores:
         return cls(np.zeros(n, np.int64), np.zeros(n, np.float64), np.zeros(n, np.int64))
 
-    def __len__(self) -> int:
-        return len(self.mkc)
-
     def __getitem__(self, i: int) -> Score:
         return Score(int(self.mkc[i]), float(self.dens[i]), int(self.n_chars[i]))
 
@@ -403,8 +400,8 @@ class KeywordRule:
     def decide(self, lang: str, texts: Sequence[str], column: pa.Array | None = None) -> list[tuple[bool, Score]]:
         """(keep, score) for each text of language `lang` (a code in the thresholds); `column`: the same texts
         as an Arrow string array, when the caller has one (faster, same results)."""
-        kept, scores = self.decide_arrays(lang, texts, column)
-        return list(zip(kept.tolist(), scores.to_list()))
+        t_mkc, t_dens = self.thresholds[lang]
+        return [(keep(s, t_mkc, t_dens), s) for s in self.matcher(lang).score_many(texts, column)]
 
     def decide_arrays(self, lang: str, texts: Sequence[str],
                       column: pa.Array | None = None) -> tuple[np.ndarray, Scores]:
