@@ -6,12 +6,15 @@
 `main(argv)` returns an exit status (0, or 1 when some units failed: `Run.exit_code`) or None (= 0).
 Exit statuses: 0 done; 1 done, but some units failed (they are listed in the run's errors file, the rest is
 written); 2 a user error (bad config, flag, input file or record): one line on stderr naming the file, line or key,
-nothing half-written; 130 interrupted. Any other exception is a bug and keeps its traceback.
+nothing half-written (also for a full disk, a read-only mount or an unwritable output folder: one line naming
+it); 130 interrupted. Any other exception is a bug and keeps its traceback.
 `--debug` anywhere on the command line shows the traceback of a user error too.
 """
 
 from __future__ import annotations
 
+import errno
+import re
 import sys
 from collections.abc import Callable
 
@@ -29,6 +32,17 @@ USER_ERRORS: tuple[type[BaseException], ...] = (ValueError, FileNotFoundError, F
                                                 IsADirectoryError, PermissionError)
 
 
+# Errors of the place a command writes to, not of the command: a full disk or quota, a read-only mount, a folder the
+# user may not write. Any command meeting one stops with one line naming the folder (common.records names it at
+# the write layer), never a traceback; what was already written stays (writes are atomic).
+DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG})
+
+
+def is_disk_error(err: BaseException) -> bool:
+    """An OSError about where the output goes (full, read-only, not permitted), not a bug of the command."""
+    return isinstance(err, OSError) and err.errno in DISK_ERRNOS
+
+
 def _user_error_types() -> tuple[type[BaseException], ...]:
     from common.records import UnreadableFileError
     from common.run_lock import RunLockedError
@@ -41,6 +55,8 @@ def one_line(err: BaseException) -> str:
     text = str(err)
     if isinstance(err, OSError) and err.filename and err.strerror:  # not "[Errno 2] ...: '/x'"
         text = f"{err.filename}: {err.strerror}"
+    elif isinstance(err, OSError):
+        text = re.sub(r"^\[Errno \d+\] ", "", text)
     return " ".join(part.strip() for part in text.splitlines() if part.strip()) or type(err).__name__
 
 
@@ -54,8 +70,8 @@ def cli(main: Callable[[list[str]], int | None], prog: str, argv: list[str] | No
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except _user_error_types() as err:
-        if debug:
+    except Exception as err:
+        if not (isinstance(err, _user_error_types()) or is_disk_error(err)) or debug:
             raise
         print(f"{prog}: error: {one_line(err)}", file=sys.stderr)
         return EXIT_USER_ERROR

@@ -14,6 +14,7 @@ import gzip
 import io
 import json
 import os
+import re
 import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -61,18 +62,42 @@ def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     The file gets the mode a plain open() would give (0666 minus the umask), not mkstemp's private 0600: group
     members on a cluster must be able to read the outputs."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix + ".tmp", dir=target.parent)
-    os.close(fd)
+    with naming_folder(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix + ".tmp", dir=target.parent)
+        os.close(fd)
     tmp_path = Path(tmp)
     try:
-        yield tmp_path
-        if tmp_path.exists():  # the block may have replaced the file (a writer that unlinks and recreates)
-            os.chmod(tmp_path, 0o666 & ~current_umask())
-        os.replace(tmp_path, target)
+        with naming_folder(target):
+            yield tmp_path
+            if tmp_path.exists():  # the block may have replaced the file (a writer that unlinks and recreates)
+                os.chmod(tmp_path, 0o666 & ~current_umask())
+            os.replace(tmp_path, target)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+class OutputFolderError(OSError):
+    """A file of an output folder cannot be written there (full disk, read-only, not permitted): names the folder."""
+
+
+@contextlib.contextmanager
+def naming_folder(target: Path) -> Iterator[None]:
+    """Re-raise a disk error (common.cli.DISK_ERRNOS) met while writing `target` as one naming its folder: a full
+    disk's "[Errno 28] No space left on device" names no file."""
+    from common.cli import is_disk_error
+
+    try:
+        yield
+    except OSError as err:
+        if not is_disk_error(err) or isinstance(err, OutputFolderError):
+            raise
+        folder = target.parent
+        while "_run" in folder.parts:  # a run's state or staging folder (common.run.RUN_DIR): name its output folder
+            folder = folder.parent
+        reason = re.sub(r"^\[Errno \d+\] ", "", str(err.strerror or err))
+        raise OutputFolderError(err.errno, f"{folder}: cannot write {target.name} there: {reason}") from err
 
 
 def _open_text_write(path: Path, gz: bool):
@@ -123,9 +148,10 @@ class JsonlAppender:
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._repair_tail()
-        self._f = open(self.path, "a", encoding="utf-8")
+        with naming_folder(self.path):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._repair_tail()
+            self._f = open(self.path, "a", encoding="utf-8")
 
     def _repair_tail(self) -> None:
         if not self.path.exists():
@@ -137,12 +163,14 @@ class JsonlAppender:
                 f.truncate(keep)
 
     def write(self, record: dict) -> None:
-        self._f.write(json.dumps(record, ensure_ascii=False) + "\n")
-        self._f.flush()
-        os.fsync(self._f.fileno())
+        with naming_folder(self.path):
+            self._f.write(json.dumps(record, ensure_ascii=False) + "\n")
+            self._f.flush()
+            os.fsync(self._f.fileno())
 
     def close(self) -> None:
-        self._f.close()
+        with naming_folder(self.path):
+            self._f.close()
 
     def __enter__(self) -> JsonlAppender:
         return self
@@ -265,17 +293,44 @@ def iter_jsonl(
                 continue
             if not line.strip():
                 continue
+            line = line.rstrip("\r\n")  # else an error at the end of the line is "line 2 column 1"
             try:
                 rec = json.loads(line)
             except json.JSONDecodeError as err:
-                handle_bad_record(where, f"invalid JSON ({err.msg} at column {err.colno})", line.rstrip("\n"),
+                handle_bad_record(where, f"invalid JSON ({err.msg} at column {err.colno})", line,
                                   on_bad_record, rejects)
                 continue
             if not isinstance(rec, dict):
                 handle_bad_record(where, f"expected a JSON object, got {type(rec).__name__}", rec, on_bad_record,
                                   rejects)
                 continue
+            problem = lone_surrogate(rec) if _SURROGATE_ESCAPE.search(line) else None
+            if problem:
+                handle_bad_record(where, problem, line, on_bad_record, rejects)
+                continue
             yield where, rec
+
+
+# a lone surrogate can only come from a \uD800-\uDFFF escape (UTF-8 bytes cannot encode one): look only then
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def lone_surrogate(value: Any, field: str = "") -> str | None:
+    """Where a decoded JSON value holds a lone surrogate (half of a UTF-16 pair, e.g. "\\ud800"), which no UTF-8
+    output can hold: a bad record, before it fails a write at the end of a run. None when there is none."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as err:
+            return (f"field {field!r} " if field else "") + (f"holds a lone surrogate {value[err.start]!r} at "
+                                                             f"character {err.start} (not valid Unicode text)")
+        return None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        problem = lone_surrogate(item, f"{field}.{key}" if field else str(key))
+        if problem:
+            return problem
+    return None
 
 
 def iter_parquet(path: str | os.PathLike, batch_size: int = 1024, columns: list[str] | None = None

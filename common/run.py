@@ -140,7 +140,12 @@ class Run:
 
     def __enter__(self) -> Run:
         self._lock = RunLock(self.state_dir / f"task{self.tag or '-00000-of-00001'}").acquire()
-        self._manifest = RunManifest(self.command, self.out_dir, self.cfg)
+        try:
+            self._finish_staged()  # a swap cut short by a kill is completed, an unfinished staging folder dropped
+            self._manifest = RunManifest(self.command, self.out_dir, self.cfg)
+        except BaseException:
+            self._lock.release()
+            raise
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -149,14 +154,22 @@ class Run:
             extra = dict(self.extra, failed_units=[f["unit"] for f in self.failed])
             if exc is not None:
                 extra["error"] = one_line(exc)
-            errors = self.out_dir / f"errors{self.tag}.jsonl"
-            if self.failed:
-                write_jsonl(errors, self.failed)
-            elif status == "ok" and errors.exists():
-                errors.unlink()  # failed units are always retried, so an old list is out of date
-            self._manifest.finish(dict(self.counts), name=self.manifest_name, status=status, **extra)
+            self._write_records(status, extra)
+        except OSError as err:
+            if exc is None:
+                raise
+            # the run already failed (often on the same full disk): its own error is the one to show
+            print(f"{self.command}: the manifest could not be written either: {one_line(err)}", file=sys.stderr)
         finally:
             self._lock.release()
+
+    def _write_records(self, status: str, extra: dict) -> None:
+        errors = self.out_dir / f"errors{self.tag}.jsonl"
+        if self.failed:
+            write_jsonl(errors, self.failed)
+        elif status == "ok" and errors.exists():
+            errors.unlink()  # failed units are always retried, so an old list is out of date
+        self._manifest.finish(dict(self.counts), name=self.manifest_name, status=status, **extra)
 
     @property
     def exit_code(self) -> int:
@@ -301,6 +314,47 @@ class Run:
                 with self.capture(futures[future].name):
                     finish(futures[future], future.result())
         return results
+
+    # ------------------------------------------------------------------------------------------- whole outputs
+
+    @contextmanager
+    def outputs(self) -> Iterator[Path]:
+        """All-or-nothing outputs for a command that rewrites its outputs whole (evaluation, reports): the block
+        writes them into the yielded staging folder, under the names they have in the output folder. When it
+        succeeds they replace the folder's files at once, and the files of the previous run that this one did not
+        write are removed; when it fails, the folder keeps the previous run's outputs, all of them, unchanged."""
+        staging = self.state_dir / f"staging{self.tag}"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        try:
+            yield staging
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        files = sorted(str(f.relative_to(staging)) for f in staging.rglob("*") if not f.is_dir())
+        # the list is the commit point: once it is written, a kill mid-swap is completed by the next run
+        write_json(self.state_dir / f"staged{self.tag}.json", {"files": files})
+        self._finish_staged()
+
+    def _finish_staged(self) -> None:
+        """Move the staged files into the folder and delete the previous run's files this one did not write;
+        without a commit list (the staging was cut short) the staging folder is dropped."""
+        staging, commit = self.state_dir / f"staging{self.tag}", self.state_dir / f"staged{self.tag}.json"
+        listing = self.state_dir / f"outputs{self.tag}.json"
+        if not commit.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+            return
+        files = json.loads(commit.read_text(encoding="utf-8"))["files"]
+        for rel in files:
+            if (staging / rel).exists():  # absent: moved before a kill
+                (self.out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staging / rel, self.out_dir / rel)
+        old = json.loads(listing.read_text(encoding="utf-8"))["files"] if listing.exists() else []
+        for rel in sorted(set(old) - set(files)):
+            (self.out_dir / rel).unlink(missing_ok=True)
+        write_json(listing, {"files": files})
+        commit.unlink()
+        shutil.rmtree(staging, ignore_errors=True)
 
     # ------------------------------------------------------------------------------------------- appended outputs
 

@@ -398,7 +398,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def evaluate_all(cfg: EvaluateConfig, paths_by_model: dict[str, list[Path]], run: Run) -> None:
-    out_dir = Path(cfg.out)
+    # the tables, records.jsonl and results.md describe one run: they are staged and replace the folder's together
+    with run.outputs() as stage:
+        evaluate_into(stage, cfg, paths_by_model, run)
+    print(f"out: tables in {cfg.out} (results.md, accuracy_metric.csv, ...)")
+
+
+def evaluate_into(out_dir: Path, cfg: EvaluateConfig, paths_by_model: dict[str, list[Path]], run: Run) -> None:
     rejects = RejectLog(out_dir / "rejects.jsonl")
     bert = None
     if cfg.bertscore:
@@ -427,7 +433,7 @@ def evaluate_all(cfg: EvaluateConfig, paths_by_model: dict[str, list[Path]], run
     rejects.close()
     counts["rejected"] = rejects.count
     print(f"in: {sum(len(r.records) for r in results)} records of {len(results)} model(s), {rejects.count} "
-          f"rejected; out: tables in {out_dir} (results.md, accuracy_metric.csv, ...)")
+          "rejected")
 
 
 if __name__ == "__main__":

@@ -238,3 +238,51 @@ def test_evaluate_failure_keeps_the_folder_and_names_the_problem(tmp_path, capsy
     assert (out / "config.yaml").read_text(encoding="utf-8") == config_before
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "error" and "missing" in manifest["error"]
+
+
+def _folder_bytes(folder) -> dict:
+    """Every output file of a folder and its bytes (the run's own state under _run/ and the manifest aside)."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and "_run" not in p.parts and not p.name.startswith("manifest")}
+
+
+def test_evaluate_rerun_with_a_lone_surrogate_names_the_record_and_changes_nothing(tmp_path, capsys):
+    out = tmp_path / "eval"
+    assert _eval("--predictions", f"m={_preds(tmp_path, [_pred(1), _pred(2)])}", "--out", str(out)) == 0
+    before = _folder_bytes(out)
+    bad = tmp_path / "b"
+    bad.mkdir()
+    path = _preds(bad, [_pred(1, output="###Answer: OPTION B IS CORRECT."), _pred(2, output="x\ud800")])
+    assert "\\ud800" in path.read_text(encoding="utf-8")  # as JSON writes it: an escape, valid UTF-8
+    assert _eval("--predictions", f"other={path}", "--out", str(out)) == 2
+    _one_line_error(capsys, EVAL, "p.jsonl:2", "field 'output'", "lone surrogate")
+    assert _folder_bytes(out) == before  # the first run's tables, records and results.md, all of them
+    assert _eval("--predictions", f"other={path}", "--out", str(out), "--on_bad_record", "skip") == 0
+    assert [r["where"] for r in read_jsonl(out / "rejects.jsonl")] == [f"{path}:2"]
+    assert "other" in (out / "accuracy_metric.csv").read_text(encoding="utf-8")
+
+
+def test_evaluate_failing_at_its_last_write_leaves_the_previous_outputs_whole(tmp_path, capsys, monkeypatch):
+    """A run that dies while writing (here the plot, on a disk that fills up) changes no file of the folder; the
+    next good run replaces them all and removes the ones it does not write (a model's folder of a 2-model run)."""
+    import errno
+
+    (tmp_path / "second").mkdir()
+    first, second = _preds(tmp_path, [_pred(1), _pred(2)]), _preds(tmp_path / "second", [_pred(1, gold=("B",))])
+    out = tmp_path / "cmp"
+    assert _eval("--predictions", f"a={first}", f"b={second}", "--out", str(out)) == 0
+    before = _folder_bytes(out)
+    assert {"a/records.jsonl", "b/records.jsonl", "results.md", "accuracy.png"} <= set(before)
+
+    def full_disk(path, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(evaluate, "plot_accuracy", full_disk)
+    assert _eval("--predictions", f"a={second}", "--out", str(out)) == 2
+    _one_line_error(capsys, EVAL, "No space left on device")
+    assert _folder_bytes(out) == before
+    monkeypatch.undo()
+    assert _eval("--predictions", f"a={second}", "--out", str(out)) == 0
+    after = _folder_bytes(out)
+    assert "records.jsonl" in after and not any(name.startswith(("a/", "b/")) for name in after)
+    assert not (out / "_run" / "staging").exists()
