@@ -85,3 +85,51 @@ LINK_WORDS: tuple[str, ...] = (
 # Leading words dropped before comparing a reply with an option's text ("la metformina", "L'hypoglycémie").
 ARTICLES: tuple[str, ...] = (r"the", r"a", r"an", r"la", r"le", r"les", r"l'", r"l’", r"el", r"los", r"las", r"un",
                              r"une", r"una", r"des")
+# The same as plain words (inference/option_text.py compares words, "l'atropine" is "l" + "atropine").
+ARTICLE_WORDS: tuple[str, ...] = ("the", "a", "an", "la", "le", "les", "l", "el", "los", "las", "un", "une", "una",
+                                  "des", "d", "de")
+
+# Ordinal words by position (1-5), every form a reader meets: "the second option", "la troisième proposition",
+# "la quinta opción", "второй вариант", "第二个选项", "三番目".
+ORDINALS: tuple[str, ...] = (
+    r"first|premi(?:er|ère)|primer[oa]?|перв\w*|一|1",
+    r"second|deuxième|seconde?|segund[oa]|втор\w*|二|2",
+    r"third|troisième|tercer[oa]?|трет\w*|三|3",
+    r"fourth|quatrième|cuart[oa]|четв[её]рт\w*|四|4",
+    r"fifth|cinquième|quint[oa]|пят\w*|五|5",
+)
+# Words for "option" after an ordinal or before a number ("the third option", "option 2", "вариант 3").
+OPTION_WORDS: tuple[str, ...] = (r"options?", r"alternatives?", r"answer\s+choices?", r"propositions?",
+                                 r"opci[óo]n(?:es)?", r"alternativas?", r"вариант\w*", r"选项", r"選択肢")
+
+# Said right after labels or an option's text, they deny it: "B is not correct", "Cではなく", "不是", "n'est pas".
+NEGATION_AFTER: tuple[str, ...] = (
+    r"(?:is|are)\s+(?:not|incorrect|wrong|false|unlikely|excluded)\b", r"isn't", r"aren't",
+    r"n'est\s+pas", r"ne\s+sont\s+pas", r"(?:est|sont)\s+(?:fausses?|incorrectes?|exclue?s?)",
+    r"no\s+(?:es|son)\b", r"(?:es|son)\s+(?:incorrectas?|falsas?)", r":\s*no\b",
+    r"(?:[—–-]\s*)?не\s+(?:является|подходит|верн|правильн)", r"(?:[—–-]\s*)?неверн", r"(?:[—–-]\s*)?неправильн",
+    r"では(?:な|あり)", r"じゃな", r"は(?:誤|不正解|否定)", r"が誤", r"不(?:正确|对|是)", r"(?:是)?错误", r"は正しくない",
+)
+# Said right before labels or an option's text, they deny it: "not B", "不是B", "не В", "no es la B", "pas la B".
+NEGATION_BEFORE: tuple[str, ...] = (r"not", r"no", r"pas", r"ni", r"non", r"не", r"нет", r"不是", r"并非", r"非",
+                                    r"rather\s+than", r"instead\s+of", r"plutôt\s+que", r"en\s+lugar\s+de",
+                                    r"而不是", r"excluding", r"except")
+# "not X but Y": after X, these introduce the answer Y ("it's not A, but B", "答案不是A，而是C", "Не А, а D",
+# "La respuesta no es la A, sino la C", "Ce n'est pas A mais B", "AではなくC").
+BUT: tuple[str, ...] = (r"but(?:\s+rather)?", r"mais", r"sino(?:\s+que)?", r"а", r"而是", r"而应该是", r"而应是",
+                        r"(?:it|this)\s*(?:'s|\s+is)", r"es", r"c'est", r"это")
+NOT_BEFORE_X: tuple[str, ...] = (r"not", r"pas", r"no", r"не", r"不是", r"并非")
+NOT_AFTER_X: tuple[str, ...] = (r"ではなく(?:て)?", r"じゃなくて?")
+
+# After an answer, these make it a hedge ("A, but it could also be E", "A, pero también podría ser E").
+HEDGE_AFTER: tuple[str, ...] = (
+    r"but\s+(?:it\s+)?(?:could|might|may)\s+(?:also\s+)?be", r"or\s+(?:possibly|perhaps|maybe)",
+    r"pero\s+(?:también\s+)?(?:podría|puede)\s+ser", r"mais\s+(?:ça\s+|cela\s+)?(?:pourrait|peut)\s+(?:aussi\s+)?être",
+    r"но\s+(?:также\s+)?(?:может|возможно)", r"(?:也|或)可能是", r"かもしれ",
+)
+
+# Contrast words: an output that names an option and then turns ("..., but the question is about ...") is
+# reasoning, not an answer, unless a cue or a label says which option was chosen.
+CONTRAST: tuple[str, ...] = (r"but", r"however", r"although", r"pero", r"sin\s+embargo", r"aunque", r"mais",
+                             r"cependant", r"pourtant", r"bien\s+que", r"но", r"однако", r"хотя", r"但", r"但是",
+                             r"然而", r"不过", r"しかし", r"ただし", r"が、")

@@ -26,6 +26,7 @@ from functools import lru_cache
 
 from common.prompts import ANSWER_HEADER, RATIONALE_HEADER
 from inference import answer_vocab as vocab
+from inference import option_text
 
 # end-of-text markers models print when special tokens are not skipped
 _END_TOKENS = re.compile(r"(<\|end_of_text\|>|<\|eot_id\|>|<\|endoftext\|>|<\|im_end\|>|</s>|<eos>|<\|end\|>|<pad>|"
@@ -83,6 +84,36 @@ _STRICT = re.compile(rf"(?:{re.escape(RATIONALE_HEADER)}(?:(?!###Answer:).)*\n)?
 _ANSWER_LINE_END = re.compile(rf"{re.escape(ANSWER_HEADER)}[^\n]*?IS\s+CORRECT\.?", re.IGNORECASE)
 _ANSWER_LINE_DONE = re.compile(rf"{re.escape(ANSWER_HEADER)}[^\n]*?IS\s+CORRECT\.", re.IGNORECASE)
 
+# said right after labels or an option's text, they deny it ("B is not correct", "Cではなく", "n'est pas")
+_NEG_AFTER = re.compile(rf"[)\]]?[ \t]*(?:{'|'.join(vocab.NEGATION_AFTER)})", re.IGNORECASE)
+_NEG_BEFORE = re.compile(rf"(?:^|(?<![{_WORDCH}]))(?:{'|'.join(vocab.NEGATION_BEFORE)})[ \t]*"
+                         rf"(?:(?:es|est|is|be|la|le|el|the|a|an|une?|una|de|des|d'|l')[ \t]*)*\Z", re.IGNORECASE)
+_HEDGE_AFTER = re.compile(rf"[ \t]*,?[ \t]*(?:{'|'.join(vocab.HEDGE_AFTER)})", re.IGNORECASE)
+# "not X, but Y" (X and Y labels or option texts); Japanese "XではなくY"
+_NOT = rf"(?:(?<![{_WORDCH}])(?:{'|'.join(vocab.NOT_BEFORE_X)})(?![{_WORDCH}])|不是|并非)"
+_BUT = rf"(?:(?<![{_WORDCH}])(?:{'|'.join(b for b in vocab.BUT if not b.startswith('而'))})(?![{_WORDCH}])|而(?:应该?)?是)"
+_NOT_BUT = re.compile(rf"{_NOT}[ \t]*(?:(?:es|est|is|be|la|le|el|the)[ \t]+)*(?P<x>[^,，、.。;!?\n]{{1,60}}?)[ \t]*"
+                      rf"[,，、]?[ \t]*{_BUT}[ \t]*", re.IGNORECASE)
+_X_NOT = re.compile(rf"(?:{'|'.join(vocab.NOT_AFTER_X)})[、,，\s]*")
+# ordinals and numbered options ("the second option", "第二个选项", "option 2", "la 3"): read as that position
+_ORD = "|".join(f"(?:{alts})" for alts in vocab.ORDINALS)
+_OPTION_WORD = "|".join(vocab.OPTION_WORDS)
+_POSITIONAL = re.compile(
+    rf"(?:(?<![{_WORDCH}])(?:the\s+|la\s+|le\s+|el\s+)?(?P<ord>{_ORD})\s+(?:{_OPTION_WORD})(?![{_WORDCH}])"
+    rf"|(?<![{_WORDCH}])(?:{_OPTION_WORD})\s*(?:n[°º]\s*|номер\s*|#\s*)?(?P<num>\d)(?!\d)"
+    rf"|第\s*(?P<cjk>[一二三四五1-9])\s*(?:个选项|個の選択肢|个|個|项|項|选项|選択肢)"
+    rf"|(?P<ban>[一二三四五1-9])\s*番目(?:の選択肢)?"
+    rf"|(?<![{_WORDCH}])(?:la|el)\s+(?P<bare>{_ORD}|\d)(?=[ \t]*(?:[.,;!)]|$))"
+    rf"|(?:n[°º]|№|#)\s*(?P<hash>\d)(?!\d))", re.IGNORECASE | re.MULTILINE)
+_OPTION_PREFIX = re.compile(r"(?i:option|opci[óo]n|proposition|вариант)[ \t]+(?=[A-Za-zА-Да-д][ \t]*[.:)\-–—])")
+_CONTRAST = re.compile(rf"(?<![{_WORDCH}])(?:{'|'.join(vocab.CONTRAST)})(?![{_WORDCH}])", re.IGNORECASE)
+_KANJI_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
+_BRACKET_LABEL = re.compile(r"\(\s*([A-E])\s*\)")
+# what may stand between option texts named together ("la cataracte, à l'ostéoporose et à la rétention")
+_MENTION_JOIN = re.compile(r"\s*(?:[,、;/&+]|と|和|及び?|以及)?\s*(?:(?i:and|et|y|и|as well as)\s+)?"
+                           r"(?:(?i:à la|à l'|à|de la|de l'|de|the|la|le|les|l'|el|los|las)\s*)?\Z")
+_TRANSLIT = {"А": "A", "Б": "B", "В": "B", "Г": "G", "Д": "D", "Е": "E", "С": "C"}
+
 _BY_POSITION = {**dict(zip("АБВГД", "ABCDE")), **dict(zip("ΑΒΓΔΕ", "ABCDE"))}
 _LOOKALIKE = {"А": "A", "В": "B", "С": "C", "Е": "E"}
 DEFAULT_OPTIONS: Mapping[str, str] = {letter: "" for letter in "ABCDE"}
@@ -91,7 +122,7 @@ DEFAULT_OPTIONS: Mapping[str, str] = {letter: "" for letter in "ABCDE"}
 @dataclass(frozen=True)
 class ParsedAnswer:
     letters: tuple[str, ...] | None  # sorted unique keys of the question's options; None = no answer read
-    rule: str  # which rule read it: answer_line, answer_line_extra, cue, option_text, option_number, letter_list,
+    rule: str  # which rule read it: answer_line, answer_line_extra, cue, option_text, letter_list,
     # lone_letter; or why not: unparsed, ambiguous, not_an_option
 
     @property
@@ -114,6 +145,7 @@ class _Statement:
     letters: tuple[str, ...] | None  # None: labels that are not letters at all (e.g. Cyrillic Ж)
     rule: str
     hedged: bool = False
+    also: bool = False  # "OPTION D IS ALSO CORRECT.": it adds to another statement rather than stands alone
 
 
 # ---------------------------------------------------------------------------------------------- text and labels
@@ -237,40 +269,144 @@ def _spelled_like_labels(form: str) -> bool:
 # ---------------------------------------------------------------------------------------------- statements
 
 
+def _position_letter(index: int, options: Mapping[str, str]) -> str:
+    """The option at 1-based `index` in the order shown; a letter past the options (not_an_option) beyond them."""
+    keys = sorted(options)
+    return keys[index - 1] if 1 <= index <= len(keys) else chr(ord("A") + min(index, 26) - 1)
+
+
+def _ordinal_index(word: str) -> int:
+    for index, alts in enumerate(vocab.ORDINALS, start=1):
+        if re.fullmatch(alts, word, re.IGNORECASE):
+            return index
+    return int(word) if word.isdigit() else _KANJI_DIGITS.get(word, 0)
+
+
+def rewrite_positions(text: str, options: Mapping[str, str]) -> str:
+    """Ordinals and numbered options written as labels: "the second option" / "第二个选项" / "вариант 2" / "la 2"
+    -> " option B ", so the statement rules read them; a bare "2" after a cue stays a number (ambiguous)."""
+    def label(match: re.Match) -> str:
+        word = next(g for g in match.groups() if g)
+        return f" option {_position_letter(_ordinal_index(word), options)} "
+
+    return _POSITIONAL.sub(label, text)
+
+
+def _negated(text: str, start: int, end: int) -> bool:
+    """Whether the label or option text at text[start:end] is denied ("not B", "B is not correct", "Bではなく")."""
+    return bool(_NEG_AFTER.match(text, end) or _NEG_BEFORE.search(text[max(0, start - 40):start]))
+
+
+def _cyrillic_named(text: str, labels: _Labels, options: Mapping[str, str]) -> str | None:
+    """"Ответ: Д — акарбоза": a Cyrillic label followed by an option's text; the text decides between reading the
+    label by position (Д = E) and as a transliterated Latin letter (Д = D). None: no text or no agreement."""
+    if len(labels.raw) != 1 or labels.raw[0].upper() not in _TRANSLIT:
+        return None
+    tail = _LABEL_TAIL.match(text, labels.end).end()
+    named = _option_at(text, tail, options, whole=False)
+    if named is None and (mention := option_text.option_at(text, tail, options)) is not None:
+        named = mention.letter
+    char = labels.raw[0].upper()
+    readings = {_BY_POSITION.get(char), _TRANSLIT[char], _LOOKALIKE.get(char)}
+    return named if named in readings else None
+
+
 def _after_cue(text: str, start: int, pos: int, options: Mapping[str, str]) -> _Statement | None:
-    """What a cue announces at `pos`: an option's text, labels or an option's number."""
+    """What a cue announces at `pos`: an option's text, labels or an option's number; None when it is denied."""
     option = _option_at(text, pos, options, whole=False)
     if option and (named := _option_list(text, pos, options)):
         return _Statement(2, start, pos, named, "option_text")
     labels = _read_labels(text, pos, loose=True)
     if option and (labels is None or not _spelled_like_labels(_norm(options[option]))):
+        mention = option_text.option_at(text, pos, options)
+        if mention is not None and _NEG_AFTER.match(text, mention.end):
+            return None
         return _Statement(2, start, pos, (option,), "option_text")
     if labels:
-        letters = _to_letters(labels.raw)
-        hedged = labels.hedged
-        if letters and len(letters) == 1 and letters[0] in options:
-            # "(C) Pancreas" where Pancreas is option D: the label and the text disagree
-            named = _option_at(text, _LABEL_TAIL.match(text, labels.end).end(), options, whole=False)
-            hedged = hedged or (named is not None and named != letters[0])
-        return _Statement(2, start, labels.end, letters, "cue", hedged)
+        return _cue_labels(text, start, labels, options)
     number = _NUMBER.match(text, pos)
     if number:
-        index, keys = int(number.group(1)), sorted(options)
-        letter = keys[index - 1] if 1 <= index <= len(keys) else "?"
-        return _Statement(2, start, number.end(), (letter,), "option_number")
+        # "Answer: 2": a reader cannot tell whether the options are numbered in the order shown; "第3个" he can
+        clear = number.group(0)[0] in "n#№第" or not number.group(0).rstrip().isdigit()
+        letter = _position_letter(int(number.group(1)), options)
+        return _Statement(2, start, number.end(), (letter,), "cue", hedged=not clear)
+    mention = option_text.option_at(text, pos, options)
+    if mention is not None and not _NEG_AFTER.match(text, mention.end):
+        return _Statement(2, start, mention.end, (mention.letter,), "option_text")
     return None
 
 
+def _cue_labels(text: str, start: int, labels: _Labels, options: Mapping[str, str]) -> _Statement | None:
+    """Labels after a cue: denied ("Answer: B is not correct") -> None; hedged by what follows ("A, but it could
+    also be E"); a single label whose following text names another option is a conflict (ambiguous)."""
+    if _NEG_AFTER.match(text, labels.end):
+        return None
+    letters = _to_letters(labels.raw)
+    hedged = labels.hedged or bool(_HEDGE_AFTER.match(text, labels.end))
+    if (cyrillic := _cyrillic_named(text, labels, options)) is not None:
+        return _Statement(2, start, labels.end, (cyrillic,), "cue", hedged)
+    if letters and len(letters) == 1 and letters[0] in options:
+        # "(C) Pancreas" where Pancreas is option D: the label and the text disagree
+        named = _option_at(text, _LABEL_TAIL.match(text, labels.end).end(), options, whole=False)
+        hedged = hedged or (named is not None and named != letters[0])
+    return _Statement(2, start, labels.end, letters, "cue", hedged)
+
+
+def _not_but(text: str, options: Mapping[str, str]) -> list[_Statement]:
+    """"it's not A, but B", "答案不是A，而是C", "Не А, а D", "no es la A, sino la C", "AではなくC": Y is the answer
+    (X must itself be a label or an option's text, so "not only ... but also" is no answer)."""
+    found = []
+    for match in _NOT_BUT.finditer(text):
+        x = match.group("x").strip()
+        if not (_read_labels(x, 0, loose=True) or _option_at(x, 0, options, whole=True)
+                or option_text.option_at(x, 0, options)):
+            continue
+        if (st := _after_cue(text, match.start(), _skip_fillers(text, match.end()), options)) is not None:
+            found.append(st)
+    for match in _X_NOT.finditer(text):
+        if (st := _after_cue(text, match.start(), match.end(), options)) is not None:
+            found.append(st)
+    return found
+
+
+def _skip_fillers(text: str, pos: int) -> int:
+    filler = re.compile(rf"(?:{_FILLER})\s*", re.IGNORECASE)
+    while (match := filler.match(text, pos)) and match.end() > pos:
+        pos = match.end()
+    return pos
+
+
+def _bracketed(text: str, options: Mapping[str, str]) -> list[_Statement]:
+    """"Graves disease (B) is the most likely diagnosis", "考虑主动脉夹层(B)": an option's text followed by its own
+    label in brackets, not denied. Several different ones are a hedge."""
+    found = []
+    for match in _BRACKET_LABEL.finditer(text):
+        before = text[max(0, match.start() - 150):match.start()].rstrip()
+        named = option_text.mentions(before, options)
+        if not named or named[-1].end != len(before) or named[-1].letter != match.group(1):
+            continue
+        offset = match.start() - len(text[max(0, match.start() - 150):match.start()])
+        if not _negated(text, offset + named[-1].start, match.end()):
+            found.append(_Statement(1, match.start(), match.end(), (match.group(1),), "cue"))
+    if len({st.letters for st in found}) > 1:
+        return [_Statement(1, found[-1].start, found[-1].end, found[-1].letters, "cue", hedged=True)]
+    return found
+
+
 def _statements(text: str, options: Mapping[str, str]) -> list[_Statement]:
-    """Every explicit answer statement: cues followed by an answer, and labels said to be correct."""
+    """Every explicit answer statement: cues followed by an answer, "not X but Y", labels said to be correct, and
+    an option's text followed by its label in brackets."""
     found = [st for cue in _CUE.finditer(text) if (st := _after_cue(text, cue.start(), cue.end(), options))]
+    found += _not_but(text, options)
     for match in _PREDICATE.finditer(text):
         if match.group("pre") is None and not _STATEMENT_START.search(text, 0, match.start()):
             continue  # "Vitamin D is correct", "hepatitis B is the right diagnosis": a name, not a label
         labels = _read_labels(match.group("labels"), 0, loose=match.group("pre") is not None)
         if labels and labels.end == len(match.group("labels")):
-            found.append(_Statement(1, match.start(), match.end(), _to_letters(labels.raw), "cue", labels.hedged))
-    return found
+            also = _ALSO.match(text, match.start()) is not None
+            found.append(_Statement(1, match.start(), match.end(), _to_letters(labels.raw), "cue", labels.hedged,
+                                    also))
+    return found + _bracketed(text, options)
 
 
 def _also(text: str, after: int) -> set[str]:
@@ -296,6 +432,8 @@ def _answer_line(text: str) -> _Statement | None:
 def _only_labels(text: str, options: Mapping[str, str]) -> _Statement | None:
     """A text that is nothing but labels ("B", "(B)", "A & C", "BD"), or one label and its option's text."""
     pos = len(text) - len(text.lstrip(" \t([")) if text else 0
+    if prefix := _OPTION_PREFIX.match(text, pos):  # "Opción E: vitamina K", "Option E: Vancomycin"
+        pos = prefix.end()
     labels = _read_labels(text, pos, loose=True)
     if labels is None:
         return None
@@ -321,8 +459,27 @@ def _bare_answer(text: str, options: Mapping[str, str]) -> _Statement | None:
         if (named := _option_list(candidate, 0, options)) is not None:
             return _Statement(0, 0, len(text), named, "option_text")
         if (option := _option_at(candidate, 0, options, whole=True)) is not None:
-            return _Statement(0, 0, len(text), (option,), "option_text")
+            mention = option_text.option_at(candidate, 0, options)
+            if mention is None or not _NEG_AFTER.match(candidate, mention.end):  # "Neumotórax: no."
+                return _Statement(0, 0, len(text), (option,), "option_text")
     return None
+
+
+def _prose_answer(text: str, options: Mapping[str, str]) -> _Statement | None:
+    """No cue, no label: the options whose texts the output names and does not deny ("The most likely diagnosis is
+    Graves disease", "Лечение следует начинать с метформина"). One option, or several named together in one list
+    ("la cataracte, l'ostéoporose et la rétention hydrosodée"); options named apart are reasoning, not an answer."""
+    if len(_SEGMENT_END.findall(text.rstrip(" .。!?"))) > 2 or _CONTRAST.search(text):
+        return None  # a longer text, or one that turns ("..., but the question is about ..."), is reasoning
+    named = [m for m in option_text.mentions(text, options) if not _negated(text, m.start, m.end)]
+    letters = sorted({m.letter for m in named})
+    if not letters:
+        return None
+    if len(letters) > 1:
+        joined = all(_MENTION_JOIN.match(text[a.end:b.start]) for a, b in zip(named, named[1:]))
+        if not joined:
+            return None
+    return _Statement(-1, named[0].start, named[-1].end, tuple(letters), "option_text")
 
 
 # ---------------------------------------------------------------------------------------------- rules
@@ -355,12 +512,14 @@ def parse_lenient(output: str, options: Mapping[str, str] | None = None) -> Pars
     line = _answer_line(text)
     if line is not None:
         return _verdict(line, options, _also(text, line.end))
+    text = rewrite_positions(text, options)
     found = _statements(text, options)
     if found:
-        # the strongest kind of statement; of those the last, since reasoning states its conclusion at the end
-        chosen = max(found, key=lambda st: (st.rank, st.start))
+        # the strongest kind of statement; of those the last, since reasoning states its conclusion at the end; a
+        # statement that only adds ("D is also correct") adds to another one when there is one
+        chosen = max([st for st in found if not st.also] or found, key=lambda st: (st.rank, st.start))
         return _verdict(chosen, options, _also(text, chosen.end))
-    bare = _bare_answer(text, options)
+    bare = _bare_answer(text, options) or _prose_answer(text, options)
     return _verdict(bare, options) if bare else ParsedAnswer(None, "unparsed")
 
 
