@@ -42,8 +42,9 @@ def _describe(holder: dict) -> str:
 def _is_stale(holder: dict) -> bool:
     """For file systems without flock: can the recorded holder be known dead?"""
     me = _me()
-    if holder.get("slurm_job_id") and holder["slurm_job_id"] == me["slurm_job_id"]:
-        return holder.get("slurm_restart_count") != me["slurm_restart_count"]  # an earlier attempt of this job
+    same_job = holder.get("slurm_job_id") and holder["slurm_job_id"] == me["slurm_job_id"]
+    if same_job and holder.get("slurm_restart_count") != me["slurm_restart_count"]:
+        return True  # an earlier attempt of this job (a requeue); the same attempt is judged by its process below
     if holder.get("host") != me["host"]:
         return False
     try:
