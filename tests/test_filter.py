@@ -187,29 +187,61 @@ def test_hf_dataset_with_language_column(tmp_path, repo_root, monkeypatch):
     assert stats["bad_lang"] == 1 and stats["rejected"] == 1
 
 
+def _wait_for_reader(fifo: Path, proc, seconds: float = 120) -> int:
+    """A write end of `fifo`, opened once another process has it open for reading (non-blocking open: ENXIO
+    until then)."""
+    import os
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:
+            time.sleep(0.02)
+    raise AssertionError(f"the run never opened {fifo} (exit status {proc.poll()})")
+
+
 @pytest.mark.slow
-def test_really_killed_run_resumes_without_loss_or_duplicates(tmp_path, repo_root, monkeypatch):
+def test_really_killed_run_resumes_without_loss_or_duplicates(tmp_path, repo_root, monkeypatch, capsys):
+    """SIGKILL at a known point: the first shard done, the second one's output open and its input (a FIFO that
+    nothing writes to yet) being read. The rerun keeps the first shard and redoes the second."""
     import os
     import signal
     import subprocess
     import sys
-    import time
 
     monkeypatch.chdir(repo_root)
-    root = tmp_path / "big"
-    for i in range(8):
-        _parquet(root / "en" / f"part_{i}.parquet", [MEDICAL_EN + f" {j}" if j % 3 else PLAIN_EN for j in range(3000)])
-    clean, killed = tmp_path / "clean", tmp_path / "killed"
-    assert _run(root, clean) == 0
-    proc = subprocess.Popen([sys.executable, "-m", "data_collection.filter", "--input", str(root), "--output",
-                             str(killed), "--progress", "false"], stdout=subprocess.DEVNULL, cwd=repo_root)
-    deadline = time.monotonic() + 60
-    while not list((killed / "_run" / "done").glob("*.json")) and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.02)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert _run(root, killed) == 0
-    assert _outputs(killed) == _outputs(clean)
+    second = [MEDICAL_EN + f" {j}" if j % 3 else PLAIN_EN for j in range(30)]
+    clean_root, root = tmp_path / "clean_in", tmp_path / "in"
+    for base in (clean_root, root):
+        _parquet(base / "en" / "part_0.parquet", [MEDICAL_EN, PLAIN_EN, FOUR_EN])
+    _jsonl(clean_root / "en" / "part_1.jsonl", [json.dumps({"text": t}) for t in second])
+    os.mkfifo(root / "en" / "part_1.jsonl")
+    killed = tmp_path / "killed"
+    inputs = str(root / "*" / "*")
+    proc = subprocess.Popen([sys.executable, "-m", "data_collection.filter", "--config",
+                             "configs/data_collection/filter.yaml", "--input", inputs, "--output", str(killed),
+                             "--num_proc", "1", "--progress", "false"], stdout=subprocess.DEVNULL, cwd=repo_root)
+    writer = None
+    try:  # the run blocks reading the FIFO until it is written or closed: it cannot finish before the kill
+        writer = _wait_for_reader(root / "en" / "part_1.jsonl", proc)
+        assert len(list((killed / "_run" / "done").glob("*.json"))) == 1  # the point: shard 1 done ...
+        assert list((killed / "documents").glob(".en__part_1.parquet.*.tmp"))  # ... shard 2 being written
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        if writer is not None:
+            os.close(writer)
+    assert not (killed / "documents" / "en__part_1.parquet").exists()
+    (root / "en" / "part_1.jsonl").unlink()
+    (root / "en" / "part_1.jsonl").write_bytes((clean_root / "en" / "part_1.jsonl").read_bytes())
+    capsys.readouterr()
+    assert _run(Path(inputs), killed) == 0
+    assert "1 already done" in capsys.readouterr().out
+    assert not list((killed / "documents").glob(".*.tmp"))
+    assert _run(Path(str(clean_root / "*" / "*")), tmp_path / "clean") == 0
+    assert _outputs(killed) == _outputs(tmp_path / "clean")
 
 
 def test_paper_lists_by_default_extended_by_name_and_recorded(tmp_path, samples_dir, repo_root, monkeypatch,
