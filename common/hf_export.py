@@ -16,11 +16,10 @@ DTYPES = {"bfloat16": torch.bfloat16, "bf16": torch.bfloat16, "float16": torch.f
 
 
 def check_model_dir(model_dir: str | Path) -> Path:
-    p = Path(model_dir)
-    if not (p / "config.json").exists():
-        raise FileNotFoundError(f"model dir not found or has no config.json: {p} (nothing is downloaded; give a "
-                                "local HF model dir, e.g. artifacts/tiny-llama from `python -m common.tiny_model`)")
-    return p
+    """The dir, after its config, weights and tokenizer files were checked (one line naming a damaged file)."""
+    from common.model_files import check_model_files
+
+    return check_model_files(model_dir)
 
 
 def load_causal_lm(model_dir: str | Path, trust_remote_code: bool = False, meta_on_other_ranks: bool = False,

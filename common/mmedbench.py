@@ -209,6 +209,8 @@ def load_split(
     for language in wanted:
         path = split_dir / f"{language}.jsonl"
         if not path.exists():
+            if path.is_symlink():  # a dangling link is a language the user meant to give: never skipped
+                raise FileNotFoundError(f"{path}: a link to {path.readlink()}, which does not exist")
             if languages is not None:
                 raise FileNotFoundError(f"{path}: no file for the requested language {language}")
             continue

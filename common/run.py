@@ -87,8 +87,46 @@ def input_identity(path: str | os.PathLike, known: dict | None = None) -> dict:
     return {"size": size, "mtime_ns": mtime, "digest": parts[0][1] if p.is_file() else digest(parts)}
 
 
-def config_values(cfg: Any, names: Sequence[str]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class AllFieldsBut:
+    """`depends_on` for a command whose outputs every config field may change except the ones named here, each
+    with the reason it cannot (an output path, a cadence, a speed or memory switch). A field added to the config
+    later is then in the fingerprint unless someone writes down why not: it cannot be forgotten."""
+
+    ignore: dict[str, str]  # dotted field or section -> why it does not change the outputs
+
+    def values(self, cfg: Any) -> dict[str, Any]:
+        """Every field of `cfg` (dotted) but the ignored ones; an ignored name that is not a field is a bug."""
+        flat = flatten(dataclasses.asdict(cfg))
+        for name in self.ignore:
+            if not any(key == name or key.startswith(name + ".") for key in flat):
+                raise KeyError(f"AllFieldsBut names {name!r}, which is not a field of {type(cfg).__name__}")
+        return {k: v for k, v in flat.items()
+                if not any(k == name or k.startswith(name + ".") for name in self.ignore)}
+
+
+def flatten(data: dict, prefix: str = "") -> dict[str, Any]:
+    """{"train": {"lr": 1}} -> {"train.lr": 1}: config sections as dotted fields."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict) and value:
+            out.update(flatten(value, f"{prefix}{key}."))
+        else:
+            out[prefix + key] = value
+    return out
+
+
+def same_config(old: dict, new: dict) -> bool:
+    """Whether two recorded configs agree on every field both record (dotted). A field only one side records is
+    one the other's code did not know or did not count (a field added since, or one now known not to matter)."""
+    old, new = flatten(old), flatten(new)
+    return all(old[k] == new[k] for k in old.keys() & new.keys())
+
+
+def config_values(cfg: Any, names: Sequence[str] | AllFieldsBut) -> dict[str, Any]:
     """The named (dotted) config fields, as plain data."""
+    if isinstance(names, AllFieldsBut):
+        return names.values(cfg)
     out = {}
     for name in names:
         value = cfg
@@ -104,8 +142,9 @@ def _marker_name(unit_name: str) -> str:
 
 
 def _changes(old: dict, new: dict) -> list[str]:
-    keys = sorted(set(old) | set(new))
-    return [f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in keys if old.get(k) != new.get(k)]
+    old, new = flatten(old), flatten(new)
+    changed = [f"{k}: {old[k]!r} -> {new[k]!r}" for k in sorted(old.keys() & new.keys()) if old[k] != new[k]]
+    return changed or [f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in sorted(old.keys() ^ new.keys())]
 
 
 def _call(fn: Callable[[Unit], Any], unit: Unit) -> Any:
@@ -116,7 +155,7 @@ class Run:
     """The output folder of one command for one task; use as a context manager (see the module docstring)."""
 
     def __init__(self, command: str, out_dir: str | Path, cfg: Any = None, *, task: tuple[int, int] = (0, 1),
-                 depends_on: Sequence[str] = (), on_mismatch: str = "error", manifest_name: str = ""):
+                 depends_on: Sequence[str] | AllFieldsBut = (), on_mismatch: str = "error", manifest_name: str = ""):
         if on_mismatch not in ON_MISMATCH:
             raise UserError(f"on_mismatch must be one of {ON_MISMATCH}, got {on_mismatch!r}")
         self.command, self.cfg = command, cfg
@@ -370,7 +409,7 @@ class Run:
         redone = False
         if path.exists() and any((self.out_dir / p).exists() for p in rel):
             old = json.loads(path.read_text(encoding="utf-8"))
-            if old.get("config") != self.config or old.get("key", "") != key:
+            if not same_config(old.get("config", {}), self.config) or old.get("key", "") != key:
                 old.setdefault("key", "")
                 self._mismatch(f"the output of task {self.index} of {self.num}", old, new,
                                [p for p in rel if (self.out_dir / p).exists()])
@@ -390,6 +429,6 @@ class Run:
             if not any((self.out_dir / p).exists() for p in record.get("outputs", [])):
                 continue  # its outputs were deleted: nothing to mix with
             old = record.get("config", {})
-            if old != self.config and self.on_mismatch == "error":
+            if not same_config(old, self.config) and self.on_mismatch == "error":
                 raise UserError(f"{self.out_dir}: another task's output ({other.name}) was made with other settings "
                                 f"({'; '.join(_changes(old, self.config))}); use another output folder")

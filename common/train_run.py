@@ -25,10 +25,28 @@ from typing import Any
 import torch
 
 from common.cli import UserError
-from common.run import Run, digest, input_identity
+from common.run import AllFieldsBut, Run, digest, input_identity
 
 # what a training run grows across reruns: compared on resume, deleted by a redo
 GROWN = ("checkpoints", "metrics.jsonl", "tensorboard")
+
+# The train.* fields that cannot change what the checkpoints hold; every other field of a training command's config
+# is in its fingerprint (common.run.AllFieldsBut), so resuming with another lr, schedule or max_steps is refused.
+TRAIN_NOT_RESULTS = {
+    "train.output_dir": "the folder itself",
+    "train.checkpoint_every": "how often it is saved", "train.keep_last": "how many saves are kept",
+    "train.resume": "where to continue from", "train.log_every": "logging", "train.eval_every": "reporting",
+    "train.eval_max_batches": "reporting", "train.tensorboard": "logging", "train.device_peak_flops": "MFU only",
+    "train.stop_after_steps": "when this job stops to be resumed",
+    "train.max_train_minutes": "when this job stops to be resumed",
+    "train.num_workers": "speed", "train.backend": "speed", "train.device": "where the same steps run",
+    # the loss of a step does not depend on how its batch is split or sharded (common/train_config.py), and these
+    # compute the same steps up to rounding: changing them to fit memory or speed is a resume, not another run
+    "train.micro_batch_size": "memory", "train.parallelism": "memory", "train.fsdp_layer_cls": "memory",
+    "train.activation_checkpointing": "memory", "train.cpu_offload": "memory",
+    "train.reshard_after_forward": "memory", "train.compile": "speed", "train.compile_backend": "speed",
+    "train.loss_impl": "memory", "train.loss_chunk_size": "memory",
+}
 
 
 def files_key(paths: Sequence[str | Path]) -> str:
@@ -37,7 +55,7 @@ def files_key(paths: Sequence[str | Path]) -> str:
 
 
 @contextmanager
-def training_run(command: str, cfg: Any, out_dir: str | Path, depends_on: Sequence[str], data_key: str,
+def training_run(command: str, cfg: Any, out_dir: str | Path, depends_on: Sequence[str] | AllFieldsBut, data_key: str,
                  on_mismatch: str, device: torch.device) -> Iterator[Run | None]:
     """Collective. The Run of rank 0 (None on the other ranks), its checkpoints checked against this run's
     model, recipe and data (see the module docstring)."""

@@ -54,19 +54,21 @@ def check_merge_config(cfg: MergeConfig) -> None:
         raise UserError(f"key 'dtype': must be one of {DTYPES}, got {cfg.dtype!r}")
     if cfg.on_mismatch not in ON_MISMATCH:
         raise UserError(f"key 'on_mismatch': must be one of {ON_MISMATCH}, got {cfg.on_mismatch!r}")
-    base_dir, adapter_dir = Path(cfg.base), Path(cfg.adapter)
-    if not (base_dir / "config.json").exists():
-        raise FileNotFoundError(f"base model not found (no config.json): {base_dir}")
-    if not (adapter_dir / "adapter_config.json").exists():
-        raise FileNotFoundError(f"adapter not found (no adapter_config.json): {adapter_dir}")
+    from common.model_files import check_adapter_files, check_model_files
+
+    if not (Path(cfg.base) / "config.json").exists():
+        raise FileNotFoundError(f"base model not found (no config.json): {cfg.base}")
+    check_model_files(cfg.base)  # damaged or pickled weights, a broken config.json: one line naming the file
+    check_adapter_files(cfg.adapter)
 
 
-def merge_adapter(cfg: MergeConfig) -> Path:
+def merge_adapter(cfg: MergeConfig, out: Path | None = None) -> Path:
+    """Merge into `out` (default cfg.out; main gives a staging folder, so a failed merge leaves no half model)."""
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     check_merge_config(cfg)
-    base_dir, adapter_dir, out = Path(cfg.base), Path(cfg.adapter), Path(cfg.out)
+    base_dir, adapter_dir, out = Path(cfg.base), Path(cfg.adapter), Path(out or cfg.out)
 
     base = AutoModelForCausalLM.from_pretrained(base_dir, dtype=_torch_dtype(cfg.dtype),
                                                 trust_remote_code=cfg.trust_remote_code)
@@ -95,11 +97,12 @@ def main(argv: list[str] | None = None) -> int:
         if run.is_done(unit):
             print(f"{cfg.out}: already holds this merge of {cfg.adapter} into {cfg.base}")
             return run.exit_code
-        out = merge_adapter(cfg)
-        files = [p for p in out.iterdir() if p.is_file() and p.name not in ("manifest.json", "config.yaml")]
+        with run.outputs() as stage:  # the merged model replaces the folder's files whole, or not at all
+            merge_adapter(cfg, stage)
+            files = sorted(p.name for p in stage.iterdir() if p.is_file())
         run.mark_done(unit, {"files": len(files)}, outputs=files)
         run.extra.update(base=cfg.base, adapter=cfg.adapter)
-        print(f"merged {cfg.adapter} into {cfg.base}: wrote {out}")
+        print(f"merged {cfg.adapter} into {cfg.base}: wrote {cfg.out}")
     return run.exit_code
 
 

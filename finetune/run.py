@@ -14,9 +14,9 @@ and the result: `model/` (a HF model dir, full) or `adapter/` (a PEFT adapter di
 it with `python -m finetune.merge`).
 
 Resuming (rerun the same command) continues the checkpoints in train.output_dir only when they were made with the
-same model, method, model_dtype, data and lora settings and the same training files (common/train_run.py); else
-the run stops with one line naming what changed, or with `--on_mismatch redo` deletes them and starts over.
-train.* may change between reruns (a longer max_steps, a time limit). Exit status: 0 done (or stopped to be
+same settings (every field but output paths, cadences, time limits and speed or memory switches: RESUME_KEYS) and
+the same training files (common/train_run.py); else the run stops with one line naming what changed, or with
+`--on_mismatch redo` deletes them and starts over. Exit status: 0 done (or stopped to be
 resumed), 2 a user error (one line naming the file:line, key or flag).
 """
 
@@ -34,8 +34,9 @@ import torch
 from common.cli import UserError, cli
 from common.config import load_config
 from common.records import RejectLog
-from common.run import ON_MISMATCH
+from common.run import ON_MISMATCH, AllFieldsBut
 from common.train_config import TrainConfig
+from common.train_run import TRAIN_NOT_RESULTS
 from finetune.data import FinetuneDataConfig, PadCollator, build_dataset
 from finetune.lora import LoraSection, apply_lora
 
@@ -78,6 +79,9 @@ def check_config(cfg: FinetuneConfig) -> None:
     if not (Path(cfg.model) / "config.json").exists():
         raise FileNotFoundError(f"model dir not found (no config.json): {cfg.model} (nothing is downloaded; "
                                 "build the tiny one with `python -m common.tiny_model`)")
+    from common.model_files import check_model_files
+
+    check_model_files(cfg.model)  # damaged or pickled weights, broken JSON files: one line naming the file
     if not Path(cfg.data.train_dir).is_dir():
         raise UserError(f"key 'data.train_dir': not a folder: {cfg.data.train_dir} (MMedBench Train/)")
     if cfg.data.instructions and not Path(cfg.data.instructions).is_file():
@@ -88,9 +92,13 @@ def check_config(cfg: FinetuneConfig) -> None:
     cfg.train.validate()
 
 
-# what the checkpoints depend on (train.* may change between a run and its resumption: a longer max_steps, a time
-# limit; the trainer itself refuses another global batch or seed, which would move the data position)
-RESUME_KEYS = ("model", "method", "model_dtype", "data", "lora")
+# what the checkpoints depend on: every field but these (and common.train_run.TRAIN_NOT_RESULTS), so a field added
+# to the config is compared on resume unless it is listed here with the reason it cannot change the result
+RESUME_KEYS = AllFieldsBut({
+    **TRAIN_NOT_RESULTS,
+    "on_mismatch": "what to do on a mismatch", "trust_remote_code": "permission to run the model's code",
+    "data.train_dir": "the files' content is the data key", "data.instructions": "the file's content is the data key",
+})
 
 
 def data_key(cfg: FinetuneConfig) -> str:

@@ -16,6 +16,7 @@ one-device path (tested on CPU with a 70B-shaped model split between memory and 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,9 +42,17 @@ class ModelSpec:
     offload_folder: str = ""  # where device_map puts layers that fit nowhere else ("disk")
 
 
+DEVICE = re.compile(r"auto|cpu|cuda(:\d+)?")
+
+
 def resolve_device(device: str) -> torch.device:
+    """auto | cpu | cuda | cuda:N; anything else (tpu, cuda:x, a typo) is one line naming the key."""
+    if not DEVICE.fullmatch(device):
+        raise ValueError(f"key 'device': must be auto, cpu, cuda or cuda:N, got {device!r}")
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if not torch.cuda.is_available() and device != "cpu":
+        raise ValueError(f"key 'device': {device} asked for, but torch sees no CUDA device here (use auto or cpu)")
     return torch.device(device)
 
 
@@ -62,13 +71,15 @@ def resolve_dtype(dtype: str, device: torch.device) -> torch.dtype:
 
 def base_model_dir(spec: ModelSpec) -> str:
     """The dir holding the base weights: `model`, or the adapter's base_model_name_or_path."""
+    from common.model_files import check_adapter_files, check_model_files, read_json_file
+
+    if spec.adapter:  # damaged or pickled adapter files are one line naming them, before any loading
+        check_adapter_files(spec.adapter)
     if spec.model:
         path = spec.model
     elif spec.adapter:
         cfg_path = Path(spec.adapter) / "adapter_config.json"
-        if not cfg_path.exists():
-            raise FileNotFoundError(f"adapter config not found: {cfg_path}")
-        path = json.loads(cfg_path.read_text(encoding="utf-8")).get("base_model_name_or_path") or ""
+        path = read_json_file(cfg_path).get("base_model_name_or_path") or ""
         if not path:
             raise ValueError(f"{cfg_path} names no base_model_name_or_path; set `model` to the base model dir")
     else:
@@ -76,6 +87,7 @@ def base_model_dir(spec: ModelSpec) -> str:
     if not (Path(path) / "config.json").exists():
         raise FileNotFoundError(f"model not found: {path} (a local HF model dir with config.json is needed; "
                                 "nothing is downloaded)")
+    check_model_files(path)
     return path
 
 

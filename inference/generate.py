@@ -141,6 +141,23 @@ def check_config(cfg: GenerateConfig) -> None:
         raise ValueError(f"benchmark={cfg.benchmark} needs benchmark_path")
     if cfg.batch_size < 1:
         raise ValueError("batch_size must be >= 1")
+    if cfg.limit < 0:
+        raise UserError(f"key 'limit': must be >= 0 (the first N questions per language; 0 = all), got {cfg.limit}")
+    if cfg.max_new_tokens < 1:
+        raise UserError(f"key 'max_new_tokens': must be >= 1, got {cfg.max_new_tokens}")
+    check_model_paths(cfg)
+
+
+def check_model_paths(cfg: GenerateConfig) -> None:
+    """The device, and damaged or pickled model/adapter files, as one line before the folder is touched."""
+    from common.model_files import check_adapter_files, check_model_files
+    from inference.backends import resolve_device
+
+    resolve_device(cfg.device)
+    if cfg.adapter:
+        check_adapter_files(cfg.adapter)
+    if cfg.model and (Path(cfg.model) / "config.json").is_file():  # a missing one is named when loading
+        check_model_files(cfg.model)
 
 
 def load_questions(cfg: GenerateConfig, rejects: RejectLog) -> list[Question]:

@@ -34,8 +34,9 @@ from torch.utils.data import Subset
 
 from common.cli import UserError, cli
 from common.config import load_config
-from common.run import ON_MISMATCH
+from common.run import ON_MISMATCH, AllFieldsBut
 from common.train_config import TrainConfig
+from common.train_run import TRAIN_NOT_RESULTS
 
 
 @dataclass
@@ -59,9 +60,15 @@ class PretrainConfig:
     train: TrainConfig = field(default_factory=TrainConfig)
 
 
-# what the checkpoints depend on besides the data (train.* may change between reruns: a longer max_steps, a time
-# limit; the trainer itself refuses another global batch or seed, which would move the data position)
-DEPENDS_ON = ("model",)
+# what the checkpoints depend on besides the data's content: every field but these (and the train.* fields of
+# common.train_run.TRAIN_NOT_RESULTS), so a field added to the config is compared on resume unless listed here
+DEPENDS_ON = AllFieldsBut({
+    **TRAIN_NOT_RESULTS,
+    "on_mismatch": "what to do on a mismatch", "trust_remote_code": "permission to run the model's code",
+    "data": "its content is the data key", "attn_implementation": "the same attention, up to rounding",
+    "init_on_rank0": "memory", "val_languages": "reporting", "export_at_end": "the export, written whole at the end",
+    "export_dir": "the export, written whole at the end", "export_dtype": "the export, written whole at the end",
+})
 
 
 def collate(rows: list[dict]) -> dict[str, torch.Tensor]:

@@ -67,7 +67,17 @@ USER_ERRORS = {
     "gold letter not an option": (lambda t: _data_with(t, 0, _question("Q?", "E")), ["English.jsonl:1", "'E'"]),
     "missing data folder": (lambda t: ["--data", str(t / "nowhere")], ["nowhere"]),
     "bad on_mismatch": (lambda t: ["--on_mismatch", "merge"], ["on_mismatch", "'merge'"]),
+    "negative limit": (lambda t: ["--limit", "-3"], ["key 'limit'", "-3"]),
+    "negative max_new_tokens": (lambda t: ["--max_new_tokens", "-5"], ["key 'max_new_tokens'", "-5"]),
+    "unknown device": (lambda t: ["--device", "tpu"], ["key 'device'", "'tpu'"]),
+    "language file is a dangling link": (lambda t: _dangling(t / "Test" / "French.jsonl"),
+                                         ["French.jsonl", "does not exist"]),
 }
+
+
+def _dangling(path) -> list[str]:
+    path.symlink_to(path.parent / "gone.jsonl")
+    return []
 
 
 def _yaml(tmp_path, data) -> object:

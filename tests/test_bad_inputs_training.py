@@ -375,6 +375,22 @@ def test_finetune_resume_on_changed_training_files_is_refused(tiny_model_dir, tm
     assert (out / "adapter").is_dir() and _manifest(out)["train"]["steps_this_run"] == 2
 
 
+def test_finetune_resume_of_a_finished_run_with_another_recipe_is_refused(tiny_model_dir, tmp_path, capsys):
+    """Every field but the allow-listed ones is compared: another lr is another run, not a resume; a time limit or
+    checkpoint cadence is not."""
+    train_dir = write_train_dir(tmp_path)
+    out = tmp_path / "run"
+    assert _ft(tiny_model_dir, train_dir, out) == 0
+    config = (out / "config.yaml").read_text(encoding="utf-8")
+    assert _ft(tiny_model_dir, train_dir, out, "--train.lr", "0.5") == 2
+    _one_line_error(capsys, FT, "train.lr: 0.01 -> 0.5", "on_mismatch: redo")
+    assert _ft(tiny_model_dir, train_dir, out, "--method", "full", "--train.warmup_ratio", "0.5") == 2
+    _one_line_error(capsys, FT, "method: 'lora' -> 'full'", "train.warmup_ratio: 0.03 -> 0.5")
+    assert (out / "config.yaml").read_text(encoding="utf-8") == config
+    assert _ft(tiny_model_dir, train_dir, out, "--train.checkpoint_every", "5", "--train.max_train_minutes", "60",
+               "--train.micro_batch_size", "1") == 0  # cadence, time limit, memory: the same run, resumed
+
+
 # ---------------------------------------------------------------------------------------------- finetune.merge
 
 

@@ -104,9 +104,9 @@ def test_killed_lora_run_resumes_to_the_same_adapter(lora_run, ft_model_dir, tmp
         for key in straight.keys():
             torch.testing.assert_close(resumed.get_tensor(key), straight.get_tensor(key))
     assert [row["step"] for row in _metrics(out)] == list(range(1, 16))
-    with pytest.raises(ValueError, match=r"was made with other settings \(data: "):
+    with pytest.raises(ValueError, match=r"was made with other settings \(data.modes: "):
         finetune_main([*flags, "--data.modes", "answer"])  # another recipe must not resume these checkpoints
-    with pytest.raises(ValueError, match="global_batch 10"):  # same data, another batch: other data order
+    with pytest.raises(ValueError, match="train.global_batch_size: 10 -> 5"):  # another batch: other data order
         finetune_main([*flags, "--train.global_batch_size", "5", "--train.max_steps", "20"])
 
 

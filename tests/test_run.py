@@ -249,3 +249,34 @@ def test_manifest_versions_are_the_installed_distributions():
     assert versions["pyarrow"] == importlib.metadata.version("pyarrow") and "python" in versions
     with pytest.raises(importlib.metadata.PackageNotFoundError):
         distribution_version("no-such-distribution-here")
+
+
+def test_a_fingerprint_of_all_fields_but_an_allow_list_misses_no_field(tmp_path):
+    """A field added to a config is in the fingerprint without anyone listing it; only the fields written down
+    with a reason are left out, and a stale name in that list is caught."""
+    from common.run import AllFieldsBut, config_values
+
+    @dataclass
+    class Section:
+        lr: float = 0.1
+        log_every: int = 1
+
+    @dataclass
+    class Cfg:
+        out: str = "o"
+        new_field: int = 3  # nobody declared it anywhere
+        train: Section = field(default_factory=Section)
+
+    rule = AllFieldsBut({"out": "the folder", "train.log_every": "logging"})
+    assert config_values(Cfg(), rule) == {"new_field": 3, "train.lr": 0.1}
+    with pytest.raises(KeyError, match="train.gone"):
+        config_values(Cfg(), AllFieldsBut({"train.gone": "renamed since"}))
+    out = tmp_path / "o"
+    with Run("t", out, Cfg(), depends_on=rule) as run:
+        run.guard([out / "part.jsonl"])
+    (out / "part.jsonl").write_text("{}\n", encoding="utf-8")
+    with Run("t", out, Cfg(out="elsewhere", train=Section(log_every=9)), depends_on=rule) as run:
+        run.guard([out / "part.jsonl"])  # only allow-listed fields changed: the same run
+    with pytest.raises(UserError, match=r"train.lr: 0.1 -> 0.5"), \
+            Run("t", out, Cfg(train=Section(lr=0.5)), depends_on=rule) as run:
+        run.guard([out / "part.jsonl"])
