@@ -20,7 +20,6 @@ files too, trainer_state.json is JSON. Anything else makes it raise UnsafeCheckp
 from __future__ import annotations
 
 import io
-import json
 import pickle
 import random
 import re
@@ -35,6 +34,7 @@ from torch.distributed.checkpoint.api import CheckpointException
 from torch.distributed.checkpoint.metadata import Metadata, StorageMeta
 from torch.distributed.checkpoint.state_dict import get_state_dict, set_state_dict
 
+from common.cli import one_line
 from common.distributed import barrier
 from common.records import write_json, write_text
 
@@ -145,11 +145,45 @@ def load_dcp(state: dict, path: str | Path) -> None:
     try:
         dcp.load(state, storage_reader=reader, planner=SafeLoadPlanner())
     except CheckpointException as e:
-        for failure in e.failures.values():
-            exc = failure[0] if isinstance(failure, tuple) else failure
+        excs = [failure[0] if isinstance(failure, tuple) else failure for failure in e.failures.values()]
+        for exc in excs:
             if isinstance(exc, UnsafeCheckpointError):
                 raise UnsafeCheckpointError(f"{path}: {exc}") from None
-        raise
+        # a truncated or damaged .distcp file (EOFError, a short read), or the checkpoint of another model
+        first = excs[0] if excs else e
+        raise UnreadableCheckpointError(f"{path}: the checkpoint's data cannot be read ({type(first).__name__}: "
+                                        f"{one_line(first)}); it is damaged or of another model") from None
+    except (EOFError, OSError, RuntimeError) as e:
+        raise UnreadableCheckpointError(f"{path}: the checkpoint's data cannot be read ({type(e).__name__}: "
+                                        f"{one_line(e)}); it is damaged or of another model") from None
+
+
+class UnreadableCheckpointError(ValueError):
+    """A checkpoint file that is truncated or damaged, or that holds another model; the message names it."""
+
+
+def read_trainer_state(path: Path) -> dict:
+    """trainer_state.json of a checkpoint, or one line naming it when it is damaged."""
+    from common.model_files import read_json_file
+
+    state = read_json_file(path / "trainer_state.json")
+    if not isinstance(state.get("step"), int) or not isinstance(state.get("world_size"), int):
+        raise UnreadableCheckpointError(f"{path / 'trainer_state.json'}: lacks an integer step and world_size "
+                                        "(damaged or edited)")
+    return state
+
+
+def load_rng_file(rng_file: Path) -> dict:
+    """A rank's RNG states: tensors and numbers only, read with weights_only; anything else is refused (without
+    torch's hint to retry with weights_only=False, which would run the file's code)."""
+    try:
+        return torch.load(rng_file, weights_only=True)
+    except pickle.UnpicklingError:
+        raise UnsafeCheckpointError(f"{rng_file}: holds something other than RNG states (loading it could run "
+                                    "code); refused") from None
+    except (EOFError, RuntimeError, OSError) as e:
+        raise UnreadableCheckpointError(f"{rng_file}: unreadable RNG states ({type(e).__name__}); damaged "
+                                        "checkpoint") from None
 
 
 class CheckpointManager:
@@ -205,12 +239,17 @@ class CheckpointManager:
             raise FileNotFoundError(f"{path}: not a complete checkpoint (no {COMPLETE} marker)")
         model_sd, optim_sd = get_state_dict(model, optimizer)
         state = {"model": model_sd, "optim": optim_sd}
+        trainer_state = read_trainer_state(path)  # first: a damaged small file is named before the big read
+        rng_file = path / "rng" / f"rank_{dist.get_rank():05d}.pt"
         load_dcp(state, path)
         set_state_dict(model, optimizer, model_state_dict=state["model"], optim_state_dict=state["optim"])
-        trainer_state = json.loads((path / "trainer_state.json").read_text(encoding="utf-8"))
-        rng_file = path / "rng" / f"rank_{dist.get_rank():05d}.pt"
         if rng_file.exists() and trainer_state["world_size"] == dist.get_world_size():
-            set_rng_state(torch.load(rng_file, weights_only=True))
+            rng = load_rng_file(rng_file)
+            try:
+                set_rng_state(rng)
+            except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as e:
+                raise UnreadableCheckpointError(f"{rng_file}: not this codebase's RNG states ({type(e).__name__}: "
+                                                f"{one_line(e)})") from None
         else:
             trainer_state["rng_restored"] = False  # resumed at another world size: RNG reseeded by the caller
         return trainer_state

@@ -300,6 +300,35 @@ def test_export_errors_reruns_and_a_crafted_checkpoint(tiny_model_dir, trained, 
     assert not marker.exists()
 
 
+def _cut(path: Path, keep: int) -> None:
+    path.write_bytes(path.read_bytes()[:keep])
+
+
+CHECKPOINT_DAMAGE = {
+    "crafted rng file": (lambda step, marker: (step / "rng" / "rank_00000.pt").write_bytes(
+        pickle.dumps(_RunsCode(marker))), ["rank_00000.pt", "refused"]),
+    "truncated .distcp": (lambda step, marker: _cut(step / "__0_0.distcp", 100), ["step_00000003", "cannot be read"]),
+    "broken trainer_state.json": (lambda step, marker: _cut(step / "trainer_state.json", 20),
+                                  ["trainer_state.json:", "not valid JSON"]),
+}
+
+
+@pytest.mark.parametrize("case", list(CHECKPOINT_DAMAGE))
+def test_a_damaged_or_crafted_checkpoint_is_one_line_on_resume(case, tiny_model_dir, tokens, trained, tmp_path,
+                                                               capsys):
+    out = tmp_path / "run"
+    shutil.copytree(trained, out)
+    damage, fragments = CHECKPOINT_DAMAGE[case]
+    marker = tmp_path / "code-ran"
+    damage(out / "checkpoints" / "step_00000003", marker)
+    assert _train(tiny_model_dir, tokens, out) == 2
+    line = _one_line_error(capsys, TRAIN, *fragments)
+    assert "weights_only" not in line and not marker.exists()
+    if case == "truncated .distcp":
+        assert _export(out, tiny_model_dir, tmp_path / "hf") == 2
+        _one_line_error(capsys, EXPORT, *fragments)
+
+
 # ---------------------------------------------------------------------------------------------- finetune.run
 
 
