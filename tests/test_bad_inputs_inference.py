@@ -68,11 +68,18 @@ USER_ERRORS = {
     "missing data folder": (lambda t: ["--data", str(t / "nowhere")], ["nowhere"]),
     "bad on_mismatch": (lambda t: ["--on_mismatch", "merge"], ["on_mismatch", "'merge'"]),
     "negative limit": (lambda t: ["--limit", "-3"], ["key 'limit'", "-3"]),
+    "a key given twice in the config file": (lambda t: ["--config", str(_text(t / "gen.yaml", "limit: 1\nlimit: 2\n"))],
+                                             ["gen.yaml:2", "key 'limit' is given twice"]),
     "negative max_new_tokens": (lambda t: ["--max_new_tokens", "-5"], ["key 'max_new_tokens'", "-5"]),
     "unknown device": (lambda t: ["--device", "tpu"], ["key 'device'", "'tpu'"]),
     "language file is a dangling link": (lambda t: _dangling(t / "Test" / "French.jsonl"),
                                          ["French.jsonl", "does not exist"]),
 }
+
+
+def _text(path, text: str):
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def _dangling(path) -> list[str]:
