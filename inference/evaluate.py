@@ -31,7 +31,13 @@ from common.mmedbench import line_of, question_key
 from common.records import RejectLog, handle_bad_record, iter_jsonl
 from common.run import Run
 from inference.benchmarks import MMLU_MEDICAL_SUBJECTS, TABLE3_COLUMNS, table3_column
-from inference.metrics import METRIC_NAMES, RATIONALE_METRIC_MODES, BertScore, bootstrap_ci
+from inference.metrics import (
+    METRIC_NAMES,
+    RATIONALE_METRIC_MODES,
+    BertScore,
+    bertscore_model_name,
+    bootstrap_ci,
+)
 from inference.scoring import ACCURACY_RULES, RationaleTable, ScoredRecord, score_records
 from inference.tables import (
     LEADERBOARD_COLUMNS,
@@ -300,7 +306,15 @@ def _rationale_section(results: list[ModelResult], languages: list[str], rat_row
     notes = sorted({t.bertscore_note for r in results for t in r.rationale_tables.values() if t.bertscore_note})
     if notes:
         parts.append("\nBERTScore:\n\n" + "".join(f"- {note}\n" for note in notes))
+        parts.append("- A row's Avg is over the same languages as the other rows: a BERTScore row with a language "
+                     "left empty has no Avg.\n")
     return parts
+
+
+def label_bertscore_rows(rat_rows: list[list[str]], model_name: str) -> list[list[str]]:
+    """The BERTScore rows name their model ("BERTScore: all-MiniLM-L6-v2 (bundled, English)"): the bundled default
+    is not the paper's bert-base-multilingual-cased, and its numbers do not compare with the paper's."""
+    return [[row[0], f"BERTScore: {model_name}", *row[2:]] if row[1] == "BERTScore" else row for row in rat_rows]
 
 
 def _benchmark_section(results: list[ModelResult], t3_rows) -> list[str]:
@@ -338,6 +352,8 @@ def write_outputs(out_dir: Path, results: list[ModelResult], cfg: EvaluateConfig
     acc_rows = accuracy_rows({r.name: {k: g.accuracy for k, g in r.accuracy.items()} for r in results}, languages)
     write_csv(out_dir / "accuracy_metric.csv", ["Model", *languages, "Avg"], acc_rows)
     rat_rows = rationale_rows({r.name: r.rationale for r in results}, languages, METRIC_NAMES)
+    if cfg.bertscore:
+        rat_rows = label_bertscore_rows(rat_rows, bertscore_model_name(cfg.bertscore_model))
     write_csv(out_dir / "rationale_similarity_metric.csv", ["Model", "Metric", *languages, "Avg"], rat_rows)
     for r in results:
         model_dir = out_dir if len(results) == 1 else out_dir / r.name

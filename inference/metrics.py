@@ -174,6 +174,13 @@ def bundled_bertscore_model() -> Path:
     return path
 
 
+def bertscore_model_name(model: str) -> str:
+    """How tables name the BERTScore model of a `bertscore_model` value ('' = the bundled MiniLM)."""
+    if not model:
+        return BUNDLED_BERTSCORE_NAME
+    return PAPER_BERTSCORE_MODEL if Path(model).name == PAPER_BERTSCORE_MODEL else str(model)
+
+
 def resolve_bertscore_model(model: str, num_layers: int) -> tuple[Path, int]:
     """(model dir, layer) for a config value; '' means the bundled MiniLM. Nothing is downloaded."""
     if not model:
@@ -202,14 +209,14 @@ class BertScore:
         from bert_score import BERTScorer
 
         self.path, self.num_layers = resolve_bertscore_model(model, num_layers)
-        self.name = PAPER_BERTSCORE_MODEL if self.path.name == PAPER_BERTSCORE_MODEL else (
-            BUNDLED_BERTSCORE_NAME if not model else str(self.path))
+        self.name = bertscore_model_name(model)
         self.scorer = BERTScorer(model_type=str(self.path), num_layers=self.num_layers, batch_size=batch_size,
                                  device=device)
 
     def f1(self, candidates: Sequence[str], references: Sequence[str]) -> list[float]:
-        """Per-pair F1 (0..1); an empty candidate or reference scores 0 (bert_score would warn and guess)."""
-        keep = [i for i, (c, r) in enumerate(zip(candidates, references, strict=True)) if c.strip() and r.strip()]
+        """Per-pair F1 (0..1); a pair whose candidate or reference has no letter or digit (empty, "...", "。。。")
+        scores 0, as on every other metric (`is_empty_pair`; bert_score would give punctuation a similarity)."""
+        keep = [i for i, (c, r) in enumerate(zip(candidates, references, strict=True)) if not is_empty_pair(c, r)]
         out = [0.0] * len(candidates)
         if keep:
             _, _, f1 = self.scorer.score([candidates[i] for i in keep], [references[i] for i in keep])

@@ -59,13 +59,16 @@ def accuracy_rows(per_model: dict[str, dict[str, float | None]], languages: Sequ
 
 def rationale_rows(per_model: dict[str, dict[str, dict[str, float]]], languages: Sequence[str],
                    metrics: Sequence[str]) -> list[list[str]]:
-    """One row per (model, metric); per_model[model][language][metric]."""
+    """One row per (model, metric); per_model[model][language][metric]. Avg is over the languages the model has
+    rationales for, the same in every row: a row with one of them left empty (BERTScore where its model cannot
+    read the language) has no Avg, since an average over fewer languages would not compare with the others."""
     rows = []
     for model, by_lang in per_model.items():
         for metric in metrics:
             values = [by_lang[lang][metric] if lang in by_lang and metric in by_lang[lang] else None
                       for lang in languages]
-            rows.append([model, metric, *(fmt(v) for v in values), fmt(mean_of_present(values))])
+            complete = all(metric in by_lang[lang] for lang in languages if lang in by_lang)
+            rows.append([model, metric, *(fmt(v) for v in values), fmt(mean_of_present(values) if complete else None)])
     return rows
 
 

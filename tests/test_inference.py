@@ -232,8 +232,11 @@ def test_bertscore_is_left_empty_where_the_model_cannot_read_the_language(tmp_pa
     _write(tmp_path / "p" / "predictions.jsonl", recs)
     evaluate.main(["--predictions", str(tmp_path / "p"), "--out", str(tmp_path / "eval")])
     sim = _read_csv(tmp_path / "eval" / "rationale_similarity_metric.csv")
-    bert = [r for r in sim if r[1] == "BERTScore"][0]
+    bert = [r for r in sim if r[1].startswith("BERTScore")][0]
+    assert bert[1] == "BERTScore: all-MiniLM-L6-v2 (bundled, English)"  # not the paper's mBERT: it says so
     assert bert[0] == "p" and float(bert[2]) == pytest.approx(100.0, abs=0.01) and bert[6] == ""
+    assert bert[-1] == ""  # no Avg over fewer languages than the other rows average
+    assert [r for r in sim if r[1] == "BLEU-1"][0][-1] != ""
     md = (tmp_path / "eval" / "results.md").read_text(encoding="utf-8")
     assert "BERTScore left empty for Russian" in md and "bert-base-multilingual-cased" in md
     assert (tmp_path / "eval" / "multi_choice_results.csv").exists()  # one model: top level

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,30 @@ def test_bootstrap_is_reproducible_and_brackets_the_mean():
     low, high = bootstrap_ci(flags, samples=500, seed=0)
     assert (low, high) == bootstrap_ci(flags, samples=500, seed=0)
     assert low < 60 < high
+
+
+def test_corrected_values_by_hand_f_measure_not_recall():
+    """cand "The heart pumps blood." (4 words) against ref "The heart pumps oxygenated blood quickly." (6 words),
+    lowercased words. ROUGE is the F-measure 2PR/(P+R): recall alone (4/6) or precision alone (1) must fail here."""
+    row = score_rationale_pairs("corrected", ["The heart pumps blood."],
+                                ["The heart pumps oxygenated blood quickly."], "en")[0]
+
+    def f(p: float, r: float) -> float:
+        return 100 * 2 * p * r / (p + r)
+
+    assert row["ROUGE-1"] == pytest.approx(f(4 / 4, 4 / 6), abs=1e-9)   # 80.0: 4 shared words
+    assert row["ROUGE-2"] == pytest.approx(f(2 / 3, 2 / 5), abs=1e-9)   # 50.0: "the heart", "heart pumps"
+    assert row["ROUGE-L"] == pytest.approx(f(4 / 4, 4 / 6), abs=1e-9)   # LCS "the heart pumps blood"
+    # sacreBLEU sentence BLEU: brevity penalty exp(1 - r/c) with c = 4, r = 6; n-gram precisions 1, 2/3, 1/2 and
+    # for 4-grams a zero count smoothed exponentially to 1 / (2 * 1)
+    bp = math.exp(1 - 6 / 4)
+    precisions = [1.0, 2 / 3, 1 / 2, 1 / 2]
+    for n in range(1, 5):
+        expected = 100 * bp * math.prod(precisions[:n]) ** (1 / n)
+        assert row[f"BLEU-{n}"] == pytest.approx(expected, abs=1e-9), n
+
+
+@pytest.mark.slow
+def test_a_rationale_without_words_gets_bertscore_zero_as_documented(minilm):
+    """A rationale of punctuation only is an empty pair (docs/metrics.md): 0 on every metric, BERTScore included."""
+    assert minilm.f1(["。。。", "..."], ["The heart pumps blood.", "The heart pumps blood."]) == [0.0, 0.0]

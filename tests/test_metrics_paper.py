@@ -248,3 +248,21 @@ def test_unknown_mode_and_length_mismatch_are_errors():
         score_rationale_pairs("paper", ["a", "b"], ["a"], "en")
     with pytest.raises(ValueError, match="unknown language"):
         score_rationale_pairs("paper", ["a"], ["a"], "Klingon")
+
+
+@pytest.mark.parametrize("language,reference", [
+    ("Chinese", "患者出现胸痛并向左臂放射，心电图提示下壁心肌梗死。应尽快进行再灌注治疗。"),
+    ("Japanese", "患者は胸痛を訴え、心電図で下壁の心筋梗塞が疑われる。速やかに再灌流療法を行う。"),
+])
+def test_punctuation_only_cjk_rationale_is_zero_here_where_the_authors_rouge_scores_it(language, reference):
+    """The documented deviation (docs/metrics.md): "。。。" has no letter or digit, so every metric is 0 here. The
+    authors' path does not raise on it ("。" is no sentence cut in `rouge`): the candidate is the one distinct token
+    "。", which the reference holds, so their ROUGE-1 F is 2PR/(P+R) with P = 1 and R = 1/n, i.e. 2/(1+n) for the n
+    distinct tokens of the segmented reference."""
+    from rouge import Rouge
+
+    [row] = score_rationale_pairs("paper", ["。。。"], [reference], language)
+    assert row == dict.fromkeys(RATIONALE_METRICS, 0.0) and is_empty_pair("。。。", reference)
+    n = len(set(rouge_text(reference, language).split()))
+    theirs = Rouge().get_scores(rouge_text("。。。", language), rouge_text(reference, language))[0]
+    assert 100 * theirs["rouge-1"]["f"] == pytest.approx(100 * 2 / (1 + n), abs=1e-4)
