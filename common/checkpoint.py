@@ -36,7 +36,7 @@ from torch.distributed.checkpoint.state_dict import get_state_dict, set_state_di
 
 from common.cli import one_line
 from common.distributed import barrier
-from common.records import write_json, write_text
+from common.records import read_json_file, write_json, write_text
 
 STEP_DIR = re.compile(r"^step_(\d{8})$")
 COMPLETE = "COMPLETE"
@@ -164,8 +164,6 @@ class UnreadableCheckpointError(ValueError):
 
 def read_trainer_state(path: Path) -> dict:
     """trainer_state.json of a checkpoint, or one line naming it when it is damaged."""
-    from common.model_files import read_json_file
-
     state = read_json_file(path / "trainer_state.json")
     if not isinstance(state.get("step"), int) or not isinstance(state.get("world_size"), int):
         raise UnreadableCheckpointError(f"{path / 'trainer_state.json'}: lacks an integer step and world_size "

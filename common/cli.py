@@ -74,5 +74,7 @@ def cli(main: Callable[[list[str]], int | None], prog: str, argv: list[str] | No
         if not (isinstance(err, _user_error_types()) or is_disk_error(err)) or debug:
             raise
         print(f"{prog}: error: {one_line(err)}", file=sys.stderr)
+        for detail in getattr(err, "details", ()):  # an error that lists several problems: one per line
+            print(f"  {one_line(ValueError(detail))}", file=sys.stderr)
         return EXIT_USER_ERROR
     return int(status or 0)

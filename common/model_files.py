@@ -17,28 +17,13 @@ import struct
 from pathlib import Path
 
 from common.cli import UserError
+from common.records import read_json_file
 
 MAX_HEADER = 100 * 1024 * 1024  # the safetensors library's own limit
 DTYPE_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U64": 8, "U32": 4,
                "U16": 2, "U8": 1, "BOOL": 1, "F8_E4M3": 1, "F8_E5M2": 1, "F8_E8M0": 1}
 PICKLE_WEIGHTS = ("*.bin", "*.pt", "*.pth", "*.ckpt")
 TOKENIZER_JSON = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
-
-
-def read_json_file(path: str | Path) -> dict:
-    """A JSON object file, or one line naming it and where it breaks (a truncated or hand-edited file)."""
-    p = Path(path)
-    try:
-        data = json.loads(p.read_bytes().decode("utf-8"))
-    except UnicodeDecodeError as err:
-        raise UserError(f"{p}: not valid JSON (not UTF-8 at byte {err.start} of {len(err.object)}; truncated or "
-                        f"damaged?)") from None
-    except json.JSONDecodeError as err:
-        raise UserError(f"{p}:{err.lineno}: not valid JSON ({err.msg} at column {err.colno}; truncated or "
-                        f"edited?)") from None
-    if not isinstance(data, dict):
-        raise UserError(f"{p}: expected a JSON object, got {type(data).__name__}")
-    return data
 
 
 def check_safetensors(path: str | Path) -> None:
@@ -87,10 +72,10 @@ def _check_weights(folder: Path, names: tuple[str, ...], what: str) -> None:
     if not files:
         pickled = [f.name for pattern in PICKLE_WEIGHTS for f in sorted(folder.glob(pattern))]
         if pickled:
-            raise UserError(f"{folder}: the  weights are only pickle files ({', '.join(pickled[:3])}), which "
+            raise UserError(f"{folder}: the {what} weights are only pickle files ({', '.join(pickled[:3])}), which "
                             "are never loaded (unpickling can run code): convert them to safetensors (e.g. load "
                             "them once where you trust them and save_pretrained(..., safe_serialization=True))")
-        raise UserError(f"{folder}: no  weights ({' or '.join(names)})")
+        raise UserError(f"{folder}: no {what} weights ({' or '.join(names)})")
     for f in files:
         check_safetensors(f)
 

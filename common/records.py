@@ -13,6 +13,7 @@ import glob
 import gzip
 import io
 import json
+import math
 import os
 import re
 import tempfile
@@ -118,8 +119,21 @@ def write_jsonl(path: str | os.PathLike, records: Iterable[dict]) -> int:
 
 
 def write_json(path: str | os.PathLike, obj: Any) -> None:
+    """Strict JSON: a NaN or infinite number (an undefined statistic) is written as null, which every JSON reader
+    takes; Python's default `NaN` is not JSON."""
     with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(obj, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        tmp.write_text(json.dumps(_finite(obj), ensure_ascii=False, indent=2, allow_nan=False) + "\n",
+                       encoding="utf-8")
+
+
+def _finite(obj: Any) -> Any:
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:
@@ -211,6 +225,24 @@ def handle_bad_record(where: str, reason: str, raw: Any, on_bad_record: str, rej
 
 
 # ---------------------------------------------------------------------------------------------------- reading
+
+
+def read_json_file(path: str | os.PathLike) -> dict:
+    """A JSON object file (a model's config.json, a checkpoint's trainer_state.json, a run's usage.json), or one
+    line naming it and where it breaks: a truncated or hand-edited file is a BadRecordError, not a traceback."""
+    p = Path(path)
+    raw = p.read_bytes()
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise BadRecordError(str(p), f"not valid JSON (not UTF-8 at byte {err.start} of {len(raw)}; truncated or "
+                                     "damaged?)") from None
+    except json.JSONDecodeError as err:
+        raise BadRecordError(f"{p}:{err.lineno}", f"not valid JSON ({err.msg} at column {err.colno}; truncated or "
+                                                  "edited?)") from None
+    if not isinstance(data, dict):
+        raise BadRecordError(str(p), f"expected a JSON object, got {type(data).__name__}")
+    return data
 
 
 def is_hf_dataset_dir(path: str | os.PathLike) -> bool:

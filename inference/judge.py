@@ -174,8 +174,16 @@ def make_backend(cfg: JudgeBackendConfig):
 
 
 def cmd_run(cfg: JudgeConfig, run: Run) -> None:
+    from common.records import read_json_file
     from inference.judge_report import write_scores
-    from inference.judge_run import ReplyCache, Usage, judge_item_scores, position_bias, run_judge
+    from inference.judge_run import (
+        ReplyCache,
+        Usage,
+        judge_item_scores,
+        position_bias,
+        run_judge,
+        usage_all_runs,
+    )
     from inference.judge_stats import model_scores, write_items
 
     out_dir, counts = run.out_dir, run.counts
@@ -199,7 +207,9 @@ def cmd_run(cfg: JudgeConfig, run: Run) -> None:
     bias = position_bias(done)
     write_json(out_dir / "position_bias.json", bias)
     summary = {**usage.summary(), "retries": getattr(backend, "retries", 0), "judge": backend.identity()}
-    write_json(out_dir / "usage.json", summary)
+    usage_path = out_dir / "usage.json"
+    previous = read_json_file(usage_path) if usage_path.is_file() else None
+    write_json(usage_path, {**summary, "all_runs": usage_all_runs(previous, summary)})
     scores = judge_item_scores(done)
     write_items(out_dir / "judge_items.csv", scores)
     table = write_scores(out_dir, "judge_scores", model_scores(scores, cfg.bootstrap_samples, cfg.seed)) \

@@ -126,7 +126,8 @@ class HTTPChatBackend:
             payload = json.loads(raw)
             text = payload["choices"][0]["message"]["content"] or ""
         except (ValueError, KeyError, IndexError, TypeError):
-            raise ChatCallError(f"{self.url}: not a chat-completions reply: {raw[:300]!r}") from None
+            # a 200 with a body cut short or from a proxy is retried here, not paid for again by a later rerun
+            raise _Retryable(f"not a chat-completions reply: {raw[:300]!r}") from None
         usage = payload.get("usage") or {}
         return ChatReply(text, int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0))
 

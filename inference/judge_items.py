@@ -55,8 +55,10 @@ def load_model_rationales(specs: Sequence[str], on_bad_record: str, rejects: Rej
             raise ValueError(f"model {name!r}: no rationale-mode MMedBench predictions (generate with "
                              "--modes rationale)")
     if len(by_model) < 2:
-        raise ValueError(f"a rationale study compares models: give at least two predictions (name=path), got "
-                         f"{list(by_model)}")
+        names = [split_model_spec(spec)[0] for spec in specs]
+        raise ValueError(f"--predictions: a rationale study compares models: give at least two models as "
+                         f"name=path, got {len(specs)} path(s) of {len(by_model)} model(s) ({', '.join(names)}; "
+                         "paths given under one name are merged into that model)")
     return by_model
 
 

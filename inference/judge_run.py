@@ -82,6 +82,19 @@ class Usage:
         return {**{k: c[k] for k in keys}, "cost": round(cost, 6), "cost_saved_by_cache": round(saved, 6)}
 
 
+SPEND_KEYS = ("fresh_calls", "fresh_prompt_tokens", "fresh_completion_tokens", "failed_calls", "retries", "cost")
+
+
+def usage_all_runs(previous: dict | None, now: dict) -> dict:
+    """What every run into the folder has spent together: the previous usage.json's total (or, written before totals
+    were kept, its own run's spend) plus this run's. usage.json's other keys are this run's alone."""
+    before = (previous or {}).get("all_runs") or {k: (previous or {}).get(k, 0) for k in SPEND_KEYS}
+    total = {k: (before.get(k) or 0) + (now.get(k) or 0) for k in SPEND_KEYS}
+    total["cost"] = round(total["cost"], 6)
+    total["runs"] = int(before.get("runs") or (1 if previous else 0)) + 1
+    return total
+
+
 def judge_orders(item: StudyItem, orders: int, seed: int) -> list[list[str]]:
     """`orders` distinct orders of the item's models: a seeded one, its reverse, then further shuffles."""
     first = view_order(item, seed, "judge:0")

@@ -138,6 +138,8 @@ def main(argv: list[str] | None = None) -> None:
     api_key = os.environ.get(cfg.api_key_env, "") if cfg.api_key_env else ""
     if cfg.api_key_env and not api_key:
         raise UserError(f"key 'api_key_env': environment variable {cfg.api_key_env} is not set")
+    if cfg.max_new_tokens < 1:
+        raise UserError(f"key 'max_new_tokens': must be >= 1, got {cfg.max_new_tokens}")
     backend = LocalHFChatBackend(cfg.model, cfg.max_new_tokens, cfg.device, cfg.dtype, cfg.trust_remote_code)
     server = ChatServer(backend.complete, cfg.served_name or Path(cfg.model).name, cfg.host, cfg.port, api_key)
     print(f"serving {cfg.model} at {server.base_url} (Ctrl-C stops)", flush=True)

@@ -5,7 +5,7 @@ per (question, anonymised rationale). The rows of a question follow each other, 
 and question; the question, options, correct answer and (if configured) the reference rationale are on the first
 row of each block. The rater fills `accuracy`, `reasoning` and `knowledge` with integers 1-5, comparing the
 rationales of the question with each other. The sheets and INSTRUCTIONS.md go to `<out>/for_raters/` (the
-folder to hand out); which model wrote which label is in `<out>/mapping.csv`, kept apart fromthe sheets.
+folder to hand out); which model wrote which label is in `<out>/mapping.csv`, kept apart from the sheets.
 
 Reading back checks every cell and reports every problem at once with its sheet and row (as a spreadsheet numbers
 them: the header is row 1): a score out of range or not an integer, an empty score, a duplicated row, a question id
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +47,12 @@ rows, question ids or labels. Save as CSV (UTF-8).
 
 
 class SheetError(ValueError):
-    """Problems found in filled sheets; the message lists each with its sheet and row."""
+    """Problems found in filled sheets: the message counts them, `details` lists each with its sheet and row
+    (common.cli prints them one per line under the error line)."""
+
+    def __init__(self, message: str, details: Sequence[str] = ()):
+        super().__init__(message)
+        self.details = list(details)
 
 
 @dataclass(frozen=True)
@@ -58,23 +64,43 @@ class Rating:
     scores: dict[str, int]  # criterion -> 1..5
 
 
+_RATER_NAME = re.compile(r"[^\W_][\w.-]*")  # letters (any script), digits, . _ -: a file name, never a path
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def sheet_cell(text: str) -> str:
+    """Text from a model or a data set made safe for a spreadsheet: a cell starting with = + - @ (or a tab or CR)
+    is a formula to Excel and LibreOffice (=HYPERLINK(...) would run when the rater opens the sheet), so it gets a
+    leading apostrophe, as OWASP's CSV-injection guidance says; the text still reads the same."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def check_raters(raters: Sequence[str]) -> None:
+    """Rater names name files (for_raters/rater_<name>.csv): distinct, and no path ('../x', 'a/b')."""
+    if len(set(raters)) != len(raters) or not raters:
+        raise ValueError(f"key 'raters': must be distinct non-empty names, got {list(raters)}")
+    for rater in raters:
+        if not _RATER_NAME.fullmatch(rater):
+            raise ValueError(f"key 'raters': {rater!r} must be letters, digits and ._- (it names the file "
+                             "rater_<name>.csv)")
+
+
 def write_sheets(items: Sequence[StudyItem], raters: Sequence[str], out_dir: Path, show_reference: bool,
                  seed: int) -> list[Path]:
     """for_raters/rater_<name>.csv and for_raters/INSTRUCTIONS.md, and mapping.csv beside (not in) that folder;
     returns the sheet paths."""
-    if len(set(raters)) != len(raters) or not raters:
-        raise ValueError(f"raters must be distinct non-empty names, got {list(raters)}")
+    check_raters(raters)
     mapping, paths = [], []
     for rater in raters:
         rows = []
         for item in items:
             for pos, model in enumerate(view_order(item, seed, f"sheet:{rater}")):
                 first = pos == 0
-                rows.append([rater, item.id, item.language, item.question if first else "",
-                             options_text(item.options) if first else "",
+                rows.append([rater, item.id, item.language, sheet_cell(item.question) if first else "",
+                             sheet_cell(options_text(item.options)) if first else "",
                              ",".join(item.gold_answer) if first else "",
-                             item.reference if first and show_reference else "", label(pos),
-                             item.rationales[model] or "(empty)", *([""] * len(CRITERIA)), ""])
+                             sheet_cell(item.reference) if first and show_reference else "", label(pos),
+                             sheet_cell(item.rationales[model] or "(empty)"), *([""] * len(CRITERIA)), ""])
                 mapping.append([rater, item.id, label(pos), model])
         path = out_dir / "for_raters" / f"rater_{rater}.csv"
         _write_csv(path, SHEET_COLUMNS, rows, bom=True)
@@ -187,8 +213,8 @@ def read_sheets(paths: Sequence[Path], mapping_path: Path, allow_incomplete: boo
             errors.append(f"{path}: question {key[0]} label {key[1]} is missing (row deleted?)")
     if errors:
         shown = errors[:_MAX_ERRORS_SHOWN]
-        more = f"\n... and {len(errors) - len(shown)} more" if len(errors) > len(shown) else ""
-        raise SheetError(f"{len(errors)} problem(s) in the filled sheets:\n" + "\n".join(shown) + more)
+        more = [f"... and {len(errors) - len(shown)} more"] if len(errors) > len(shown) else []
+        raise SheetError(f"{len(errors)} problem(s) in the filled sheets (one per line below)", [*shown, *more])
     if not ratings:
         raise SheetError("the sheets hold no scores yet")
     return ratings, skipped

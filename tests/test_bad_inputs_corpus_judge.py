@@ -231,6 +231,12 @@ JUDGE_USER_ERRORS = {
     "agreement without its folders": (lambda t, p: ["agreement", "--out", str(t / "o")], ["--human_scores"]),
     "missing predictions": (lambda t, p: ["sheets", "--predictions", f"x={t / 'nowhere'}", "--out", str(t / "o")],
                             ["nowhere"]),
+    "a rater name that is a path": (
+        lambda t, p: ["sheets", "--predictions", *p, "--raters", "../../../../x,r2", "--out", str(t / "o")],
+        ["key 'raters'", "'../../../../x'"]),
+    "one model's name given twice": (
+        lambda t, p: ["sheets", "--predictions", *[f"a={s.split('=', 1)[1]}" for s in p[:2]], "--out", str(t / "o")],
+        ["--predictions", "2 path(s) of 1 model(s) (a, a;", "merged"]),
 }
 
 
@@ -239,6 +245,34 @@ def test_judge_user_errors_are_one_line(case, preds, tmp_path, capsys):
     argv, fragments = JUDGE_USER_ERRORS[case]
     assert _judge(*argv(tmp_path, preds)) == 2
     _one_line_error(capsys, JUDGE, *fragments)
+
+
+def test_model_text_that_a_spreadsheet_would_run_is_neutralised_in_the_sheets(preds, tmp_path):
+    """Rater sheets are opened in Excel: a rationale starting with = + - @ is text there, not a formula."""
+    path = Path(preds[1].split("=", 1)[1]) / "predictions.jsonl"
+    records = read_jsonl(path)
+    formulas = ['=HYPERLINK("http://example.com/x","Click")', "+1+2", "-2+3", "@SUM(A1)"]
+    for i, rec in enumerate(records):
+        rec["output"] = f"###Rationale: {formulas[i % 4]}\n###Answer: OPTION A IS CORRECT."
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    out = tmp_path / "sheets"
+    assert _judge("sheets", "--predictions", *preds, "--per_language", "0", "--out", str(out)) == 0
+    import csv
+
+    cells = [cell for sheet in (out / "for_raters").glob("rater_*.csv")
+             for row in csv.reader(sheet.read_text(encoding="utf-8-sig").splitlines()[1:]) for cell in row]
+    assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    assert {f"'{f}" for f in formulas} <= set(cells)
+
+
+def test_problems_in_filled_sheets_are_listed_one_per_line(preds, tmp_path, capsys):
+    out = tmp_path / "sheets"
+    assert _sheets(preds, out, "--raters", "ana") == 0
+    sheet = out / "for_raters" / "rater_ana.csv"  # handed back unfilled: 3 empty scores on each of its 3 rows
+    assert _judge("score", "--sheets", str(sheet), "--out", str(tmp_path / "scores")) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f"{JUDGE}: error: 9 problem(s) in the filled sheets (one per line below)"
+    assert len(err) == 10 and all(line.startswith(f"  {sheet}: row ") and "is empty" in line for line in err[1:])
 
 
 def _corrupt_predictions(preds: list[str], line: str) -> Path:

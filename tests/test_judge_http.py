@@ -208,3 +208,58 @@ def test_tiny_model_served_through_transformers(tmp_path, preds, serve, tiny_mod
     assert first["reply"] == direct.text
     unparsed = len(_lines(out / "unparsed.jsonl"))
     assert unparsed == sum(r["ratings"] is None for r in records)
+
+
+def _flaky_proxy(target: str, broken: int):
+    """An HTTP server in front of `target` whose first `broken` replies are 200s with a body cut short."""
+    import http.server
+    import urllib.request
+
+    state = {"broken": broken}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the http.server API
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            if state["broken"] > 0:
+                state["broken"] -= 1
+                data = b'{"choices": [{"message": {"content": "###Accur'
+            else:
+                request = urllib.request.Request(target + self.path, data=body,
+                                                 headers={"Content-Type": "application/json"}, method="POST")
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    data = response.read()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/v1"
+
+
+def test_a_malformed_200_reply_is_retried_and_spend_adds_up_across_runs(tmp_path, preds, serve):
+    server = Scripted()
+    proxy, url = _flaky_proxy(serve(server).removesuffix("/v1"), broken=2)
+    out = tmp_path / "run"
+    try:
+        assert _run(preds, url, out, "--languages", "en", "--per_language", "1", "--judge.concurrency", "1") == 0
+    finally:
+        proxy.shutdown()
+    usage = _json(out / "usage.json")
+    assert usage["retries"] == 2 and usage["fresh_calls"] == 2 and not (out / "failed.jsonl").read_text()
+    assert usage["all_runs"]["runs"] == 1 and usage["all_runs"]["fresh_calls"] == 2
+    # no question judged in two parsed orders: the shares are undefined, written as null (NaN is not JSON)
+    from common.records import write_json
+    from inference.judge_run import position_bias
+
+    write_json(tmp_path / "bias.json", position_bias([]))
+    bias = json.loads((tmp_path / "bias.json").read_text(encoding="utf-8"), parse_constant=pytest.fail)
+    assert bias["questions_compared"] == 0 and bias["same_ranking_share"] is None
+    assert _run(preds, serve(server), out, "--languages", "en", "--per_language", "2") == 0  # a bigger study
+    usage = _json(out / "usage.json")
+    assert usage["fresh_calls"] == 2 and usage["all_runs"] == {**usage["all_runs"], "runs": 2, "fresh_calls": 4}

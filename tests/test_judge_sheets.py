@@ -127,8 +127,10 @@ def test_mistakes_in_filled_sheets_are_named_by_sheet_and_row(tmp_path, sheets, 
     rows = _rows(sheet)
     rows[0]["accuracy"] = ""
     _write_rows(sheet, rows)
-    with pytest.raises(SheetError, match="row 2: accuracy is empty"):
+    with pytest.raises(SheetError, match="1 problem") as raised:
         read_sheets([sheet], out / "mapping.csv")
+    assert [d.split(": ", 1)[1] for d in raised.value.details] == ["row 2: accuracy is empty (question " +
+                                                                    rows[0]["question_id"] + ", R1)"]
     ratings, skipped = read_sheets([sheet], out / "mapping.csv", allow_incomplete=True)
     assert skipped == 1 and len(ratings) == len(rows)
 
