@@ -245,7 +245,7 @@ def load_config(
         parser.add_argument(name, nargs="?", default=None, help=f"same as --{name}")
     flat = _flatten_fields(cls)
     for dotted, tp, f in flat:
-        help_text = f.metadata.get("help", "")
+        help_text = f.metadata.get("help", "").replace("%", "%%")  # argparse formats help with %: "50%" is text
         inner, _ = _unwrap_optional(tp)
         kind = _describe(inner)
         extra = {"nargs": "?", "const": "true"} if inner is bool else {}
