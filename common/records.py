@@ -336,7 +336,7 @@ def iter_jsonl(
                 handle_bad_record(where, f"expected a JSON object, got {type(rec).__name__}", rec, on_bad_record,
                                   rejects)
                 continue
-            problem = lone_surrogate(rec) if _SURROGATE_ESCAPE.search(line) else None
+            problem = surrogate_problem(line, rec)
             if problem:
                 handle_bad_record(where, problem, line, on_bad_record, rejects)
                 continue
@@ -345,6 +345,12 @@ def iter_jsonl(
 
 # a lone surrogate can only come from a \uD800-\uDFFF escape (UTF-8 bytes cannot encode one): look only then
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def surrogate_problem(line: str, rec: Any) -> str | None:
+    """Why a record decoded from a JSON line is bad because of a lone surrogate, or None (the usual case, checked
+    by a quick look at the line for an escape that could make one)."""
+    return lone_surrogate(rec) if _SURROGATE_ESCAPE.search(line) else None
 
 
 def lone_surrogate(value: Any, field: str = "") -> str | None:

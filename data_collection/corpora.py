@@ -44,7 +44,7 @@ from pathlib import Path
 from common.cli import UserError, cli
 from common.config import load_config
 from common.languages import by_code
-from common.records import ON_BAD_RECORD, RejectLog, handle_bad_record
+from common.records import ON_BAD_RECORD, RejectLog, handle_bad_record, surrogate_problem
 from common.run import ON_MISMATCH, Run, Unit, digest
 from data_collection.documents import DocumentShardWriter, make_doc_id
 from data_collection.filter import PAPER_THRESHOLDS
@@ -122,6 +122,9 @@ def iter_json_lines(path: Path, rel: str, cfg: CorporaConfig, rejects: RejectLog
         if not isinstance(rec, dict):
             handle_bad_record(f"{rel}:{lineno}", f"expected a JSON object, got {type(rec).__name__}", line[:500],
                               cfg.on_bad_record, rejects)
+            continue
+        if problem := surrogate_problem(line, rec):  # one record, counted: not a crash of the whole file later
+            handle_bad_record(f"{rel}:{lineno}", problem, line[:500], cfg.on_bad_record, rejects)
             continue
         yield lineno, rec
 

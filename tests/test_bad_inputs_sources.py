@@ -310,13 +310,16 @@ def test_corpora_malformed_lines_are_counted_rejects_with_file_and_line(tmp_path
         json.dumps({"title": 5, "summary": "x", "sections": []}),          # wrong field type
         json.dumps({"summary": "no title", "sections": []}),               # missing field
         json.dumps({"title": "空", "summary": "", "sections": []}),         # empty text
-        "[1, 2]"]) + "\n", encoding="utf-8")
+        "[1, 2]",                                                         # not an object
+        '{"title": "\\ud800\\udfff\\ud800", "summary": "肺炎", "sections": []}']) + "\n",  # lone surrogate
+        encoding="utf-8")
     out = tmp_path / "out"
     assert _run("corpora", src, out) == 0
     rejects = [json.loads(line) for line in (out / "rejects" / "baike-zh-a.jsonl").read_text().splitlines()]
-    assert [r["where"] for r in rejects] == ["a.jsonl:2", "a.jsonl:3", "a.jsonl:4", "a.jsonl:6"]
+    assert [r["where"] for r in rejects] == ["a.jsonl:2", "a.jsonl:3", "a.jsonl:4", "a.jsonl:6", "a.jsonl:7"]
+    assert "field 'title' holds a lone surrogate" in rejects[-1]["reason"]
     counts = _manifest(out)["counts"]
-    assert counts["rejected"] == 4 and counts["too_short"] + counts["not_medical"] >= 1
+    assert counts["rejected"] == 5 and counts["too_short"] + counts["not_medical"] >= 1
     assert _run("corpora", src, tmp_path / "strict", "--on_bad_record", "error") == 1  # the file fails alone
     error = json.loads((tmp_path / "strict" / "errors.jsonl").read_text())
     assert error["unit"] == "a.jsonl" and error["error"].startswith("a.jsonl:2: invalid JSON")

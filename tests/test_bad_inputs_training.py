@@ -353,6 +353,9 @@ FT_BAD_RECORDS = {
                        "English.jsonl:2: 'answer_idx' is missing"),
     "options of the wrong type": (json.dumps({"question": "q", "options": ["a", "b"], "answer_idx": "A",
                                               "rationale": "r"}), "English.jsonl:2"),
+    "a lone surrogate in a question": (json.dumps({"question": "q\ud800", "options": {"A": "a", "B": "b"},
+                                                   "answer_idx": "A", "rationale": "r"}),
+                                       "English.jsonl:2: field 'question' holds a lone surrogate"),
 }
 
 
