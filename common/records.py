@@ -387,10 +387,24 @@ def iter_parquet(path: str | os.PathLike, batch_size: int = 1024, columns: list[
         raise UnreadableFileError(f"{p}: not a readable parquet file after {row} rows ({err})") from err
 
 
-def iter_hf_dataset(path: str | os.PathLike) -> Iterator[tuple[str, dict]]:
+def load_dataset_dir(path: str | os.PathLike) -> Any:
+    """`datasets.load_from_disk`, with a truncated or damaged .arrow file (pyarrow says only "Expected to be able
+    to read N bytes") as an UnreadableFileError naming the folder and its files."""
     from datasets import load_from_disk
 
-    ds = load_from_disk(str(path))
+    try:
+        return load_from_disk(str(path))
+    except (OSError, ValueError) as err:
+        if isinstance(err, FileNotFoundError) and not Path(path).exists():
+            raise
+        files = ", ".join(sorted(p.name for p in Path(path).rglob("*.arrow"))[:3]) or "no .arrow file"
+        raise UnreadableFileError(f"{path}: not a readable dataset folder ({files}: {type(err).__name__}: "
+                                  f"{' '.join(str(err).split())[:200]}); damaged or cut short: write it again with "
+                                  "the command that made it") from None
+
+
+def iter_hf_dataset(path: str | os.PathLike) -> Iterator[tuple[str, dict]]:
+    ds = load_dataset_dir(path)
     if hasattr(ds, "keys"):  # a DatasetDict: every split in order
         for split in ds.keys():
             for i, rec in enumerate(ds[split]):

@@ -78,7 +78,7 @@ def collate(rows: list[dict]) -> dict[str, torch.Tensor]:
 
 def load_tokenized(data_dir: str, val_languages: list[str]) -> tuple:
     """(train dataset, {lang: validation subset}, meta) of a pretrain.tokenize output dir."""
-    from datasets import load_from_disk
+    from common.records import load_dataset_dir
 
     root = Path(data_dir)
     if not (root / "meta.json").exists() or not (root / "train").is_dir():
@@ -86,10 +86,10 @@ def load_tokenized(data_dir: str, val_languages: list[str]) -> tuple:
                                 "python -m pretrain.tokenize first")
     meta = json.loads((root / "meta.json").read_text(encoding="utf-8"))
     columns = ["input_ids", "labels"] + (["attention_mask"] if meta["mode"] == "window" else [])
-    train = load_from_disk(str(root / "train")).with_format("numpy", columns=columns)
+    train = load_dataset_dir(root / "train").with_format("numpy", columns=columns)
     val_sets = {}
     if (root / "validation").is_dir():
-        val = load_from_disk(str(root / "validation"))
+        val = load_dataset_dir(root / "validation")
         langs = val["lang"]
         wanted = val_languages or sorted(set(langs))
         val = val.with_format("numpy", columns=columns)

@@ -304,6 +304,15 @@ def _cut(path: Path, keep: int) -> None:
     path.write_bytes(path.read_bytes()[:keep])
 
 
+def test_train_on_a_truncated_arrow_file_is_one_line_naming_it(tiny_model_dir, tokens, tmp_path, capsys):
+    copy = tmp_path / "tokens"
+    shutil.copytree(tokens, copy)
+    arrow = next((copy / "train").glob("*.arrow"))
+    _cut(arrow, arrow.stat().st_size // 2)  # a copy cut short
+    assert _train(tiny_model_dir, copy, tmp_path / "run") == 2
+    _one_line_error(capsys, TRAIN, f"{copy / 'train'}: not a readable dataset folder", arrow.name)
+
+
 CHECKPOINT_DAMAGE = {
     "crafted rng file": (lambda step, marker: (step / "rng" / "rank_00000.pt").write_bytes(
         pickle.dumps(_RunsCode(marker))), ["rank_00000.pt", "refused"]),
