@@ -249,9 +249,8 @@ class Run:
     @staticmethod
     def _same(old: dict, new: dict) -> bool:
         def content(fp: dict) -> dict:  # sizes and times only speed the check up; the digests decide
-            return {"config": fp.get("config"), "key": fp.get("key"),
-                    "inputs": {p: i.get("digest") for p, i in fp.get("inputs", {}).items()}}
-        return content(old) == content(new)
+            return {"key": fp.get("key"), "inputs": {p: i.get("digest") for p, i in fp.get("inputs", {}).items()}}
+        return content(old) == content(new) and same_config(old.get("config") or {}, new.get("config") or {})
 
     def is_done(self, unit: Unit) -> bool:
         """True when the unit's marker holds its current fingerprint and its recorded outputs are all there. A

@@ -52,9 +52,10 @@ HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 WARC_SUFFIXES = (".warc", ".warc.gz")
 PARTS = "_parts"  # a `_` name: never read as input by expand_inputs or find_named_inputs
 # the settings a file's documents depend on (num_proc and sharding change nothing in them)
-DEPENDS_ON = ("lang", "languages", "min_lang_prob", "min_chars", "include_tables", "favor", "langid_max_chars")
+DEPENDS_ON = ("lang", "languages", "min_lang_prob", "min_chars", "include_tables", "favor", "langid_max_chars",
+              "max_page_mb")
 COUNTS = ("pages_in", "kept", "no_main_text", "too_short", "language_uncertain", "undecodable", "not_html",
-          "extraction_failed")
+          "extraction_failed", "too_large")
 
 
 @dataclass
@@ -69,6 +70,9 @@ class WebConfig:
     min_chars: int = field(default=100, metadata={"help": "drop pages with fewer characters of main text"})
     include_tables: bool = field(default=True, metadata={"help": "keep the text of tables"})
     favor: str = field(default="balanced", metadata={"help": "trafilatura: balanced | precision | recall"})
+    max_page_mb: float = field(default=20.0, metadata={
+        "help": "larger pages are rejected, counted as too_large (beyond trafilatura's own 20 MB limit a page "
+                "came back as 'no main text'); raise it for long pages: parsing takes ~10x the page in memory"})
     num_proc: int = field(default=1, metadata={"help": "input files converted in parallel (processes)"})
     shard_index: int | None = field(default=None, metadata={"help": "this task (default SLURM_ARRAY_TASK_ID or 0)"})
     num_shards: int | None = field(default=None, metadata={"help": "tasks (default SLURM_ARRAY_TASK_COUNT or 1)"})
@@ -171,6 +175,7 @@ def extract_main_text(html: str, url: str | None, cfg: WebConfig) -> dict | None
         return None
     # no extensive date search: it turns a footer's "(c) 2024" into a publication date of 2024-01-01
     doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
+                                      config=_trafilatura_config(int(cfg.max_page_mb * 2**20)),
                                       date_extraction_params={"extensive_search": False, "original_date": True},
                                       include_tables=cfg.include_tables, favor_precision=cfg.favor == "precision",
                                       favor_recall=cfg.favor == "recall")
@@ -180,7 +185,22 @@ def extract_main_text(html: str, url: str | None, cfg: WebConfig) -> dict | None
             "sitename": doc.sitename}
 
 
+@functools.lru_cache(maxsize=4)
+def _trafilatura_config(max_bytes: int):
+    """trafilatura's settings with its page-size limit at ours (its own 20 MB limit returns "nothing found")."""
+    from trafilatura.settings import use_config
+
+    config = use_config()
+    config.set("DEFAULT", "MAX_FILE_SIZE", str(max_bytes))
+    return config
+
+
 def page_to_document(page: Page, cfg: WebConfig, rejects: RejectLog, counts: Counter) -> dict | None:
+    if len(page.html) > cfg.max_page_mb * 2**20:
+        counts["too_large"] += 1
+        rejects.add(page.where, f"page of {len(page.html) / 2**20:.1f} MB is larger than max_page_mb "
+                                f"({cfg.max_page_mb:g})", page.url)
+        return None
     try:
         html, _ = decode_page(page.html, page.content_type)
     except UndecodableError as err:
@@ -251,6 +271,8 @@ def check_config(cfg: WebConfig) -> None:
         raise UserError(f"key 'favor': must be balanced, precision or recall, got {cfg.favor!r}")
     if cfg.on_mismatch not in ON_MISMATCH:
         raise UserError(f"key 'on_mismatch': must be one of {ON_MISMATCH}, got {cfg.on_mismatch!r}")
+    if cfg.max_page_mb <= 0:
+        raise UserError(f"key 'max_page_mb': must be > 0, got {cfg.max_page_mb}")
     if cfg.num_proc < 1 or cfg.langid_max_chars < 1:
         raise UserError("keys 'num_proc' and 'langid_max_chars': must be at least 1")
 
@@ -310,7 +332,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"web: {len(units)} files ({c['units_skipped_done']} done before, {c['units_failed']} failed), "
               f"{c['pages_in']} pages in; {c['documents']} documents out ({run.extra['by_lang']}); rejected "
               f"{c['rejected']} (no main text {c['no_main_text']}, too short {c['too_short']}, language "
-              f"uncertain {c['language_uncertain']}, undecodable {c['undecodable']}) -> {shard}")
+              f"uncertain {c['language_uncertain']}, undecodable {c['undecodable']}, too large {c['too_large']}) "
+              f"-> {shard}")
     return run.exit_code
 
 

@@ -367,6 +367,21 @@ def test_web_pages_in_other_encodings_or_very_long_are_read_right(tmp_path, samp
     assert counts["pages_in"] == 3 and counts["kept"] == 2 and counts["rejected"] == 1
 
 
+def test_web_a_page_over_the_size_limit_is_a_reject_that_says_so(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    paragraph = "<p>" + "Pneumonia is an infection of the lung alveoli; fever, cough and dyspnoea follow. " * 40
+    (src / "huge.html").write_text("<html><body><article>" + "".join(f"{paragraph}{i}</p>" for i in range(400))
+                                   + "</article></body></html>", encoding="utf-8")  # 1.2 MB
+    out = tmp_path / "out"
+    assert _run("web", src, out, "--max_page_mb", "1") == 0
+    (reject,) = [json.loads(line) for line in (out / "rejects-00000-of-00001.jsonl").read_text().splitlines()]
+    assert reject["where"] == "huge.html" and reject["reason"] == "page of 1.2 MB is larger than max_page_mb (1)"
+    assert _manifest(out)["counts"]["too_large"] == 1
+    assert _run("web", src, out, "--max_page_mb", "2", "--on_mismatch", "redo") == 0  # raised: the page is read
+    assert _manifest(out)["counts"]["kept"] == 1
+
+
 def test_ocr_books_with_no_text_are_counted_not_lost(tmp_path, monkeypatch):
     class Blank:  # an engine that finds nothing on the page
         name = "blank"
