@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 import torch.distributed as dist
@@ -96,6 +97,58 @@ def all_reduce_max_many(values: list[float], device: torch.device) -> list[float
     if dist.is_initialized() and dist.get_world_size() > 1:
         dist.all_reduce(t, op=dist.ReduceOp.MAX)
     return t.tolist()
+
+
+_HOST_GROUP: tuple = (None, None)  # (the default group it was made for, the host-side group)
+
+
+def host_group():
+    """A process group whose collectives run on the host: the default group under gloo, else (NCCL) a gloo group
+    over the same ranks, made once (collective on its first call: every rank calls it at the same point). Small
+    control values (stop flags) agreed over it never wait for the GPU's queue."""
+    global _HOST_GROUP
+    world = dist.group.WORLD
+    if _HOST_GROUP[0] is not world:
+        group = world if dist.get_backend() == "gloo" else dist.new_group(backend="gloo")
+        _HOST_GROUP = (world, group)
+    return _HOST_GROUP[1]
+
+
+def all_reduce_max_host(values: list[float]) -> list[float]:
+    """Element-wise max of a few Python numbers over ranks, as a CPU tensor over host_group(): no device sync."""
+    t = torch.tensor(values, dtype=torch.float64)
+    if dist.is_initialized() and dist.get_world_size() > 1:
+        dist.all_reduce(t, op=dist.ReduceOp.MAX, group=host_group())
+    return t.tolist()
+
+
+# Set by scripts/slurm/lib.sh for a training job: a launcher writes a signal's name into the stop file to ask every
+# rank to checkpoint and stop (a signal cannot reach torchrun's workers under every Slurm process tracking); rank 0
+# writes the run's end into the status file, from which the batch script decides between done and requeue.
+STOP_FILE_ENV, STATUS_FILE_ENV = "MMED_STOP_FILE", "MMED_STATUS_FILE"
+
+
+def requested_stop() -> int:
+    """The signal number named in the stop file (SIGUSR1 when it names none), or 0 when no stop is requested."""
+    path = os.environ.get(STOP_FILE_ENV)
+    if not path or not os.path.exists(path):
+        return 0
+    try:
+        with open(path, encoding="utf-8") as f:
+            name = f.read().strip()
+    except OSError:
+        name = ""
+    return int(signal.Signals.__members__.get(name, signal.SIGUSR1))
+
+
+def report_status(summary: dict) -> None:
+    """Rank 0: write the run's end (finished, stopped, steps) to the status file the launcher reads, if any."""
+    path = os.environ.get(STATUS_FILE_ENV)
+    if not path or not is_main():
+        return
+    from common.records import write_json
+
+    write_json(Path(path), {k: summary.get(k) for k in ("finished", "stopped", "steps", "total_steps")})
 
 
 def cleanup() -> None:

@@ -31,7 +31,14 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from common.checkpoint import CheckpointManager, latest_checkpoint
-from common.distributed import DistInfo, all_reduce_max_many, all_reduce_sum, init_distributed
+from common.distributed import (
+    DistInfo,
+    all_reduce_max_host,
+    all_reduce_sum,
+    host_group,
+    init_distributed,
+    requested_stop,
+)
 from common.hf_export import export_hf, gather_full_state_dict
 from common.metrics_log import MetricsLogger
 from common.parallel import parallelize
@@ -375,9 +382,12 @@ class Trainer:
         self._stop_signal = signum  # only a flag: the loop saves at the next step boundary, on every rank
 
     def should_stop(self, started: float) -> str | None:
-        """Collective, once per step: the reason every rank stops now (the same on all), or None."""
+        """Collective, once per step: the reason every rank stops now (the same on all), or None. A signal to any
+        rank or a stop file (common.distributed.requested_stop: how scripts/slurm/lib.sh reaches workers no signal
+        reaches) stops all. Agreed on the host (a CPU tensor over a gloo group): no wait for the GPU per step."""
         over_time = self.cfg.max_train_minutes > 0 and (time.time() - started) / 60 >= self.cfg.max_train_minutes
-        over, signum = all_reduce_max_many([float(over_time), float(self._stop_signal or 0)], self.device)
+        signum = self._stop_signal or requested_stop()
+        over, signum = all_reduce_max_host([float(over_time), float(signum)])
         if signum:
             return f"signal {signal.Signals(int(signum)).name}"
         return "max_train_minutes" if over else None
@@ -395,6 +405,7 @@ class Trainer:
         if self.step >= self.total_steps:
             return self._summary(self.step, started, None)
         previous = {sig: signal.signal(sig, self._on_stop_signal) for sig in STOP_SIGNALS}
+        host_group()  # collective when it makes a group: here, where every rank is, not in the first should_stop
         try:
             return self._train_loop(started)
         finally:

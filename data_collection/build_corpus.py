@@ -275,8 +275,10 @@ def main(argv: list[str] | None = None) -> int:
         if cfg.stage in ("clean", "all"):
             units = run.slice([clean_unit(cfg, t) for t in tasks])
             map_stage(cfg, run, "clean", clean_shard, units)
-            run.counts["clean"] = clean_totals(cfg, tasks, run)
-            print("clean: " + ", ".join(f"{k} {v}" for k, v in run.counts["clean"].items()))
+            mine = {u.name for u in units}  # an array task counts (and logs) its own shards, not the stage's
+            run.counts["clean"] = clean_totals(cfg, [t for t in tasks if clean_unit(cfg, t).name in mine], run)
+            print(f"clean{' (this task)' if num > 1 else ''}: "
+                  + ", ".join(f"{k} {v}" for k, v in run.counts["clean"].items()))
         if cfg.stage != "clean" and not run.failed:
             corpus_dedup.run_assemble(cfg, tasks, run)
     if run.failed:

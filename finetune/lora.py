@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 # Per-architecture defaults (config.model_type -> attention projections), as in the paper's LoRA runs.
@@ -45,4 +46,11 @@ def apply_lora(model: Any, cfg: LoraSection) -> Any:
     targets = target_modules_for(model.config, cfg.target_modules)
     lora_config = LoraConfig(r=cfg.r, lora_alpha=cfg.alpha, lora_dropout=cfg.dropout, target_modules=targets,
                              bias="none", task_type="CAUSAL_LM")
-    return get_peft_model(model, lora_config)
+    base = getattr(model, "name_or_path", "") or getattr(model.config, "_name_or_path", "")
+    peft_model = get_peft_model(model, lora_config)
+    if base and Path(base).is_dir():
+        # adapter_config.json names the base model: a local dir recorded as given ("artifacts/tiny-llama") would
+        # only load from the same working directory (elsewhere PEFT asks the hub), so it is recorded absolute
+        for config in peft_model.peft_config.values():
+            config.base_model_name_or_path = str(Path(base).resolve())
+    return peft_model

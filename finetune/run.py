@@ -158,7 +158,7 @@ def save_result(cfg: FinetuneConfig, trainer: Any, tokenizer: Any) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from common.distributed import init_distributed
+    from common.distributed import init_distributed, report_status
     from common.train_run import training_run
 
     # config and process group, then the folder: its lock, and its checkpoints checked against this recipe
@@ -174,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
             if summary["finished"]:
                 run.extra["result"] = str(Path(cfg.train.output_dir) / ("model" if cfg.method == "full"
                                                                         else "adapter"))
+    report_status(summary)  # exit 0 also when stopped to resume: a launcher tells the two apart from this
     return 0
 
 

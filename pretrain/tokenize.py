@@ -376,6 +376,22 @@ def assemble(cfg: TokenizeConfig, files: list[Path], run: Run) -> dict:
     return meta
 
 
+def _assembled_already(run: Run, assembled: Unit) -> bool:
+    """For a parts task: whether the joined dataset is there, made from these input files with these settings.
+    Assembly deleted the parts and forgot their markers, so without this check a resubmitted parts array would
+    tokenize everything again. Only looks: a dataset made otherwise is the assembly's to error on or redo (many
+    array tasks must not delete it at once); with on_mismatch error it fails here already, before any work."""
+    if run.on_mismatch == "error":
+        return run.is_done(assembled)
+    run.on_mismatch = "error"  # is_done then raises on a mismatch instead of deleting
+    try:
+        return run.is_done(assembled)
+    except UserError:
+        return False
+    finally:
+        run.on_mismatch = "redo"
+
+
 def build_meta(cfg: TokenizeConfig, stats: dict, sequences: dict, rejected: int, n_inputs: int) -> dict:
     def totals(split: str) -> dict:
         t = _empty_lang_stats()
@@ -439,7 +455,8 @@ def main(argv: list[str] | None = None) -> int:
     task = (0, 1) if cfg.stage == "assemble" else _shard_args(cfg)
     with Run("pretrain.tokenize", out, cfg, task=task, depends_on=DEPENDS_ON, on_mismatch=cfg.on_mismatch) as run:
         assembled = assembly_unit(files)
-        if cfg.stage != "parts" and run.num == 1 and run.is_done(assembled):
+        if (run.is_done(assembled) if cfg.stage != "parts" and run.num == 1 else
+                cfg.stage != "assemble" and _assembled_already(run, assembled)):
             print(f"{out}: already tokenized from these {len(files)} input files with these settings")
             return run.exit_code
         print(f"in: {len(files)} input files -> {out} ({cfg.mode}, seq_len {cfg.seq_len})")

@@ -128,7 +128,7 @@ def check_config(cfg: PretrainConfig) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from common.distributed import cleanup, init_distributed
+    from common.distributed import cleanup, init_distributed, report_status
     from common.train_run import files_key, training_run
 
     cfg = load_config(PretrainConfig, argv, description=__doc__, prog="torchrun ... -m pretrain.train")
@@ -143,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
             if run is not None:
                 for key, value in summary.items():  # floats and strings too: set, not added
                     run.counts[key] = value
+        report_status(summary)  # exit 0 also when stopped to resume: a launcher tells the two apart from this
     finally:
         cleanup()
     return 0

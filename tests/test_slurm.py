@@ -3,182 +3,41 @@
 The scripts are submitted unchanged from a fresh copy of the repository (git's files only, so `logs/` exists only
 as a fresh clone has it), with the documented sbatch overrides for a small CPU node: the filter array, the tokenize
 array then its assembly (a dependency), pretraining on 2 gloo processes interrupted twice (`scontrol requeue`, and
-the USR1 Slurm sends before the time limit) and checked against an uninterrupted run, and the generation array.
+a USR1 to its step, under ProctrackType=proctrack/linuxproc) and checked against an uninterrupted run, and the
+generation array. tests/test_slurm_multinode.py runs two nodes under proctrack/pgid, tests/test_slurm_signals.py
+the time-limit signal and proctrack/cgroup; tests/slurm_helpers.py starts the clusters.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from slurm_helpers import copy_repo, slurm_cluster, stop_steps, wait_for_step, wait_for_text
+from slurm_helpers import job_env as _job_env
+from slurm_helpers import log as _log
+from slurm_helpers import losses as _losses
 from test_engine import free_port
-
-REPO = Path(__file__).resolve().parent.parent
-NODE = socket.gethostname()  # node names must resolve: torchrun's rendezvous host is the first node
-TERMINAL = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE"}
-
-
-def _conf(root: Path, ctld_port: int, slurmd_port: int) -> str:
-    return f"""ClusterName=mmedtest
-SlurmctldHost=localhost(127.0.0.1)
-SlurmUser=root
-SlurmdUser=root
-SlurmctldPort={ctld_port}
-SlurmdPort={slurmd_port}
-AuthType=auth/munge
-CredType=cred/munge
-# a requeued job waits cred_expire seconds before it may start again (default 120)
-AuthInfo=socket={root}/munge.sock,cred_expire=10
-StateSaveLocation={root}/state
-SlurmdSpoolDir={root}/spool
-SlurmctldPidFile={root}/slurmctld.pid
-SlurmdPidFile={root}/slurmd.pid
-SlurmctldLogFile={root}/slurmctld.log
-SlurmdLogFile={root}/slurmd.log
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_CPU
-SchedulerType=sched/backfill
-SchedulerParameters=defer_batch=0
-ReturnToService=2
-MpiDefault=none
-JobAcctGatherType=jobacct_gather/none
-AccountingStorageType=accounting_storage/none
-SlurmdParameters=config_overrides
-KillWait=20
-MinJobAge=3600
-NodeName={NODE} NodeAddr=127.0.0.1 CPUs=2 RealMemory=8000 State=UNKNOWN
-PartitionName=debug Nodes={NODE} Default=YES MaxTime=INFINITE State=UP
-"""
-
-
-class Cluster:
-    def __init__(self, root: Path, env: dict):
-        self.root, self.env = root, env
-
-    def run(self, *cmd: str, cwd: Path | None = None) -> str:
-        proc = subprocess.run(cmd, env=self.env, cwd=cwd, capture_output=True, text=True, timeout=60)
-        assert proc.returncode == 0, f"{' '.join(cmd)}: {proc.stdout}{proc.stderr}"
-        return proc.stdout
-
-    def sbatch(self, repo: Path, *args: str, env: dict | None = None) -> str:
-        proc = subprocess.run(["sbatch", "--parsable", *args], env={**self.env, **(env or {})}, cwd=repo,
-                              capture_output=True, text=True, timeout=60)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        return proc.stdout.strip().split(";")[0]
-
-    def job(self, job_id: str) -> list[dict]:
-        """Every record (array tasks too) of `scontrol show job` as dicts of its key=value fields."""
-        out = self.run("scontrol", "-o", "show", "job", job_id)
-        return [dict(f.split("=", 1) for f in line.split() if "=" in f) for line in out.splitlines() if line]
-
-    def wait(self, job_id: str, timeout: float = 300) -> list[dict]:
-        """Poll until every record of the job (each array task) has ended; return the records."""
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            records = self.job(job_id)
-            if all(r["JobState"] in TERMINAL for r in records):
-                return records
-            time.sleep(1)
-        raise AssertionError(f"job {job_id} not done after {timeout} s: {records}\n{self.diagnostics()}")
-
-    def diagnostics(self) -> str:
-        logs = [p for p in self.root.glob("*.log")]
-        return "\n".join(f"--- {p.name}\n" + p.read_text(errors="replace")[-3000:] for p in logs)
-
-
-def _start(cmd: list[str], env: dict, procs: list) -> None:
-    procs.append(subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT))
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    missing = [b for b in ("munged", "slurmctld", "slurmd", "sbatch") if shutil.which(b) is None]
-    assert not missing, (f"{', '.join(missing)} not found: install the packages in scripts/system-packages.txt "
-                         "(bash scripts/setup_system.sh)")
-    root = tmp_path_factory.mktemp("slurm")
-    os.chmod(root, 0o755)  # munged refuses a socket in a directory others cannot traverse
-    for sub in ("state", "spool"):
-        (root / sub).mkdir()
-    (root / "munge.key").write_bytes(os.urandom(1024))
-    os.chmod(root / "munge.key", 0o600)
-    (root / "slurm.conf").write_text(_conf(root, free_port(), free_port()))
-    env = {**os.environ, "SLURM_CONF": str(root / "slurm.conf")}
-    procs: list[subprocess.Popen] = []
-    try:
-        _start(["munged", "--foreground", "--force", f"--socket={root}/munge.sock", f"--key-file={root}/munge.key",
-                f"--log-file={root}/munged.log", f"--pid-file={root}/munged.pid",
-                f"--seed-file={root}/munged.seed"], env, procs)
-        deadline = time.time() + 20
-        while not (root / "munge.sock").exists() and time.time() < deadline:
-            time.sleep(0.2)
-        _start(["slurmctld", "-D", "-c", "-f", str(root / "slurm.conf")], env, procs)
-        _start(["slurmd", "-D", "-N", NODE, "-f", str(root / "slurm.conf")], env, procs)
-        c = Cluster(root, env)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            out = subprocess.run(["sinfo", "-h", "-N", "-o", "%T"], env=env, capture_output=True, text=True)
-            if out.stdout.strip() == "idle":
-                break
-            time.sleep(0.5)
-        else:
-            raise AssertionError(f"the node never became idle: {c.diagnostics()}")
+    with slurm_cluster(tmp_path_factory.mktemp("slurm"), proctrack="linuxproc") as c:
         yield c
-    finally:
-        subprocess.run(["scancel", "--full", "-u", "root"], env=env, capture_output=True, timeout=30)
-        for p in reversed(procs):  # slurmd, slurmctld, munged: every daemon this fixture started
-            p.terminate()
-        for p in reversed(procs):
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
 def repo_copy(tmp_path_factory) -> Path:
-    """The repository as a fresh clone has it: git's files (and new files not yet committed), nothing ignored."""
-    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
-                           capture_output=True, check=True).stdout.decode().split("\0")
-    dest = tmp_path_factory.mktemp("repo")
-    for name in filter(None, files):
-        src = REPO / name
-        if src.is_file():
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / name)
-    return dest
+    return copy_repo(tmp_path_factory.mktemp("repo"))
 
 
 @pytest.fixture(scope="module")
 def job_env() -> dict:
-    return {"MMED_VENV": sys.prefix, "PYTHONPATH": ""}
-
-
-def _log(repo: Path, pattern: str) -> str:
-    return "\n".join(p.read_text(errors="replace") for p in sorted((repo / "logs").glob(pattern)))
-
-
-def _losses(run: Path) -> dict[int, float]:
-    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
-    return {r["step"]: r["loss"] for r in rows if "loss" in r}
-
-
-def _wait_for_step(run: Path, step: int, log, timeout: float = 240) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if (run / "metrics.jsonl").exists() and max(_losses(run), default=0) >= step:
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"{run} never reached step {step}")
+    return _job_env()
 
 
 @pytest.mark.slow
@@ -211,7 +70,9 @@ def test_sbatch_scripts_run_unchanged_on_a_one_node_cluster(cluster, repo_copy, 
     assert set(tokens) == {"train", "validation"} and len(tokens["train"]) > 8
     assert not list((repo / "logs").glob("*_4294967294*"))
 
-    # pretrain on 2 CPU processes, requeued mid-run, then stopped by the time-limit signal, resumes exactly
+    # pretrain on 2 CPU processes (proctrack/linuxproc): requeued mid-run (SIGTERM), then stopped by a USR1 to its
+    # step (which reaches every process here); each time it saves, requeues and resumes where it stopped; it ends
+    # COMPLETED once finished and is not requeued again
     run = out / "run"
     train_args = ["configs/pretrain/tiny.yaml", "--model", str(tiny_model_dir), "--data", str(out / "tokens"),
                   "--train.output_dir", str(run), "--export_dir", str(run / "hf"), "--train.max_steps", "40",
@@ -219,21 +80,19 @@ def test_sbatch_scripts_run_unchanged_on_a_one_node_cluster(cluster, repo_copy, 
                   "--train.micro_batch_size", "1", "--train.eval_every", "0"]
     job = cluster.sbatch(repo, "--gpus-per-node=0", "--cpus-per-task=2", "--mem=3G",
                          "scripts/slurm/pretrain.sbatch", *train_args, env={**job_env, "NPROC_PER_NODE": "2"})
-    log_of_job = lambda: _log(repo, f"*-{job}.out")  # noqa: E731
-    _wait_for_step(run, 4, log_of_job)
+    pattern = f"*-{job}.out"
+    wait_for_step(run, 4)
     cluster.run("scontrol", "requeue", job)
-    deadline = time.time() + 240
-    while "attempt 2" not in _log(repo, f"*-{job}.out") and time.time() < deadline:
-        time.sleep(0.5)
-    _wait_for_step(run, max(_losses(run)) + 4, log_of_job)
-    cluster.run("scancel", "--batch", "--signal=USR1", job)  # what --signal=B:USR1@300 sends near the limit
+    wait_for_text(repo, pattern, "attempt 2")
+    wait_for_step(run, stop_steps(_log(repo, pattern))[0] + 4)
+    cluster.run("scancel", "--signal=USR1", job)  # the job's steps, not the batch script
     records = cluster.wait(job, timeout=300)
-    log = _log(repo, f"*-{job}.out")
-    assert records[0]["JobState"] == "COMPLETED", log + cluster.diagnostics()
-    assert log.count("resumed from") == 2 and "attempt 3" in log, log
+    log = _log(repo, pattern)
+    assert records[0]["JobState"] == "COMPLETED" and records[0]["Restarts"] == "2", log + cluster.diagnostics()
+    assert log.count("resumed from") == 2 and "attempt 3" in log and "attempt 4" not in log, log
     assert "(signal SIGTERM): saving a checkpoint" in log and "(signal SIGUSR1): saving a checkpoint" in log, log
-    stops = [int(line.split("stopping at step ")[1].split()[0]) for line in log.splitlines()
-             if "stopping at step" in line]
+    assert "requeueing job" in log and "training finished" in log, log
+    stops = stop_steps(log)
     assert [f"step_{s:08d}" in log for s in stops] == [True, True]  # resumed from the step it saved on the signal
 
     reference = out / "reference"
