@@ -259,10 +259,10 @@ def run_generation(backend, items: Sequence[WorkItem], cfg: GenerateConfig, out:
                    lengths: Sequence[int], progress: bool = True) -> int:
     """Generate (or loglik-score) `items` batch by batch, appending each batch's records. A batch that fails is
     retried one item at a time, so one bad item fails alone (recorded by `run`). Returns the count written."""
-    from tqdm import tqdm
+    from common.progress import progress_bar
 
     style = get_style(cfg.prompt_style)
-    bar = tqdm(total=len(items), unit="q", disable=not progress, desc="generate")
+    bar = progress_bar(total=len(items), unit="q", disable=not progress, desc="generate")  # plain lines in a log
     t0, written = time.monotonic(), 0
     for batch in batches(items, lengths, cfg.batch_size):
         try:
