@@ -102,3 +102,13 @@ def progress_bar(total: int | None = None, desc: str = "", unit: str = "it", ini
 
         return tqdm(total=total, desc=desc, unit=unit, initial=initial, disable=disable, **tqdm_kwargs)
     return LineProgress(total=total, desc=desc, unit=unit, initial=initial, disable=disable, every_s=every_s)
+
+
+def quiet_library_progress() -> None:
+    """When stderr is not a terminal, turn off the bars of datasets / huggingface_hub / transformers ("Saving the
+    dataset", "Writing model shards"), which a log would keep as carriage-return redraws. Call it at a command's
+    start, before those libraries are imported; an explicit setting in the environment wins."""
+    if is_terminal():
+        return
+    for name in ("HF_DATASETS_DISABLE_PROGRESS_BARS", "HF_HUB_DISABLE_PROGRESS_BARS"):
+        os.environ.setdefault(name, "1")

@@ -20,6 +20,11 @@ from common.config import load_config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BOS, EOS, PAD = "<|begin_of_text|>", "<|end_of_text|>", "<|pad|>"
+# the tags of the prompt formats (common/prompts.py), each one whole token: the prompt ends with "### Response:" and
+# the response starts with "###Answer:" or "###Rationale:", so the last prompt token and the first response token
+# are distinct whole tags (no merge can cross them, and "Answer:" is never confused with "Response:")
+TAGS = ("### Instruction:", "### Input:", "### Response:", "###Question:", "###Options:", "###Rationale:",
+        "###Answer:")
 
 
 @dataclass
@@ -87,11 +92,26 @@ def prompt_texts() -> list[str]:
 
 
 def train_tokenizer(texts: list[str], vocab_size: int):
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+    from tokenizers import (
+        AddedToken,
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        pre_tokenizers,
+        processors,
+        trainers,
+    )
     from transformers import PreTrainedTokenizerFast
 
     tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    # runs of "#" are pre-tokens of their own, so no merge crosses a "###" tag: the prompt ends "### Response:" and
+    # the response starts "###Answer:", which are tokenized apart (finetune.data, generation); a merge such as ":###"
+    # learned from the joined text would be a token that fine-tuning never shows and generation then emits
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(r"#+"), behavior="isolated"),
+        pre_tokenizers.ByteLevel(add_prefix_space=False),
+    ])
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,
@@ -100,6 +120,8 @@ def train_tokenizer(texts: list[str], vocab_size: int):
         show_progress=False,
     )
     tok.train_from_iterator(texts, trainer=trainer)
+    # added (not special) tokens: matched before pre-tokenization, and kept when decoding skips special tokens
+    tok.add_tokens([AddedToken(tag, normalized=False) for tag in TAGS])
     bos_id = tok.token_to_id(BOS)
     tok.post_processor = processors.TemplateProcessing(
         single=f"{BOS} $A", pair=f"{BOS} $A {BOS} $B", special_tokens=[(BOS, bos_id)]

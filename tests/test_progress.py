@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import sys
 
 from common.progress import LineProgress, progress_bar
@@ -42,3 +43,13 @@ def test_progress_bar_is_the_line_printer_when_stderr_is_no_terminal(monkeypatch
     bar.update(2)
     bar.close()
     assert sys.stderr.getvalue().count("\n") == 2 and "\r" not in sys.stderr.getvalue()
+
+
+def test_library_bars_are_turned_off_for_a_log_unless_set(monkeypatch):
+    from common.progress import quiet_library_progress
+
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    monkeypatch.delenv("HF_DATASETS_DISABLE_PROGRESS_BARS", raising=False)
+    monkeypatch.setenv("HF_HUB_DISABLE_PROGRESS_BARS", "0")
+    quiet_library_progress()
+    assert os.environ["HF_DATASETS_DISABLE_PROGRESS_BARS"] == "1" and os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] == "0"

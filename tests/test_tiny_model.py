@@ -28,3 +28,27 @@ def test_tiny_model_is_deterministic(tiny_model_dir, tmp_path, samples_dir):
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
     vocab = lambda d: json.loads((d / "tokenizer.json").read_text())["model"]["vocab"]  # noqa: E731
     assert vocab(tiny_model_dir) == vocab(again)
+
+
+def test_no_token_crosses_the_prompt_response_boundary(tiny_model_dir):
+    """The prompt and the response are tokenized apart in fine-tuning and generation; tokenized together they must
+    give the same tokens, so the model is never taught or shown a token that spans "### Response:" and "###Answer:"
+    (a merge such as ":###" made a model write "###Answer:###Answer:..." forever)."""
+    from common.languages import MMEDBENCH_LANGUAGES
+    from common.prompts import MODES, STYLES
+    from common.tiny_model import TAGS
+
+    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
+    options = {"A": "Lipase", "B": "Amylase", "C": "Trypsin"}
+    for style in STYLES.values():
+        for language in MMEDBENCH_LANGUAGES:
+            for mode in MODES:
+                prompt = style.build_prompt("Which enzyme?", options, language, mode)
+                response = style.format_response(mode, ["A", "C"], "Lipase rises in pancreatitis.")
+                apart = tok(prompt).input_ids + tok(response, add_special_tokens=False).input_ids
+                assert tok(prompt + response).input_ids == apart, (style.name, language, mode)
+    vocab = tok.get_vocab()
+    assert all(tag in vocab for tag in TAGS)
+    assert not [t for t in vocab if "#" in t and t.strip("#") and t not in TAGS]  # "#" merges with nothing else
+    answer = tok("###Answer: OPTION A,C IS CORRECT.", add_special_tokens=False).input_ids
+    assert tok.convert_ids_to_tokens(answer)[0] == "###Answer:"
