@@ -143,6 +143,9 @@ class RunShape:
     loss_impl: str = "eager"  # eager | chunked | compiled
     loss_chunk_size: int = 1024
     grad_accum: int = 1  # micro-batches per optimizer step on each GPU
+    grad_sync: str = "every_micro_batch"  # every_micro_batch | last_micro_batch (train.grad_sync)
+    padding_mask: bool = False  # batches carry an attention mask (window data, fine-tuning)
+    compile: bool = False  # train.compile: inductor fuses the layer's elementwise ops (an estimate)
     trainable_params: int = -1  # -1 = all (full training); LoRA: the adapter's parameters
     frozen_bytes: int = 4  # bytes per parameter of frozen weights (LoRA base in bf16: 2)
 
@@ -151,13 +154,36 @@ class RunShape:
         return 2 if self.mixed_precision == "bf16" else 4
 
 
-def layer_activation_bytes_per_token(shape: ModelShape, c: int) -> float:
+# the groups of a plan, each the sum of FSDPMemTracker categories (tests/test_plan.py compares them group by group)
+MEMORY_GROUPS = {
+    "parameters": ("SHARDED_PARAM", "BUFFER"),
+    "optimizer": ("OPT",),
+    "gradients": ("SHARDED_GRAD", "UNSHARDED_GRAD"),
+    "gathered_parameters": ("UNSHARDED_PARAM",),
+    "communication": ("ALL_GATHER", "REDUCE_SCATTER"),
+    "activations": ("ACT", "TEMP", "INP"),
+}
+
+
+def layer_activation_bytes_per_token(shape: ModelShape, c: int, padding_mask: bool = False,
+                                     compiled: bool = False) -> float:
     """Bytes autograd keeps per token for one Llama decoder layer in compute dtype of `c` bytes: two RMSNorms
     ((4 + 2c) h each: the fp32 input, the normalised input, the projection input), attention (q, output and the
-    o_proj input, c h each; k and v, c kv each; an fp32 log-sum-exp per head), the SwiGLU MLP (4c x MLP width)."""
+    o_proj input, c h each; k and v, c kv each; an fp32 log-sum-exp per head), the SwiGLU MLP (4c x MLP width).
+    With a padding mask transformers repeats k and v to every head before SDPA (both saved at full width).
+    Compiled (an estimate, not measured here): inductor recomputes the norms' fp32 math and silu(gate) * up."""
     h, heads = shape.hidden_size, shape.num_heads
     attn = shape.num_heads * shape.dim
-    return 2 * (4 + 2 * c) * h + 3 * c * attn + 2 * c * shape.kv_size + 4 * c * shape.intermediate_size + 4 * heads
+    kv = attn if padding_mask else shape.kv_size
+    norms = 2 * (c * h if compiled else (4 + 2 * c) * h)
+    mlp = (2 if compiled else 4) * c * shape.intermediate_size
+    return norms + 3 * c * attn + 2 * c * kv + mlp + 4 * heads
+
+
+def layer_backward_bytes_per_token(shape: ModelShape, c: int) -> float:
+    """Gradients of one layer's activations alive at its backward's peak, beyond what the layer saves: fitted to
+    FSDPMemTracker at fp32 and bf16 (tests/test_plan.py), about (c + 1) x 2.5 x MLP width."""
+    return (c + 1) * 2.5 * shape.intermediate_size
 
 
 def loss_bytes_per_token(shape: ModelShape, run: RunShape) -> float:
@@ -174,45 +200,110 @@ def loss_bytes_per_token(shape: ModelShape, run: RunShape) -> float:
     return 2.0 * c * v
 
 
-def memory_per_gpu(shape: ModelShape, run: RunShape) -> dict[str, float]:
-    """Bytes per GPU by category at the step's peak, plus `host` (CPU memory per GPU with cpu_offload).
+def _moment(gradients: float, gathered: float, communication: float, activations: float) -> dict[str, float]:
+    return {"gradients": gradients, "gathered_parameters": gathered, "communication": communication,
+            "activations": activations}
 
-    The peak is taken over three moments of a micro-batch, as FSDPMemTracker sees them: the loss (every
-    activation saved, the root resharded after forward, the last layer kept gathered), the head's backward (the
-    root gathered again, the logits' gradient) and the last layer's backward (all gradients there; with
-    checkpointing one recomputed layer and its gradients). With gradient accumulation the gradients of the
-    earlier micro-batches exist at every moment."""
+
+def _fsdp_moments(shape: ModelShape, run: RunShape, trainable: int) -> dict[str, dict[str, float]]:
+    """What FSDP2 and the model hold beyond the sharded state at each moment of the step's last micro-batch (the
+    one with the most accumulated): the loss, the head's backward, each layer's backward, the root's reduce-scatter.
+
+    FSDP2 keeps the root (embeddings, norm, head) gathered from the head's backward to the end, prefetches the next
+    layer's all-gather (compute dtype) while a layer runs backward, and keeps a layer's fp32 reduce-scatter input
+    until the next one is issued. With grad_sync every_micro_batch the earlier micro-batches' gradients are
+    sharded (4 B / world); with last_micro_batch they are unsharded fp32 (4 B per trainable parameter) until each
+    layer's reduce-scatter in the last micro-batch."""
+    w, c, layers = run.world_size, run.compute_bytes, shape.num_layers
+    n, h = run.micro_batch_size * run.seq_len, shape.hidden_size
+    frac = 1.0 if run.trainable_params < 0 else trainable / shape.params  # LoRA: what is reduce-scattered
+    layer_t, root_t = frac * shape.layer_params, frac * shape.root_params
+    accumulating = run.grad_accum > 1
+    unsharded_acc = accumulating and run.grad_sync == "last_micro_batch"
+    # reduced (sharded) fp32 gradients: on the host with cpu_offload
+    sharded = 0.0 if run.cpu_offload else 4.0 / w
+    earlier = (4.0 * trainable if unsharded_acc else sharded * trainable) if accumulating else 0.0
+    # a layer's fp32 reduce-scatter input of the earlier micro-batch is still held when the next one's layers
+    # start their backward (measured)
+    pending_rs = 4.0 * layer_t if accumulating and not unsharded_acc else 0.0
+    full = c * shape.params
+    layer_g = full if not run.reshard_after_forward else c * shape.layer_params
+    root_g = full if not run.reshard_after_forward else c * (shape.root_params + shape.layer_params)
+    prefetch = 0.0 if not run.reshard_after_forward else c * shape.layer_params
+    per_layer = layer_activation_bytes_per_token(shape, c, run.padding_mask, run.compile) * n
+    mask = run.micro_batch_size * run.seq_len ** 2 if run.padding_mask else 0.0  # one bool mask per forward
+    norm = (4 + 2 * c) * h * n
+    loss = loss_bytes_per_token(shape, run) * n
+    kept_per_layer = c * h * n if run.activation_checkpointing else per_layer
+    moments = {
+        "loss": _moment(earlier, layer_g, 0.0, layers * kept_per_layer + mask + norm + loss),
+    }
+    head_acts = layers * kept_per_layer + mask + norm + (4 + c) * shape.vocab_size * n
+    # the root gathered again for the head, the last layer too, the next layer's all-gather in flight; then the
+    # last layer resharded with its fp32 reduce-scatter input held (first wins a tie: what the tracker shows)
+    moments["head backward"] = _moment(earlier, root_g, prefetch, head_acts)
+    moments["last layer reduce-scatter"] = _moment(earlier, root_g - prefetch, prefetch + 4.0 * layer_t, head_acts)
+    grad_temps = layer_backward_bytes_per_token(shape, c) * n
+    for done in range(layers):  # backward of the (done+1)-th layer from the end
+        if unsharded_acc:
+            grads = 4.0 * (trainable - done * layer_t) + done * sharded * layer_t
+        else:
+            grads = earlier if accumulating else done * sharded * layer_t
+        left = layers - done - 1
+        # with checkpointing the layer's activations are recomputed whole; without, they are its saved ones,
+        # consumed as its gradients appear (measured: the peak is then at the head's backward)
+        recompute = per_layer if run.activation_checkpointing else 0.0
+        acts = left * kept_per_layer + recompute + mask
+        comm = (prefetch if left else 0.0) + (4.0 * layer_t if done or pending_rs else 0.0)
+        moments[f"layer {layers - done - 1} backward"] = _moment(grads, root_g, comm, acts + grad_temps)
+    end_grads = sharded * (trainable if accumulating and not unsharded_acc else trainable - root_t)
+    moments["root reduce-scatter"] = _moment(end_grads + c * root_t, 0.0, 4.0 * root_t, 0.0)
+    return moments
+
+
+def _replicated_moments(shape: ModelShape, run: RunShape, trainable: int) -> dict[str, dict[str, float]]:
+    """DDP (fp32 gradient buckets the size of the gradients) or one process: every tensor whole."""
+    c, n = run.compute_bytes, run.micro_batch_size * run.seq_len
+    buckets = 4.0 * trainable if run.parallelism == "ddp" else 0.0
+    per_layer = layer_activation_bytes_per_token(shape, c, run.padding_mask, run.compile) * n
+    kept = shape.num_layers * (c * shape.hidden_size * n if run.activation_checkpointing else per_layer)
+    norm = (4 + 2 * c) * shape.hidden_size * n
+    loss = loss_bytes_per_token(shape, run) * n
+    earlier = 4.0 * trainable if run.grad_accum > 1 else 0.0
+    return {"loss": _moment(earlier, 0.0, buckets, kept + norm + loss),
+            "layer backward": _moment(4.0 * trainable, 0.0, buckets,
+                                      2 * per_layer if run.activation_checkpointing else per_layer)}
+
+
+def memory_per_gpu(shape: ModelShape, run: RunShape) -> dict:
+    """Bytes per GPU by group (MEMORY_GROUPS) at the step's peak, plus `host` (CPU memory per GPU with
+    cpu_offload), `peak_at` (the moment), the activations with and without checkpointing, and `moments` (the
+    groups at every moment considered: near-ties, such as the backward of the last two layers, can swap).
+
+    Static: sharded fp32 master weights (LoRA: the frozen base in its own dtype), AdamW's two fp32 states and,
+    once reduced, the sharded fp32 gradients. The rest is the largest of the moments of _fsdp_moments."""
     shards = run.world_size if run.parallelism == "fsdp" else 1
-    c, n, h, v = run.compute_bytes, run.micro_batch_size * run.seq_len, shape.hidden_size, shape.vocab_size
     trainable = shape.params if run.trainable_params < 0 else run.trainable_params
     params = (4 * trainable + run.frozen_bytes * (shape.params - trainable)) / shards
-    optimizer, grads = 8.0 * trainable / shards, 4.0 * trainable / shards  # AdamW: exp_avg, exp_avg_sq (fp32)
-    host = params + optimizer + grads if run.cpu_offload else 0.0
+    optimizer = 8.0 * trainable / shards
+    host = params + optimizer + 4.0 * trainable / shards if run.cpu_offload else 0.0
     if run.cpu_offload:
-        params = optimizer = grads = 0.0
+        params = optimizer = 0.0
     if run.parallelism == "fsdp":
-        full = c * shape.params
-        gathered = {"loss": full if not run.reshard_after_forward else c * shape.layer_params,
-                    "backward": full if not run.reshard_after_forward else c * (shape.root_params + shape.layer_params)}
-    else:  # DDP keeps fp32 gradient buckets the size of the gradients
-        gathered = dict.fromkeys(("loss", "backward"), 4.0 * trainable if run.parallelism == "ddp" else 0.0)
-    layer = layer_activation_bytes_per_token(shape, c) * n
-    norm = (4 + 2 * c) * h * n
-    kept = shape.num_layers * (c * h * n if run.activation_checkpointing else layer)
-    with_ckpt = shape.num_layers * c * h * n + norm + loss_bytes_per_token(shape, run) * n
-    without_ckpt = shape.num_layers * layer + norm + loss_bytes_per_token(shape, run) * n
-    earlier = grads if run.grad_accum > 1 else 0.0
-    moments = {
-        "loss": (earlier, gathered["loss"], with_ckpt if run.activation_checkpointing else without_ckpt),
-        "head backward": (earlier, gathered["backward"], kept + norm + (4 + c) * v * n),
-        "last layer backward": (grads, gathered["backward"], 2 * layer if run.activation_checkpointing else 0.0),
-    }
-    name, (g, gath, acts) = max(moments.items(), key=lambda kv: sum(kv[1]))
-    out = {"parameters": params, "optimizer": optimizer, "gradients": g, "gathered_parameters": gath,
-           "activations": acts, "activations_with_checkpointing": with_ckpt,
-           "activations_without_checkpointing": without_ckpt, "host": host}
-    out["total"] = params + optimizer + g + gath + acts
-    out["peak_at"] = name
+        moments = _fsdp_moments(shape, run, trainable)
+    else:
+        moments = _replicated_moments(shape, run, trainable)
+    name, peak = max(moments.items(), key=lambda kv: sum(kv[1].values()))
+    c, n, h = run.compute_bytes, run.micro_batch_size * run.seq_len, shape.hidden_size
+    per_layer = layer_activation_bytes_per_token(shape, c, run.padding_mask, run.compile) * n
+    tail = (4 + 2 * c) * h * n + loss_bytes_per_token(shape, run) * n
+    out = {"parameters": params, "optimizer": optimizer, **peak, "host": host, "peak_at": name,
+           "activations_with_checkpointing": shape.num_layers * c * h * n + tail,
+           "activations_without_checkpointing": shape.num_layers * per_layer + tail}
+    out["total"] = params + optimizer + sum(peak.values())
+    out["moments"] = {moment: {"parameters": params, "optimizer": optimizer, **groups,
+                               "total": params + optimizer + sum(groups.values())}
+                      for moment, groups in moments.items()}
     return out
 
 

@@ -46,6 +46,11 @@ class TrainConfig:
     parallelism: str = field(default="fsdp", metadata={"help": "fsdp (FSDP2 fully_shard) | ddp | none"})
     fsdp_layer_cls: list[str] = field(default_factory=list, metadata={
         "help": "class names of the decoder layers to shard and checkpoint (default: model._no_split_modules)"})
+    grad_sync: str = field(default="every_micro_batch", metadata={
+        "help": "every_micro_batch: FSDP reduce-scatters (DDP all-reduces) each micro-batch's gradients, so "
+                "accumulated gradients stay sharded (fp32, 4 B/param / world size) | last_micro_batch: sync only "
+                "on the last micro-batch of a step (less communication; FSDP then accumulates an unsharded fp32 "
+                "gradient of the whole model on every GPU, 4 B/param: pretrain.plan counts it)"})
     activation_checkpointing: bool = field(default=True, metadata={"help": "recompute each decoder layer in backward"})
     cpu_offload: bool = field(default=False, metadata={"help": "FSDP CPU offload of params, grads, optimizer state"})
     reshard_after_forward: bool = field(default=True, metadata={
@@ -86,7 +91,8 @@ class TrainConfig:
         """Raise ValueError naming the field for settings that cannot work (before any GPU work starts)."""
         choices = {"lr_schedule": ("cosine", "linear", "constant"), "mixed_precision": ("bf16", "fp32"),
                    "parallelism": ("fsdp", "ddp", "none"), "backend": ("auto", "nccl", "gloo"),
-                   "device": ("auto", "cuda", "cpu"), "loss_impl": ("eager", "chunked", "compiled")}
+                   "device": ("auto", "cuda", "cpu"), "loss_impl": ("eager", "chunked", "compiled"),
+                   "grad_sync": ("every_micro_batch", "last_micro_batch")}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"train.{name}: {getattr(self, name)!r} is not one of {', '.join(allowed)}")

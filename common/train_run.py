@@ -45,7 +45,7 @@ TRAIN_NOT_RESULTS = {
     "train.micro_batch_size": "memory", "train.parallelism": "memory", "train.fsdp_layer_cls": "memory",
     "train.activation_checkpointing": "memory", "train.cpu_offload": "memory",
     "train.reshard_after_forward": "memory", "train.compile": "speed", "train.compile_backend": "speed",
-    "train.loss_impl": "memory", "train.loss_chunk_size": "memory",
+    "train.loss_impl": "memory", "train.loss_chunk_size": "memory", "train.grad_sync": "memory",
 }
 
 

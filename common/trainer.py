@@ -4,9 +4,11 @@
     summary = trainer.train()        # resumes from the latest complete checkpoint in cfg.train.output_dir
     trainer.export_hf(out_dir)       # collective; rank 0 writes a plain HF dir (safetensors)
 
-A step: each rank runs `grad_accum` micro-batches (gradient sync only on the last one), the loss is the summed
-token loss over the whole step on all ranks divided by its number of target tokens (label != -100), gradients are
-clipped by global norm, AdamW steps, the LR schedule steps. The data order is a function of (seed, step) alone
+A step: each rank runs `grad_accum` micro-batches (gradients reduce-scattered after each, so what accumulates stays
+sharded; `train.grad_sync: last_micro_batch` syncs only the last one, at the memory cost of an unsharded fp32
+gradient), the loss is the summed token loss over the whole step on all ranks divided by its number of target
+tokens (label != -100, counted on the device), gradients are clipped by global norm, AdamW steps, the LR schedule
+steps. The data order is a function of (seed, step) alone
 (see StepSampler), so a resumed run sees exactly the batches an uninterrupted run would have seen.
 
 Stopping: after every step all ranks agree (one all-reduce) whether to stop: max steps, train.max_train_minutes,
@@ -26,6 +28,7 @@ import time
 from pathlib import Path
 
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
@@ -225,7 +228,7 @@ class Trainer:
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer, lr_lambda(self.total_steps, warmup, cfg.lr_schedule, cfg.min_lr_ratio))
         self.checkpoints = CheckpointManager(self.output_dir / "checkpoints", cfg.keep_last)
-        self.step, self.tokens_seen = 0, 0
+        self.step, self.tokens_seen, self._pending_inputs = 0, 0, 0
         self.last_loss, self.final_eval = None, {}
         self.resumed_from = self._maybe_resume()
         self.metrics = MetricsLogger(self.output_dir, self.dist.is_main, self.step, cfg.tensorboard)
@@ -300,18 +303,30 @@ class Trainer:
         elif hasattr(self.model, "require_backward_grad_sync"):  # DDP
             self.model.require_backward_grad_sync = enabled
 
+    def _global_token_counts(self, batches: list[dict]) -> torch.Tensor:
+        """[target tokens, input tokens] of this step summed over all ranks: an int64 tensor on the device. Never
+        read on the host here: a .item() per step would make the CPU wait for the GPU (torchtitan keeps its global
+        token count on the device for the same reason); logging and checkpoints read it."""
+        targets = torch.stack([(b["labels"][:, 1:] != -100).sum() for b in batches]).sum()
+        inputs = torch.full((), sum(b["input_ids"].numel() for b in batches), dtype=torch.int64, device=self.device)
+        counts = torch.stack([targets.to(torch.int64), inputs])
+        if self.dist.world_size > 1:
+            dist.all_reduce(counts)
+        return counts
+
     def train_step(self, micro_batches: list[dict]) -> dict:
-        """One optimizer step over this rank's micro-batches. Returns local sums; the caller reduces for logs."""
+        """One optimizer step over this rank's micro-batches. Returns device tensors (local loss sum, global target
+        and input counts, gradient norm); the caller reads them on the host only when it logs."""
         self.model.train()
         batches = [self._to_device(b) for b in micro_batches]
-        local_targets = sum(int((b["labels"][:, 1:] != -100).sum()) for b in batches)
-        local_inputs = sum(b["input_ids"].numel() for b in batches)
-        global_targets, global_inputs = all_reduce_sum([local_targets, local_inputs], self.device)
+        counts = self._global_token_counts(batches)
         # gradients are averaged over ranks by FSDP/DDP: scale by world size so the result is sum / global tokens
-        scale = self.dist.world_size / max(global_targets, 1.0)
+        scale = (self.dist.world_size / counts[0].clamp(min=1).double()).float()
         loss_sum = torch.zeros((), dtype=torch.float64, device=self.device)
+        sync_every = self.cfg.grad_sync == "every_micro_batch"
         for i, batch in enumerate(batches):
-            self._set_grad_sync(i == len(batches) - 1)
+            # every_micro_batch: FSDP reduce-scatters each micro-batch, so what accumulates is the sharded gradient
+            self._set_grad_sync(sync_every or i == len(batches) - 1)
             micro_loss = self._forward_loss_sum(batch)
             (micro_loss * scale).backward()
             loss_sum += micro_loss.detach().double()
@@ -319,16 +334,24 @@ class Trainer:
         self.optimizer.step()
         self.scheduler.step()
         self.optimizer.zero_grad(set_to_none=True)
-        self.tokens_seen += int(global_inputs)
-        return {"loss_sum": loss_sum, "targets": global_targets, "inputs": global_inputs, "grad_norm": grad_norm}
+        self._pending_inputs = self._pending_inputs + counts[1]
+        return {"loss_sum": loss_sum, "targets": counts[0], "inputs": counts[1], "grad_norm": grad_norm}
 
-    def _clip_gradients(self) -> float:
+    def _clip_gradients(self) -> torch.Tensor:
+        """Clip by global norm; returns the norm before clipping as a device tensor (no host sync)."""
         params = [p for p in self.model.parameters() if p.requires_grad and p.grad is not None]
         max_norm = self.cfg.max_grad_norm if self.cfg.max_grad_norm > 0 else float("inf")
         norm = torch.nn.utils.clip_grad_norm_(params, max_norm)
         if hasattr(norm, "full_tensor"):  # DTensor under FSDP2
             norm = norm.full_tensor()
-        return float(norm)
+        return norm
+
+    def _flush_tokens_seen(self) -> int:
+        """Add the input tokens of the steps since the last call to tokens_seen (one host read)."""
+        if isinstance(self._pending_inputs, torch.Tensor):
+            self.tokens_seen += int(self._pending_inputs)
+            self._pending_inputs = 0
+        return self.tokens_seen
 
     @torch.no_grad()
     def evaluate(self) -> dict[str, float]:
@@ -362,21 +385,26 @@ class Trainer:
                           pin_memory=self.device.type == "cuda")
 
     def save_checkpoint(self) -> Path:
+        self._flush_tokens_seen()
         state = {"sampler": self.sampler.position(self.step), "scheduler": self.scheduler.state_dict(),
                  "tokens_seen": self.tokens_seen, "last_loss": self.last_loss, "final_eval": self.final_eval}
         return self.checkpoints.save(self.step, self.model, self.optimizer, state)
 
-    def _log_row(self, stats: dict, window_inputs: float, window_seconds: float, seq_len: int) -> dict:
-        (loss_sum,) = all_reduce_sum([float(stats["loss_sum"])], self.device)
-        targets = stats["targets"]  # already summed over ranks
-        tps = window_inputs / max(window_seconds, 1e-9)
+    def _log_row(self, stats: dict, window_inputs: torch.Tensor, window_seconds: float, seq_len: int) -> dict:
+        """The metrics row of this step: the only place a training step's tensors are read on the host."""
+        loss_sum = stats["loss_sum"].clone()
+        if self.dist.world_size > 1:
+            dist.all_reduce(loss_sum)
+        loss_sum, targets, grad_norm, inputs = torch.stack(
+            [loss_sum, stats["targets"].double(), stats["grad_norm"].double(), window_inputs.double()]).tolist()
+        tps = inputs / max(window_seconds, 1e-9)
         tps_dev = tps / self.dist.world_size
         mfu = None
         if self.peak_flops:
             mfu = 100.0 * model_flops_per_token(self._flops_model, seq_len) * tps_dev / self.peak_flops
         return {"step": self.step, "loss": loss_sum / max(targets, 1.0), "lr": self.scheduler.get_last_lr()[0],
-                "grad_norm": stats["grad_norm"], "tokens_per_s": tps, "tokens_per_s_per_device": tps_dev,
-                "mfu": mfu, "peak_mem_gb": peak_memory_gb(self.device), "tokens_seen": self.tokens_seen}
+                "grad_norm": grad_norm, "tokens_per_s": tps, "tokens_per_s_per_device": tps_dev,
+                "mfu": mfu, "peak_mem_gb": peak_memory_gb(self.device), "tokens_seen": self._flush_tokens_seen()}
 
     def _on_stop_signal(self, signum, frame) -> None:
         self._stop_signal = signum  # only a flag: the loop saves at the next step boundary, on every rank
@@ -393,6 +421,7 @@ class Trainer:
         return "max_train_minutes" if over else None
 
     def _summary(self, start_step: int, started: float, stopped: str | None) -> dict:
+        self._flush_tokens_seen()
         return {"steps": self.step, "total_steps": self.total_steps, "steps_this_run": self.step - start_step,
                 "final_loss": self.last_loss, "tokens_seen": self.tokens_seen, "seconds": time.time() - started,
                 "finished": self.step >= self.total_steps, "stopped": stopped,
@@ -420,7 +449,7 @@ class Trainer:
         bar = tqdm(total=self.total_steps, initial=self.step, disable=not self.dist.is_main, desc="train",
                    dynamic_ncols=True)
         batches = iter(self._loader())
-        window_inputs, window_start = 0.0, time.perf_counter()
+        window_inputs, window_start = torch.zeros((), dtype=torch.int64, device=self.device), time.perf_counter()
         last_saved = self.step if self.resumed_from else None
         last_eval = None
         while self.step < self.total_steps:
@@ -440,7 +469,7 @@ class Trainer:
                 self.metrics.log(row)
                 self.last_loss = row["loss"]
                 bar.set_postfix(loss=f"{row['loss']:.4f}", lr=f"{row['lr']:.2e}")
-                window_inputs, window_start = 0.0, time.perf_counter()
+                window_inputs, window_start = torch.zeros_like(window_inputs), time.perf_counter()
             elif cfg.eval_every > 0 and self.step % cfg.eval_every == 0 and self.eval_datasets:
                 last_eval = (self.step, self.evaluate())
                 self.metrics.log({"step": self.step, **last_eval[1]})

@@ -61,7 +61,7 @@ def run_tiny(model_dir, out_dir, **overrides) -> tuple[list[float], list[str]]:
     losses = []
     for step in range(cfg.max_steps):
         stats = trainer.train_step([collate([data[i] for i in mb]) for mb in trainer.sampler.micro_batches(step)])
-        losses.append(float(stats["loss_sum"]) / stats["targets"])
+        losses.append(float(stats["loss_sum"]) / float(stats["targets"]))
     keys = sorted(trainer.full_state_dict())
     trainer.close()
     return losses, keys

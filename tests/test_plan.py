@@ -1,64 +1,125 @@
-"""The planner (pretrain.plan, common/plan_model.py) against what the engine measures on the tiny model, the
-published figures, and the 70B recipes."""
+"""The planner (pretrain.plan, common/plan_model.py) against what the engine holds under torch's FSDPMemTracker at
+2 and 4 ranks, the published figures, and the shipped recipes."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
-import torch
+from test_engine import free_port
 
-from common.plan_model import GPUS, SHAPES, ModelShape, RunShape, memory_per_gpu, mfu_for, throughput
+from common.cli import UserError, cli
+from common.plan_model import (
+    GPUS,
+    MEMORY_GROUPS,
+    SHAPES,
+    ModelShape,
+    RunShape,
+    memory_per_gpu,
+    mfu_for,
+    throughput,
+)
 from inference.generate import GenerateConfig
-from pretrain.plan import PlanConfig, build_plan, main
+from pretrain.plan import main as plan_main
+from pretrain.plan import plan_command
+
+WORKER = Path(__file__).with_name("memory_worker.py")
+
+# a layer-heavy Llama (the peak falls in a layer's backward) and a root-heavy one (the peak at the loss or the
+# root's reduce-scatter, as for models whose vocabulary outweighs a layer); GQA so padding masks change k/v
+LAYER_HEAVY = dict(vocab_size=512, hidden_size=256, intermediate_size=688, num_layers=6, num_heads=8,
+                   num_kv_heads=2)
+ROOT_HEAVY = dict(vocab_size=2048, hidden_size=128, intermediate_size=352, num_layers=4, num_heads=4,
+                  num_kv_heads=2)
+
+
+def _case(shape: dict, precision: str, checkpointing: bool, accum: int, sync: str = "every_micro_batch",
+          padding: bool = False, micro: int = 1) -> dict:
+    return dict(shape=shape, seq_len=256, micro_batch_size=micro, mixed_precision=precision,
+                activation_checkpointing=checkpointing, grad_accum=accum, grad_sync=sync, padding=padding)
+
+
+WORLD2 = [
+    _case(LAYER_HEAVY, "fp32", False, 1), _case(LAYER_HEAVY, "fp32", True, 4), _case(LAYER_HEAVY, "bf16", False, 4),
+    _case(LAYER_HEAVY, "bf16", True, 1), _case(LAYER_HEAVY, "bf16", True, 4),
+    _case(LAYER_HEAVY, "bf16", True, 4, sync="last_micro_batch"),
+    _case(LAYER_HEAVY, "fp32", True, 4, sync="last_micro_batch"),
+    _case(LAYER_HEAVY, "bf16", True, 1, padding=True), _case(LAYER_HEAVY, "bf16", False, 1, padding=True),
+    _case(ROOT_HEAVY, "fp32", False, 4, micro=2), _case(ROOT_HEAVY, "bf16", True, 1, micro=2),
+    _case(ROOT_HEAVY, "bf16", False, 4, micro=2, padding=True),
+]
+WORLD4 = [_case(LAYER_HEAVY, "bf16", True, 2), _case(ROOT_HEAVY, "fp32", True, 2, micro=2)]
+
+
+def _measure(cases: list[dict], nproc: int, tmp_path: Path) -> list[dict]:
+    """FSDPMemTracker's peak by category for each case: one torchrun of tests/memory_worker.py for all."""
+    out = tmp_path / "peaks.json"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(WORKER.parent.parent)}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(nproc), "--master_port",
+           str(free_port()), str(WORKER), str(out), json.dumps(cases)]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return json.loads(out.read_text())
+
+
+def _planned(case: dict, world: int) -> dict:
+    return memory_per_gpu(ModelShape(**case["shape"]), RunShape(
+        world_size=world, seq_len=case["seq_len"], micro_batch_size=case["micro_batch_size"],
+        mixed_precision=case["mixed_precision"], activation_checkpointing=case["activation_checkpointing"],
+        grad_accum=case["grad_accum"], grad_sync=case["grad_sync"], padding_mask=case["padding"]))
+
+
+def _group_misses(planned: dict, measured: dict, merge_temp: bool) -> list[str]:
+    """The groups of one planned moment that are not within 10% of the tracker's (a group under 1% of the total:
+    within 1% of the total). The tracker files FSDP2's fp32 accumulation buffers of bf16 parameters (grad_sync
+    last_micro_batch) under Temp: there gradients and activations are compared together."""
+    groups = {name: sum(measured[c] for c in cats) for name, cats in MEMORY_GROUPS.items()}
+    planned = {name: planned[name] for name in groups}
+    if merge_temp:
+        for d in (groups, planned):
+            d["gradients and activations"] = d.pop("gradients") + d.pop("activations")
+    total = measured["Total"]
+    return [f"{name}: planned {planned[name]:,.0f}, measured {value:,.0f}" for name, value in groups.items()
+            if abs(planned[name] - value) > max(0.10 * value, 0.01 * total)]
+
+
+def _assert_plan_matches(case: dict, measured: dict, world: int) -> None:
+    """The plan's peak within 10% of the tracker's in total, and the tracker's peak is one of the plan's moments
+    group by group (the moment the tracker lands on can differ between near-tied ones, e.g. the backward of the
+    last two layers)."""
+    plan = _planned(case, world)
+    assert plan["total"] == pytest.approx(measured["Total"], rel=0.10), case
+    merge = case["grad_sync"] == "last_micro_batch" and case["mixed_precision"] == "bf16"
+    misses = {name: _group_misses(m, measured, merge) for name, m in plan["moments"].items()}
+    best = min(misses, key=lambda name: len(misses[name]))
+    assert not misses[best], (case, best, misses[best])
+    assert plan["moments"][best]["total"] == pytest.approx(measured["Total"], rel=0.10)
+
+
+@pytest.mark.slow
+def test_planned_memory_matches_fsdp2_at_two_ranks_group_by_group(tmp_path):
+    peaks = _measure(WORLD2, 2, tmp_path)
+    for case, measured in zip(WORLD2, peaks):
+        _assert_plan_matches(case, measured, 2)
+    params = ModelShape(**LAYER_HEAVY).params
+    # accumulation keeps the gradient sharded by default; last_micro_batch holds it unsharded, as planned
+    every, last_fp32 = peaks[1], peaks[6]
+    assert every["SHARDED_GRAD"] == 4 * params // 2 and every["UNSHARDED_GRAD"] == 0
+    assert last_fp32["UNSHARDED_GRAD"] >= 4 * (params - ModelShape(**LAYER_HEAVY).layer_params)
+
+
+@pytest.mark.slow
+def test_planned_memory_matches_fsdp2_at_four_ranks(tmp_path):
+    for case, measured in zip(WORLD4, _measure(WORLD4, 4, tmp_path)):
+        _assert_plan_matches(case, measured, 4)
 
 
 def _tiny_shape(model_dir) -> ModelShape:
     return ModelShape.from_hf_config(json.loads((model_dir / "config.json").read_text()))
-
-
-def _measured_peak(model_dir, seq: int, micro: int, checkpointing: bool, precision: str, out_dir) -> dict:
-    """One training step of the engine (FSDP2, one process) under torch's FSDPMemTracker: peak bytes by category."""
-    from torch.distributed._tools.fsdp2_mem_tracker import FSDPMemTracker
-    from transformers import AutoModelForCausalLM
-
-    from common.train_config import TrainConfig
-    from common.trainer import Trainer
-
-    torch.manual_seed(0)
-    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32, attn_implementation="sdpa")
-    rows = [{"input_ids": torch.randint(0, model.config.vocab_size, (seq,))} for _ in range(2 * micro)]
-    for row in rows:
-        row["labels"] = row["input_ids"].clone()
-
-    def collate(batch):
-        return {k: torch.stack([r[k] for r in batch]) for k in batch[0]}
-
-    cfg = TrainConfig(output_dir=str(out_dir), global_batch_size=micro, micro_batch_size=micro, max_steps=2,
-                      mixed_precision=precision, activation_checkpointing=checkpointing, device="cpu",
-                      device_peak_flops="none", checkpoint_every=-1, tensorboard=False, resume="none")
-    trainer = Trainer(cfg, model, rows, collate)
-    trainer.train_step([collate(rows[:micro])])  # the optimizer states exist from the first step on
-    tracker = FSDPMemTracker(trainer.model, trainer.optimizer)
-    with tracker:
-        trainer.train_step([collate(rows[micro:])])
-    (snapshot,) = tracker.get_tracker_snapshot("peak").values()
-    return {str(k).rsplit(".", 1)[-1]: v for k, v in snapshot.items()}
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("checkpointing", [False, True])
-@pytest.mark.parametrize("precision", ["fp32", "bf16"])
-def test_planned_memory_matches_the_engine_on_the_tiny_model(tiny_model_dir, checkpointing, precision, tmp_path):
-    shape = _tiny_shape(tiny_model_dir)
-    measured = _measured_peak(tiny_model_dir, seq=128, micro=2, checkpointing=checkpointing, precision=precision,
-                              out_dir=tmp_path)
-    planned = memory_per_gpu(shape, RunShape(world_size=1, seq_len=128, micro_batch_size=2,
-                                             mixed_precision=precision, activation_checkpointing=checkpointing))
-    assert planned["parameters"] == measured["SHARDED_PARAM"]  # fp32 master weights, exactly
-    # AdamW's two states exactly, plus one 4-byte step counter per parameter tensor
-    assert 0 <= measured["OPT"] - planned["optimizer"] <= 4 * 32
-    assert planned["total"] == pytest.approx(measured["Total"], rel=0.10)
 
 
 def test_shape_counts_equal_the_models_own(tiny_model_dir):
@@ -100,15 +161,37 @@ def test_checkpointing_and_sharding_shrink_memory_as_expected():
     assert offload["parameters"] == 0 and offload["host"] == pytest.approx(16 * shape.params / 16)
 
 
-@pytest.mark.parametrize("config,gpus", [("configs/pretrain/llama3_1_70b.yaml", 64),
-                                         ("configs/pretrain/llama3_1_70b_offload.yaml", 16),
-                                         ("configs/finetune/llama3_1_70b_lora.yaml", 8),
-                                         ("configs/finetune/llama3_1_70b_full.yaml", 32),
-                                         ("configs/pretrain/llama3_8b.yaml", 64)])
-def test_recipes_load_and_fit_their_gpus(repo_root, config, gpus):
-    plan = build_plan(PlanConfig(train_config=str(repo_root / config), gpus=gpus, gpu="a100-80gb"))
-    assert plan["memory"]["total"] < 75e9  # room for what the planner cannot count
-    assert plan["shape"].num_layers in (32, 80)
+RECIPES = sorted(str(p.relative_to(Path(__file__).resolve().parent.parent))
+                 for folder in ("configs/pretrain", "configs/finetune")
+                 for p in (Path(__file__).resolve().parent.parent / folder).glob("*.yaml")
+                 if not p.name.startswith(("tiny", "tokenize")))
+
+
+@pytest.mark.parametrize("recipe", RECIPES)
+def test_every_recipe_plans_to_fit_the_hardware_its_comment_names(repo_root, recipe, capsys):
+    """Each GPU recipe carries its plan command (the GPUs its comment names); run as written, it fits."""
+    commands = [line.split("python -m pretrain.plan", 1)[1].split() for line in
+                (repo_root / recipe).read_text().splitlines()
+                if line.startswith("#") and "python -m pretrain.plan" in line]
+    assert commands, f"{recipe} names no plan command"
+    for argv in commands:
+        assert argv[argv.index("--train_config") + 1] == recipe
+        os.chdir(repo_root)
+        plan = plan_command(argv)
+        assert plan["memory"]["total"] + 3e9 <= plan["gpu"].memory_bytes
+        assert "fits" in capsys.readouterr().out
+
+
+def test_70b_accumulating_unsharded_gradients_does_not_fit_and_the_plan_says_what_helps(repo_root):
+    """The no-sync variant holds an unsharded fp32 gradient of 70B (282 GB) on every GPU: refused with the fix."""
+    argv = ["--train_config", str(repo_root / "configs/pretrain/llama3_1_70b.yaml"), "--gpus", "64",
+            "--gpu", "h100-80gb"]
+    with pytest.raises(UserError, match=r"does not fit h100-80gb at 64 GPUs: 3\d\d\.\d GB planned per GPU.*"
+                                        r"train\.grad_sync every_micro_batch \(32\.\d GB\)"):
+        plan_command(argv + ["--grad_sync", "last_micro_batch"])
+    with pytest.raises(UserError, match=r"a100-80gb at 8 GPUs.*--gpus 32.*train\.cpu_offload true"):
+        plan_command(["--train_config", str(repo_root / "configs/pretrain/llama3_1_70b.yaml"), "--gpus", "8",
+                      "--gpu", "a100-80gb"])
 
 
 def test_70b_generation_configs_load(repo_root):
@@ -120,11 +203,17 @@ def test_70b_generation_configs_load(repo_root):
     assert vllm.backend == "vllm" and vllm.tensor_parallel_size == 8
 
 
-def test_cli_reports_and_refuses_unknowns(repo_root, capsys):
-    main(["--train_config", str(repo_root / "configs/pretrain/llama3_8b.yaml"), "--gpus", "8", "--mfu", "0.3"])
+def test_cli_reports_and_refuses_bad_flags_in_one_line(repo_root, capsys):
+    config = str(repo_root / "configs/pretrain/llama3_8b.yaml")
+    assert plan_main(["--train_config", config, "--gpus", "8", "--mfu", "0.3"]) == 0
     out = capsys.readouterr().out
     assert "fits" in out and "tokens/s per GPU" in out and "days" in out
-    with pytest.raises(ValueError, match="unknown GPU"):
-        main(["--train_config", str(repo_root / "configs/pretrain/llama3_8b.yaml"), "--gpu", "v100"])
-    with pytest.raises(FileNotFoundError, match="--shape"):
-        main(["--train_config", str(repo_root / "configs/pretrain/tiny.yaml"), "--shape", "nope"])
+    bad = {("--gpus", "0"): "--gpus 0", ("--mfu", "5"): "--mfu 5", ("--tokens", "-5"): "--tokens -5",
+           ("--gpu", "v100"): "unknown GPU 'v100'", ("--grad_sync", "never"): "--grad_sync 'never'",
+           ("--train_config", "nope.yaml"): "--train_config nope.yaml: no such file",
+           ("--shape", "nope"): "--shape nope"}
+    for (flag, value), message in bad.items():
+        argv = ["--train_config", config, flag, value] if flag != "--train_config" else [flag, value]
+        assert cli(plan_main, "python -m pretrain.plan", argv) == 2
+        err = capsys.readouterr().err
+        assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
