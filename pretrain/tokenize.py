@@ -37,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import zlib
@@ -159,6 +160,80 @@ def load_tokenizer(path: str, trust_remote_code: bool):
     return _TOKENIZERS[key]
 
 
+# A longer text is encoded in pieces of about this many characters when the tokenizer's cut there is exact: a 50 MB
+# single-line document encoded whole made the tokenizer hold ~100 bytes per character (4.5 GB) for two minutes.
+LONG_TEXT_CHARS = 1 << 20
+
+
+def cut_safe(tok) -> bool:
+    """Whether encoding a text in pieces cut before " X" (a space between two non-spaces) gives exactly the ids of
+    the whole text: byte-level BPE with no normalizer, whose pre-tokenizer always starts a pre-token at such a
+    space (data_collection.token_count.chunkable; also isolating Split steps whose pattern never matches a space,
+    like the tiny model's "#+"). Other tokenizers encode every text whole."""
+    from data_collection.token_count import chunkable
+
+    backend = getattr(tok, "backend_tokenizer", None)
+    if backend is None:
+        return False
+    spec = json.loads(backend.to_str())
+    if chunkable(spec):
+        return True
+    pre, model = spec.get("pre_tokenizer") or {}, spec.get("model") or {}
+    if spec.get("normalizer") is not None or model.get("type") != "BPE" or model.get("dropout"):
+        return False
+    steps = pre.get("pretokenizers", []) if pre.get("type") == "Sequence" else [pre]
+    *splits, last = steps or [{}]
+
+    def space_free(step: dict) -> bool:
+        pattern = (step.get("pattern") or {}).get("Regex")
+        try:
+            return (step.get("type") == "Split" and step.get("behavior") == "Isolated" and not step.get("invert")
+                    and pattern is not None and not re.search(pattern, " \t\n\u3000"))
+        except re.error:
+            return False
+
+    return (last.get("type") == "ByteLevel" and last.get("use_regex", True) and not last.get("add_prefix_space")
+            and all(space_free(step) for step in splits))
+
+
+_EXACT_CUT = re.compile(r"(?<=\S) (?=\S)")  # a space with a non-space on both sides
+
+
+def exact_pieces(text: str, size: int | None = None) -> list[str]:
+    """`text` cut into pieces of about `size` (default LONG_TEXT_CHARS) characters, each cut just before a space
+    that has a non-space on both sides: the last such space before the size, else the first after it."""
+    size = size or LONG_TEXT_CHARS
+    pieces, start = [], 0
+    while len(text) - start > size:
+        limit = start + size
+        before = [m.start() for m in _EXACT_CUT.finditer(text, max(start + 1, limit - 4096), limit)]
+        after = _EXACT_CUT.search(text, limit) if not before else None
+        cut = before[-1] if before else after.start() if after else -1
+        if cut <= start:
+            break
+        pieces.append(text[start:cut])
+        start = cut
+    pieces.append(text[start:])
+    return pieces
+
+
+def encode_texts(tok, texts: list[str], piecewise: bool) -> list[list[int]]:
+    """Token ids of each text (no special tokens); long texts piece by piece when `piecewise` (see cut_safe)."""
+    long = {i for i, t in enumerate(texts) if piecewise and len(t) > LONG_TEXT_CHARS}
+    short = [t for i, t in enumerate(texts) if i not in long]
+    encoded = iter(tok(short, add_special_tokens=False)["input_ids"] if short else [])
+    out = []
+    for i, text in enumerate(texts):
+        if i not in long:
+            out.append(next(encoded))
+            continue
+        ids: list[int] = []
+        for piece in exact_pieces(text):
+            ids.extend(tok(piece, add_special_tokens=False)["input_ids"])
+        out.append(ids)
+    return out
+
+
 def _empty_lang_stats() -> dict:
     return {"documents": 0, "tokens": 0, "sequences": 0, "padding_tokens": 0, "target_tokens": 0,
             "dropped_tail_tokens": 0}
@@ -270,8 +345,9 @@ def tokenize_part(unit: Unit) -> dict:
     eos = [tok.eos_token_id]
     pad_id = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id  # Llama 3 has no pad
     counts = {"empty_documents": 0}
+    piecewise = cut_safe(tok)
     for batch in _batched(_iter_documents(path, cfg, rejects, counts), cfg.batch_docs):
-        encoded = tok([text for _, _, text in batch], add_special_tokens=False)["input_ids"]
+        encoded = encode_texts(tok, [text for _, _, text in batch], piecewise)
         for (key, lang, _), ids in zip(batch, encoded):
             split = "validation" if is_validation(key, cfg.val_ratio) else "train"
             ids = bos + list(ids) + eos
