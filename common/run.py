@@ -371,18 +371,20 @@ class Run:
             raise
         files = sorted(str(f.relative_to(staging)) for f in staging.rglob("*") if not f.is_dir())
         # the list is the commit point: once it is written, a kill mid-swap is completed by the next run
-        write_json(self.state_dir / f"staged{self.tag}.json", {"files": files})
+        write_json(self.state_dir / f"staged{self.tag}.json", {"files": files, "command": self.command})
         self._finish_staged()
 
     def _finish_staged(self) -> None:
         """Move the staged files into the folder and delete the previous run's files this one did not write;
         without a commit list (the staging was cut short) the staging folder is dropped."""
         staging, commit = self.state_dir / f"staging{self.tag}", self.state_dir / f"staged{self.tag}.json"
-        listing = self.state_dir / f"outputs{self.tag}.json"
         if not commit.exists():
             shutil.rmtree(staging, ignore_errors=True)
             return
-        files = json.loads(commit.read_text(encoding="utf-8"))["files"]
+        record = json.loads(commit.read_text(encoding="utf-8"))
+        files = record["files"]
+        # per command: a command sharing the folder (judge sheets, then judge score) never removes another's files
+        listing = self.state_dir / f"outputs{self.tag}-{_marker_name(record.get('command', self.command))}"
         for rel in files:
             if (staging / rel).exists():  # absent: moved before a kill
                 (self.out_dir / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -109,16 +109,16 @@ def study_items(cfg: JudgeConfig, out_dir: Path, counts: Counter) -> list[StudyI
     return items
 
 
-def cmd_sheets(cfg: JudgeConfig, run: Run) -> None:
+def cmd_sheets(cfg: JudgeConfig, run: Run, out_dir: Path) -> None:
     from inference.judge_sheets import write_sheets
 
-    out_dir, counts = run.out_dir, run.counts
+    counts = run.counts
 
     items = study_items(cfg, out_dir, counts)
     paths = write_sheets(items, cfg.raters, out_dir, cfg.show_reference, cfg.seed)
     counts["sheets"] = len(paths)
-    print(f"out: {len(paths)} sheet(s) and INSTRUCTIONS.md in {paths[0].parent} (hand these out); "
-          f"{out_dir / 'mapping.csv'} maps labels to models: keep it from the raters")
+    print(f"out: {len(paths)} sheet(s) and INSTRUCTIONS.md in {run.out_dir / 'for_raters'} (hand these out); "
+          f"{run.out_dir / 'mapping.csv'} maps labels to models: keep it from the raters")
 
 
 def _sheet_paths(specs: list[str]) -> list[Path]:
@@ -135,13 +135,13 @@ def _sheet_paths(specs: list[str]) -> list[Path]:
     return paths
 
 
-def cmd_score(cfg: JudgeConfig, run: Run) -> None:
+def cmd_score(cfg: JudgeConfig, run: Run, out_dir: Path) -> None:
     from inference.judge_report import alpha_markdown, write_scores
     from inference.judge_sheets import read_sheets
     from inference.judge_stats import human_item_scores, inter_rater_alpha, model_scores, write_items
     from inference.tables import write_csv
 
-    out_dir, counts = run.out_dir, run.counts
+    counts = run.counts
     paths = _sheet_paths(cfg.sheets)
     if not paths:
         raise UserError("--sheets: score needs the filled rater_*.csv files")
@@ -173,7 +173,7 @@ def make_backend(cfg: JudgeBackendConfig):
     raise BackendConfigError(f"judge.kind must be http or local, got {cfg.kind!r}")
 
 
-def cmd_run(cfg: JudgeConfig, run: Run) -> None:
+def cmd_run(cfg: JudgeConfig, run: Run, out_dir: Path) -> None:
     from common.records import read_json_file
     from inference.judge_report import write_scores
     from inference.judge_run import (
@@ -186,12 +186,13 @@ def cmd_run(cfg: JudgeConfig, run: Run) -> None:
     )
     from inference.judge_stats import model_scores, write_items
 
-    out_dir, counts = run.out_dir, run.counts
+    counts = run.counts
     if cfg.orders < 2:
         raise UserError("key 'orders': must be >= 2 (each question judged in more than one order: position-bias control)")
     items = study_items(cfg, out_dir, counts)
     backend = make_backend(cfg.judge)
-    cache = ReplyCache(Path(cfg.cache) if cfg.cache else out_dir / "cache.jsonl")
+    # the cache lives in the folder itself, not the staging one: paid replies are kept also when this run fails
+    cache = ReplyCache(Path(cfg.cache) if cfg.cache else run.out_dir / "cache.jsonl")
     usage = Usage(cfg.judge.price_per_1k_prompt, cfg.judge.price_per_1k_completion)
     try:
         judgements = run_judge(backend, items, cache, usage, cfg.orders, cfg.show_reference, cfg.seed,
@@ -207,9 +208,9 @@ def cmd_run(cfg: JudgeConfig, run: Run) -> None:
     bias = position_bias(done)
     write_json(out_dir / "position_bias.json", bias)
     summary = {**usage.summary(), "retries": getattr(backend, "retries", 0), "judge": backend.identity()}
-    usage_path = out_dir / "usage.json"
-    previous = read_json_file(usage_path) if usage_path.is_file() else None
-    write_json(usage_path, {**summary, "all_runs": usage_all_runs(previous, summary)})
+    last = run.out_dir / "usage.json"  # the previous run's, still in the folder until this one's replaces it
+    previous = read_json_file(last) if last.is_file() else None
+    write_json(out_dir / "usage.json", {**summary, "all_runs": usage_all_runs(previous, summary)})
     scores = judge_item_scores(done)
     write_items(out_dir / "judge_items.csv", scores)
     table = write_scores(out_dir, "judge_scores", model_scores(scores, cfg.bootstrap_samples, cfg.seed)) \
@@ -219,9 +220,9 @@ def cmd_run(cfg: JudgeConfig, run: Run) -> None:
     counts.update(calls=len(judgements), unparsed=len(unparsed), failed=len(failed), items=len(scores))
     print(f"{len(judgements)} judgement(s): {len(unparsed)} unparsed, {len(failed)} failed; fresh calls "
           f"{summary['fresh_calls']}, cached {summary['cached_calls']}, tokens {summary['fresh_prompt_tokens']} + "
-          f"{summary['fresh_completion_tokens']}, cost {summary['cost']}; out: {out_dir}")
+          f"{summary['fresh_completion_tokens']}, cost {summary['cost']}; out: {run.out_dir}")
     if failed:  # one failed unit: the calls, listed in failed.jsonl
-        run.mark_failed("judge calls", UserError(f"{len(failed)} call(s) failed ({out_dir / 'failed.jsonl'}); "
+        run.mark_failed("judge calls", UserError(f"{len(failed)} call(s) failed ({run.out_dir / 'failed.jsonl'}); "
                                                  "rerun to retry them, the others are cached"))
 
 
@@ -244,11 +245,11 @@ def _items_path(spec: str, name: str) -> Path:
     return path / name if path.is_dir() else path
 
 
-def cmd_agreement(cfg: JudgeConfig, run: Run) -> None:
+def cmd_agreement(cfg: JudgeConfig, run: Run, out_dir: Path) -> None:
     from inference.judge_report import plot_agreement, write_agreement
     from inference.judge_stats import agreement, read_items
 
-    out_dir, counts = run.out_dir, run.counts
+    counts = run.counts
     if not cfg.human_scores or not cfg.judge_scores:
         raise UserError("--human_scores, --judge_scores: agreement needs both (the folders of `score` and `run`)")
     human = read_items(_items_path(cfg.human_scores, "human_items.csv"))
@@ -274,7 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     # every command rewrites its outputs whole (judge replies are reused through the cache, keyed by the judge
     # and the prompt), so a run needs the folder's lock and a manifest, not units
     with Run(f"inference.judge {cfg.command}", cfg.out, cfg) as run:
-        commands[cfg.command](cfg, run)
+        with run.outputs() as stage:  # written together, or the folder keeps the previous run's files
+            commands[cfg.command](cfg, run, stage)
     return run.exit_code
 
 

@@ -98,3 +98,14 @@ def test_a_staging_cut_short_before_its_commit_is_dropped(tmp_path):
         raise KeyboardInterrupt
     assert not (out / "a.csv").exists() and not (out / "_run" / "staging").exists()
     assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
+
+
+def test_commands_sharing_a_folder_never_remove_each_others_outputs(tmp_path):
+    """A rerun removes the files its own command wrote before and did not write again, never another command's
+    (judge sheets, then judge score, into one folder)."""
+    out = tmp_path / "out"
+    for command, names in (("sheets", ["a.csv", "old.csv"]), ("score", ["s.csv"]), ("sheets", ["a.csv"])):
+        with Run(command, out) as run, run.outputs() as stage:
+            for name in names:
+                (stage / name).write_text(command, encoding="utf-8")
+    assert _files(out) == {"a.csv": b"sheets", "s.csv": b"score"}
