@@ -17,8 +17,12 @@ MFU = 100 * flops_per_token * tokens/s/device / peak, flops_per_token = 6 * (par
 
 from __future__ import annotations
 
+import json
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +72,16 @@ class BenchConfig:
                                                  "the config's, eager)"})
     loss_chunk_size: int = field(default=0, metadata={"help": "positions per chunk of loss_impl=chunked "
                                                       "(0: the config's, 1024)"})
+    grad_sync: str = field(default="", metadata={"help": "every_micro_batch | last_micro_batch (train.grad_sync; "
+                                                 "default: the config's, every_micro_batch)"})
+    json_out: str = field(default="", metadata={"help": "also write the result as JSON to this file (rank 0)"})
+    baseline: str = field(default="", metadata={
+        "help": "compare: a git revision of this repository (e.g. the engine before a change). The bench then "
+                "launches itself with torchrun (--nproc processes) for the baseline (a git worktree of it) and "
+                "for this tree with grad_sync every_micro_batch and last_micro_batch, --repeats times each, "
+                "alternating, and prints steps/s of each (the least step time of the repeats)"})
+    nproc: int = field(default=1, metadata={"help": "processes per run with --baseline"})
+    repeats: int = field(default=2, metadata={"help": "runs of each variant with --baseline"})
 
 
 def parse_bool(name: str, text: str) -> bool:
@@ -83,7 +97,7 @@ def apply_overrides(bench: BenchConfig, train) -> None:
     for name in ("activation_checkpointing", "compile", "reshard_after_forward"):
         if getattr(bench, name):
             setattr(train, name, parse_bool(name, getattr(bench, name)))
-    for name in ("compile_backend", "loss_impl"):
+    for name in ("compile_backend", "loss_impl", "grad_sync"):
         if getattr(bench, name):
             setattr(train, name, getattr(bench, name))
     if bench.loss_chunk_size:
@@ -99,6 +113,77 @@ def build_model(bench: BenchConfig, device: torch.device):
         return LlamaForCausalLM(config)
 
 
+def planned_peak_bytes(model, train, world: int, bench: BenchConfig) -> float:
+    """What pretrain.plan's memory model (common/plan_model.py) says this run holds at its peak per device."""
+    from common.plan_model import ModelShape, RunShape, memory_per_gpu
+
+    shape = ModelShape.from_hf_config(model.config.to_dict())
+    run = RunShape(world_size=world, seq_len=bench.seq_len, micro_batch_size=train.micro_batch_size,
+                   mixed_precision=train.mixed_precision, activation_checkpointing=train.activation_checkpointing,
+                   parallelism=train.parallelism, cpu_offload=train.cpu_offload,
+                   reshard_after_forward=train.reshard_after_forward, loss_impl=train.loss_impl,
+                   loss_chunk_size=train.loss_chunk_size, grad_accum=bench.grad_accum, grad_sync=train.grad_sync,
+                   compile=train.compile)
+    return memory_per_gpu(shape, run)["total"]
+
+
+def _without(argv: list[str], names: tuple[str, ...]) -> list[str]:
+    """argv less the flags `names` and their values."""
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg.split("=", 1)[0] in names:
+            skip = "=" not in arg
+        else:
+            out.append(arg)
+    return out
+
+
+def _run_variant(root: Path, argv: list[str], nproc: int, out: Path) -> float:
+    """One torchrun of bench_train.py in `root` (this tree or a worktree); its step seconds."""
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(nproc),
+           str(root / "scripts/bench_train.py"), *argv]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
+    if proc.returncode:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr[-3000:]}")
+    if out.exists():
+        return json.loads(out.read_text())["step_seconds"]
+    # a revision whose bench has no --json_out: its printed table
+    line = next(x for x in proc.stdout.splitlines() if x.strip().startswith("step_seconds:"))
+    return float(line.split(":", 1)[1].replace(",", ""))
+
+
+def compare_with_baseline(bench: BenchConfig, argv: list[str]) -> dict:
+    """Steps/s of a baseline revision and of this tree (both grad_sync settings), alternating runs."""
+    root = Path(__file__).resolve().parent.parent
+    common = _without(argv, ("--baseline", "--nproc", "--repeats", "--json_out", "--grad_sync"))
+    with tempfile.TemporaryDirectory() as tmp:
+        worktree = Path(tmp) / "baseline"
+        subprocess.run(["git", "-C", str(root), "worktree", "add", "--detach", str(worktree), bench.baseline],
+                       check=True, capture_output=True)
+        try:
+            variants = {f"baseline {bench.baseline}": (worktree, common)}
+            for sync in ("last_micro_batch", "every_micro_batch"):
+                variants[f"this tree, grad_sync {sync}"] = (root, [*common, "--grad_sync", sync])
+            seconds: dict[str, list[float]] = {name: [] for name in variants}
+            for repeat in range(bench.repeats):
+                for i, (name, (where, args)) in enumerate(variants.items()):
+                    out = Path(tmp) / f"{repeat}-{i}.json"
+                    json_args = ["--json_out", str(out)] if where == root else []
+                    seconds[name].append(_run_variant(where, [*args, *json_args], bench.nproc, out))
+        finally:
+            subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(worktree)],
+                           capture_output=True)
+    best = {name: min(times) for name, times in seconds.items()}
+    base = best[f"baseline {bench.baseline}"]
+    print(f"{bench.nproc} process(es), {bench.repeats} runs each, least step time:")
+    for name, step_s in best.items():
+        print(f"  {name:<44} {1 / step_s:8.3f} steps/s   ({base / step_s:.2f}x the baseline)")
+    return {"steps_per_s": {name: 1 / s for name, s in best.items()}}
+
+
 def main(argv: list[str] | None = None) -> dict:
     from common.distributed import cleanup, init_distributed
     from common.hf_export import load_causal_lm
@@ -106,6 +191,8 @@ def main(argv: list[str] | None = None) -> dict:
     from common.trainer import Trainer, model_flops_per_token
 
     bench = load_config(BenchConfig, argv, description=__doc__, prog="python scripts/bench_train.py")
+    if bench.baseline:
+        return compare_with_baseline(bench, list(sys.argv[1:] if argv is None else argv))
     if bool(bench.pretrain_config) == bool(bench.shape):
         raise ValueError("give either --pretrain_config (a pretrain YAML) or --shape")
     train = TrainConfig()
@@ -136,6 +223,7 @@ def main(argv: list[str] | None = None) -> dict:
         return {k: torch.stack([r[k] for r in rows]) for k in ("input_ids", "labels")}
 
     flops_per_token = model_flops_per_token(model, bench.seq_len)
+    planned = planned_peak_bytes(model, train, world, bench)
     params = sum(p.numel() for p in model.parameters())
     trainer = Trainer(train, model, data, collate)
     times = []
@@ -164,8 +252,12 @@ def main(argv: list[str] | None = None) -> dict:
               "step_seconds": step_s,
               "tokens_per_s": tps_dev * world, "tokens_per_s_per_device": tps_dev,
               "flops_per_token": flops_per_token, "peak_flops": trainer.peak_flops, "mfu": mfu,
-              "peak_mem_gb": torch.cuda.max_memory_allocated() / 1e9 if trainer.device.type == "cuda" else None}
+              "peak_mem_gb": torch.cuda.max_memory_allocated() / 1e9 if trainer.device.type == "cuda" else None,
+              "planned_mem_gb": planned / 1e9}
+    result["grad_sync"] = train.grad_sync
     if trainer.dist.is_main:
+        if bench.json_out:
+            Path(bench.json_out).write_text(json.dumps(result))
         for key, value in result.items():
             print(f"{key:>26}: {value:,.4g}" if isinstance(value, float) else f"{key:>26}: {value}")
     trainer.close()
