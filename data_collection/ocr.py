@@ -40,6 +40,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import pymupdf
+
 from common.cli import UserError, cli
 from common.config import load_config
 from common.languages import by_code
@@ -50,6 +53,7 @@ from data_collection.ocr_backends import (
     CHOICES,
     BackendOptions,
     OcrBackendError,
+    backend_models,
     get_backend,
     resolve_backend,
 )
@@ -63,16 +67,16 @@ from data_collection.pdf_pages import (
     pages_to_read,
     render_page,
 )
-from data_collection.reading_order import order_page
+from data_collection.reading_order import engine_paragraphs, order_page
 from data_collection.shards import find_named_inputs, resolve_shard_args
 
 # the settings a book's JSON depends on (the engine that reads it is the unit's key; num_proc, threads, doc_unit
 # and chunk_chars change nothing in it: documents are cut from the JSONs again on every run)
-DEPENDS_ON = ("lang", "vertical", "dpi", "max_skew", "min_chars_per_page", "min_alnum_ratio", "long_book_pages",
+DEPENDS_ON = ("lang", "vertical", "dpi", "max_dpi", "max_skew", "min_chars_per_page", "min_alnum_ratio", "long_book_pages",
               "skip_first", "skip_last", "min_confidence", "paragraph_gap", "column_gap",
               "backend_options.rapidocr_det_model", "backend_options.rapidocr_rec_model",
               "backend_options.rapidocr_rec_keys", "backend_options.tesseract_tessdata_dir",
-              "backend_options.tesseract_psm", "backend_options.paddle_det_model_dir",
+              "backend_options.tesseract_psm", "backend_options.tesseract_extra", "backend_options.paddle_det_model_dir",
               "backend_options.paddle_rec_model_dir", "backend_options.paddle_cls_model_dir")
 
 
@@ -85,6 +89,7 @@ class OcrConfig:
                                                    + " (auto: the best measured one for --lang)"})
     vertical: bool = field(default=False, metadata={"help": "pages set in vertical columns (Japanese tategaki)"})
     dpi: int = field(default=200, metadata={"help": "render resolution for OCR'd pages"})
+    max_dpi: int = field(default=400, metadata={"help": "scans are rendered at their own resolution up to this"})
     max_skew: float = field(default=5.0, metadata={"help": "straighten scans turned up to this many degrees (0 = off)"})
     num_proc: int = field(default=1, metadata={"help": "books processed in parallel (processes)"})
     shard_index: int | None = field(default=None, metadata={"help": "this task (default SLURM_ARRAY_TASK_ID or 0)"})
@@ -94,7 +99,9 @@ class OcrConfig:
     long_book_pages: int = field(default=50, metadata={"help": "books with more pages skip front/back matter"})
     skip_first: int = field(default=10, metadata={"help": "front-matter pages skipped in long books"})
     skip_last: int = field(default=10, metadata={"help": "last pages skipped in long books"})
-    min_confidence: float = field(default=0.5, metadata={"help": "OCR boxes below this confidence are dropped"})
+    min_confidence: float = field(default=0.0, metadata={
+        "help": "OCR boxes below this confidence are dropped and counted (0: keep all; the engines' low scores are "
+                "mostly real text)"})
     paragraph_gap: float = field(default=0.8, metadata={"help": "new paragraph at a gap > this x line height"})
     column_gap: float = field(default=2.0, metadata={"help": "column split at a gap >= this x line height"})
     doc_unit: str = field(default="chunk", metadata={"help": "documents: book (one per book) | chunk (page runs)"})
@@ -124,24 +131,93 @@ def book_json_name(rel: str) -> str:
 MIN_SKEW = 0.3  # degrees
 # scripts whose lines run right to left (reading order mirrors the page)
 RIGHT_TO_LEFT = frozenset({"ar"})
+# ink of one non-space character of 10 pt book print, in square points (dark pixels at the render dpi, converted):
+# measured on the held-out pages of scripts/bench_ocr.py (Noto Serif, Serif CJK, Naskh Arabic; within 10% across
+# clean, noisy, low-contrast JPEG, rotated and table scans at 200 and 300 dpi)
+INK_PT2_PER_CHAR = {"zh": 17.5, "ja": 15.5, "ar": 7.0}
+INK_PT2_PER_CHAR_DEFAULT = 11.5  # Latin and Cyrillic
+# a page whose text has fewer characters than this share of its ink's estimate is flagged `short_text`: lines the
+# engine missed (print up to about 15 pt, twice the ink per character, still passes; a page of pictures does not)
+SHORT_TEXT_RATIO = 0.4
+SCAN_COVER = 0.9  # a page whose largest picture covers this share of it is a scan: rendered at the picture's dpi
 
 
 def text_direction(cfg: OcrConfig) -> str:
     return "vertical" if cfg.vertical else "rtl" if cfg.lang in RIGHT_TO_LEFT else "ltr"
 
 
+def _scan_info(page) -> dict | None:
+    """The picture that covers the page (a scan), if there is one: get_image_info's entry."""
+    area = abs(page.rect)
+    for info in page.get_image_info(xrefs=True):
+        box = pymupdf.Rect(info["bbox"]) & page.rect
+        if area and abs(box) >= SCAN_COVER * area and box.width > 0:
+            return info
+    return None
+
+
+def render_dpi(page, cfg: OcrConfig) -> int:
+    """`dpi`, or for a scanned page (one picture covering it) that picture's own resolution up to `max_dpi`:
+    rendering a 300-dpi scan at 200 dpi blurs the print the engine has to read."""
+    info = _scan_info(page)
+    native = info["width"] * 72 / pymupdf.Rect(info["bbox"]).width if info else 0.0
+    return max(cfg.dpi, min(round(native), cfg.max_dpi))
+
+
+def scan_pixels(page, dpi: int) -> np.ndarray | None:
+    """The scan's own pixels (RGB) when the page is nothing but one upright picture at `dpi`: rendering resamples
+    it, and a resampled noisy scan reads worse (Arabic at 300 dpi: 13.2% CER against 8.6% from the file's pixels).
+    None when the page has anything else, is turned, or the picture is at another resolution."""
+    info = _scan_info(page)
+    a, b, c, d = info["transform"][:4] if info else (0, 1, 1, 0)
+    if (info is None or page.rotation or abs(b) > 1e-3 or abs(c) > 1e-3 or a <= 0 or d <= 0
+            or round(info["width"] * 72 / pymupdf.Rect(info["bbox"]).width) != dpi
+            or len(page.get_images()) != 1 or page.get_text().strip() or page.get_drawings()):
+        return None
+    pix = pymupdf.Pixmap(page.parent, info["xref"])
+    if pix.alpha:
+        pix = pymupdf.Pixmap(pix, 0)
+    if pix.colorspace is None or pix.colorspace.n != 3:
+        pix = pymupdf.Pixmap(pymupdf.csRGB, pix)
+    return np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, 3).copy()
+
+
+def ink_chars(image: np.ndarray, dpi: int, lang: str) -> int:
+    """About how many characters the dark ink of a rendered page holds (10 pt print): the paper is the
+    median grey, the ink what is darker than halfway from it to the darkest 1%, so faded and grey scans count
+    alike and scanner noise does not."""
+    gray = image.mean(axis=2) if image.ndim == 3 else image
+    paper, dark = np.percentile(gray[::2, ::2], [50, 1])
+    if paper - dark < 40:  # a blank page or a flat grey one: no print
+        return 0
+    ink_pixels = int(np.count_nonzero(gray < (paper + dark) / 2))
+    return round(ink_pixels * (72 / dpi) ** 2 / INK_PT2_PER_CHAR.get(lang, INK_PT2_PER_CHAR_DEFAULT))
+
+
 def ocr_page(page, cfg: OcrConfig, space_delimited: bool) -> tuple[str, dict]:
     engine = get_backend(cfg.backend, cfg.lang, cfg.backend_options, cfg.vertical)
     skew = page_skew(page, cfg.max_skew, cfg.vertical)
+    dpi = render_dpi(page, cfg)
     # below MIN_SKEW lines stay apart across the page; turning the image would only blur it
-    boxes = engine.recognise(render_page(page, cfg.dpi, rotate=-skew if abs(skew) >= MIN_SKEW else 0.0))
-    boxes = [b for b in boxes if b.text.strip()]
+    image = scan_pixels(page, dpi) if abs(skew) < MIN_SKEW else None
+    if image is None:
+        image = render_page(page, dpi, rotate=-skew if abs(skew) >= MIN_SKEW else 0.0)
+    found = engine.recognise(image, dpi=dpi)
+    boxes = [b for b in found if b.text.strip()]
     kept = [b for b in boxes if b.score >= cfg.min_confidence]
-    paragraphs = order_page(boxes, space_delimited, cfg.paragraph_gap, cfg.column_gap, text_direction(cfg),
-                            min_score=cfg.min_confidence)
-    info = {"method": "ocr", "skew_degrees": skew, "boxes": len(kept), "dropped_boxes": len(boxes) - len(kept),
-            "mean_confidence": round(statistics.fmean(b.score for b in kept), 4) if kept else None}
-    return "\n\n".join(paragraphs), info
+    if engine.lays_out:  # the engine's own columns, paragraphs and lines (Tesseract)
+        paragraphs = engine_paragraphs(boxes, space_delimited, min_score=cfg.min_confidence)
+    else:
+        paragraphs = order_page(boxes, space_delimited, cfg.paragraph_gap, cfg.column_gap, text_direction(cfg),
+                                min_score=cfg.min_confidence)
+    text = "\n\n".join(paragraphs)
+    expected = ink_chars(image, dpi, cfg.lang)
+    chars = sum(not c.isspace() for c in text)
+    info = {"method": "ocr", "dpi": dpi, "skew_degrees": skew, "boxes": len(kept),
+            "dropped_boxes": len(boxes) - len(kept), "empty_boxes": len(found) - len(boxes),
+            "mean_confidence": round(statistics.fmean(b.score for b in kept), 4) if kept else None,
+            "ink_chars": expected, "short_text": chars < SHORT_TEXT_RATIO * expected}
+    return text, info
 
 
 def read_book(path: Path, rel: str, cfg: OcrConfig) -> dict:
@@ -149,6 +225,7 @@ def read_book(path: Path, rel: str, cfg: OcrConfig) -> dict:
     rule = PageRule(cfg.min_chars_per_page, cfg.min_alnum_ratio, cfg.long_book_pages, cfg.skip_first,
                     cfg.skip_last)
     space_delimited = by_code(cfg.lang).space_delimited
+    backend = resolve_backend(cfg.backend, cfg.lang, cfg.backend_options, cfg.vertical)
     doc = open_pdf(path)
     page_count = doc.page_count
     try:
@@ -173,7 +250,8 @@ def read_book(path: Path, rel: str, cfg: OcrConfig) -> dict:
         doc.close()
     return {"pdf_filename": rel, "page_num": page_nums, "text_list": texts, "pages": pages,
             "page_count": page_count, "skipped_pages": sorted(set(range(1, page_count + 1)) - set(page_nums)),
-            "lang": cfg.lang, "backend": resolve_backend(cfg.backend, cfg.lang, cfg.backend_options, cfg.vertical),
+            "lang": cfg.lang, "backend": backend, "models": backend_models(backend, cfg.lang, cfg.backend_options,
+                                                                          cfg.vertical),
             "vertical": cfg.vertical, "dpi": cfg.dpi}
 
 
@@ -189,11 +267,18 @@ def process_book(unit: Unit) -> dict:
     return {"outputs": [str(json_path)]}
 
 
+COUNT_KEYS = ("pages_text", "pages_ocr", "pages_error", "chars", "ocr_boxes_dropped_low_confidence",
+              "ocr_boxes_empty", "ocr_pages_short_text")
+
+
 def book_counts(book: dict) -> Counter:
     methods = Counter(p["method"] for p in book["pages"])
+    pages = book["pages"]
     return Counter({"pages_text": methods["text"], "pages_ocr": methods["ocr"], "pages_error": methods["error"],
-                    "chars": sum(p["chars"] for p in book["pages"]),
-                    "ocr_boxes_dropped_low_confidence": sum(p.get("dropped_boxes", 0) for p in book["pages"])})
+                    "chars": sum(p["chars"] for p in pages),
+                    "ocr_boxes_dropped_low_confidence": sum(p.get("dropped_boxes", 0) for p in pages),
+                    "ocr_boxes_empty": sum(p.get("empty_boxes", 0) for p in pages),
+                    "ocr_pages_short_text": sum(bool(p.get("short_text")) for p in pages)})
 
 
 # ---------------------------------------------------------------------------------------------------- documents
@@ -236,6 +321,8 @@ def check_config(cfg: OcrConfig) -> str:
         raise UserError(f"key 'on_mismatch': must be one of {ON_MISMATCH}, got {cfg.on_mismatch!r}")
     if cfg.num_proc < 1 or cfg.dpi < 1 or cfg.chunk_chars < 1:
         raise UserError("keys 'num_proc', 'dpi' and 'chunk_chars': must be at least 1")
+    if cfg.max_dpi < cfg.dpi:
+        raise UserError(f"key 'max_dpi': must be at least dpi ({cfg.dpi}), got {cfg.max_dpi}")
     try:
         return resolve_backend(cfg.backend, cfg.lang, cfg.backend_options, cfg.vertical)
     except OcrBackendError as err:  # a setup problem: every book would fail the same way
@@ -253,8 +340,7 @@ def check_task_count(shards: Path, lang: str, num: int) -> None:
 
 def write_task_shard(units: list[Unit], cfg: OcrConfig, shard: Path) -> Counter:
     """This task's document shard from the JSONs of its read books; the counts of those books."""
-    counts: Counter = Counter(dict.fromkeys(("pages_text", "pages_ocr", "pages_error", "chars",
-                                             "ocr_boxes_dropped_low_confidence"), 0))
+    counts: Counter = Counter(dict.fromkeys(COUNT_KEYS, 0))
     with DocumentShardWriter(shard) as writer:
         for unit in units:
             book = json.loads((Path(cfg.output) / "books" / book_json_name(unit.name)).read_text("utf-8"))
@@ -292,7 +378,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ocr: {len(units)} books (read now {c['units_done']}, done before {c['units_skipped_done']}, failed "
               f"{c['units_failed']}); pages: text {c['pages_text']}, ocr {c['pages_ocr']}, error "
               f"{c['pages_error']}; {c['chars']} chars; {c['ocr_boxes_dropped_low_confidence']} low-confidence "
-              f"boxes dropped; {c['documents']} documents -> {shard}")
+              f"boxes dropped, {c['ocr_boxes_empty']} read empty; {c['ocr_pages_short_text']} pages with less "
+              f"text than their ink; {c['documents']} documents -> {shard}")
     return run.exit_code
 
 

@@ -7,7 +7,7 @@
 - `auto` (the default): per language the first available backend of AUTO, ranked by the character error rates
   that scripts/bench_ocr.py measured (docs/data_collection_sources.md).
 
-Every backend takes an RGB page image (numpy array, H x W x 3, uint8) and returns `Box`es with their recognition
+Every backend takes an RGB page image (numpy array, H x W x 3, uint8) and its resolution, and returns `Box`es with their recognition
 confidence in [0, 1]. Nothing is filtered by confidence here: the caller drops and counts low-confidence boxes, so
 the threshold is one config value and its effect is visible in the run summary.
 
@@ -21,6 +21,7 @@ import functools
 import importlib
 import importlib.util
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,8 @@ from data_collection.reading_order import Box, box_from_quad
 
 # PP-OCRv4 Chinese models (the ones in the rapidocr_onnxruntime wheel) read Chinese and English (ASCII) text.
 RAPIDOCR_DEFAULT_LANGUAGES = ("en", "zh")
+RAPIDOCR_MAX_SIDE = 4000  # px: an A4 page at 300 dpi is 3508 px high
+RAPIDOCR_BOX_THRESH = 0.3  # detector score below which the engine drops a text region (its default 0.5)
 # our ISO codes -> PaddleOCR 2.x/3.x `lang` names (French and Spanish use their own latin-script models)
 PADDLE_LANGS = {"en": "en", "zh": "ch", "ja": "japan", "fr": "french", "ru": "ru", "es": "es", "de": "german",
                 "ar": "arabic"}
@@ -39,11 +42,19 @@ PADDLE_LANGS = {"en": "en", "zh": "ch", "ja": "japan", "fr": "french", "ru": "ru
 TESSERACT_LANGS = {"en": "eng", "zh": "chi_sim", "ja": "jpn", "fr": "fra", "ru": "rus", "es": "spa", "de": "deu",
                    "ar": "ara"}
 TESSERACT_VERTICAL_LANGS = {"ja": "jpn_vert"}
+# invisible direction marks Tesseract puts around Latin words and digits in Arabic lines: layout, not text
+BIDI_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Tesseract models read together with a language's own (`rus+eng`), chosen per language by scripts/bench_ocr.py:
+# Russian books print Latin drug and genus names that `rus` alone turns into look-alike Cyrillic (13% CER on the
+# held-out pages, 0.6-3% with `rus+eng`). `jpn+eng` and `chi_sim+eng` changed nothing or lost; `ara+eng` read Latin
+# names and clean pages better but noisy and low-contrast scans worse than `ara` (so `ara` alone, as plain
+# Tesseract). Config: backend_options.tesseract_extra (the whole mapping; {} reads every language alone).
+TESSERACT_EXTRA: dict[str, str] = {"ru": "eng"}
 
 # backend: auto -> per language, the backends in order of measured character error rate on rendered scans
 # (scripts/bench_ocr.py; the table is in docs/data_collection_sources.md). The first one available is used.
 AUTO: dict[str, tuple[str, ...]] = {
-    "en": ("rapidocr", "tesseract"),
+    "en": ("tesseract", "rapidocr"),
     "zh": ("rapidocr", "tesseract"),
     "ja": ("tesseract",),
     "fr": ("tesseract",),
@@ -72,6 +83,9 @@ class BackendOptions:
     tesseract_tessdata_dir: str | None = field(default=None,
                                                metadata={"help": "folder of *.traineddata (default: the engine's)"})
     tesseract_psm: int = field(default=3, metadata={"help": "Tesseract page segmentation mode (3 = automatic)"})
+    tesseract_extra: dict[str, str] = field(
+        default_factory=lambda: dict(TESSERACT_EXTRA),
+        metadata={"help": "per language, Tesseract models read with its own, '+'-joined (ru: eng reads rus+eng)"})
     paddle_det_model_dir: str | None = field(default=None, metadata={"help": "PaddleOCR detection model dir"})
     paddle_rec_model_dir: str | None = field(default=None, metadata={"help": "PaddleOCR recognition model dir"})
     paddle_cls_model_dir: str | None = field(default=None, metadata={"help": "PaddleOCR angle classifier dir"})
@@ -83,9 +97,11 @@ def _missing_path(path: str | None, what: str) -> str | None:
 
 
 class OcrBackend:
-    """A registry entry: `languages()` it can read, `unavailable()` says why it cannot run here (None if it can)."""
+    """A registry entry: `languages()` it can read, `unavailable()` says why it cannot run here (None if it can).
+    `lays_out`: its boxes carry the engine's own block/paragraph/line structure and reading order."""
 
     name: ClassVar[str]
+    lays_out: ClassVar[bool] = False
 
     @classmethod
     def languages(cls, opts: BackendOptions) -> tuple[str, ...]:
@@ -95,7 +111,7 @@ class OcrBackend:
     def unavailable(cls, lang: str, opts: BackendOptions, vertical: bool = False) -> str | None:
         raise NotImplementedError
 
-    def recognise(self, image: np.ndarray) -> list[Box]:
+    def recognise(self, image: np.ndarray, dpi: int = 0) -> list[Box]:
         raise NotImplementedError
 
 
@@ -125,7 +141,12 @@ class RapidOcrBackend(OcrBackend):
     def __init__(self, lang: str, opts: BackendOptions, vertical: bool = False):
         from rapidocr_onnxruntime import RapidOCR
 
-        kwargs: dict[str, Any] = {"text_score": 0.0, "print_verbose": False}
+        # Defaults that lose book text without a trace: the angle classifier turns some lines upside down (it reads
+        # them as "s  s"), pages are shrunk to 2000 px on their long side before detection (small print melts), and
+        # detections scored below 0.5 are dropped inside the engine. Book pages are upright: no classifier; the
+        # page keeps its resolution; weak detections come back with their score so that our filter counts them.
+        kwargs: dict[str, Any] = {"text_score": 0.0, "print_verbose": False, "use_cls": False,
+                                  "max_side_len": RAPIDOCR_MAX_SIDE, "det_box_thresh": RAPIDOCR_BOX_THRESH}
         if opts.threads > 0:
             kwargs["intra_op_num_threads"] = opts.threads
         for key, path in (("det_model_path", opts.rapidocr_det_model), ("rec_model_path", opts.rapidocr_rec_model),
@@ -134,9 +155,10 @@ class RapidOcrBackend(OcrBackend):
                 kwargs[key] = path
         self.engine = RapidOCR(**kwargs)
 
-    def recognise(self, image: np.ndarray) -> list[Box]:
+    def recognise(self, image: np.ndarray, dpi: int = 0) -> list[Box]:
         # RapidOCR expects BGR (OpenCV order); our pages are RGB. text_score=0 keeps every box for our filter.
-        result, _elapsed = self.engine(np.ascontiguousarray(image[:, :, ::-1]), text_score=0.0)
+        result, _elapsed = self.engine(np.ascontiguousarray(image[:, :, ::-1]), text_score=0.0, use_cls=False,
+                                       box_thresh=RAPIDOCR_BOX_THRESH)
         return [box_from_quad(quad, text, score) for quad, text, score in (result or [])]
 
 
@@ -154,8 +176,16 @@ def tesseract_pack(lang: str, vertical: bool = False) -> str | None:
     return (TESSERACT_VERTICAL_LANGS if vertical else TESSERACT_LANGS).get(lang)
 
 
+def tesseract_models(lang: str, opts: BackendOptions, vertical: bool = False) -> list[str]:
+    """The packs read together for `lang`: its own first, then backend_options.tesseract_extra[lang]."""
+    own = tesseract_pack(lang, vertical)
+    extra = [m for m in opts.tesseract_extra.get(lang, "").split("+") if m and m != own]
+    return [own, *extra] if own else []
+
+
 class TesseractBackend(OcrBackend):
     name = "tesseract"
+    lays_out = True
 
     @classmethod
     def languages(cls, opts: BackendOptions) -> tuple[str, ...]:
@@ -173,8 +203,12 @@ class TesseractBackend(OcrBackend):
                     f"sudo apt-get install -y tesseract-ocr {debian}")
         if reason := _missing_path(opts.tesseract_tessdata_dir, "Tesseract tessdata dir"):
             return reason
-        if pack not in _tesseract_packs(opts.tesseract_cmd, opts.tesseract_tessdata_dir):
-            return f"Tesseract language pack {pack!r} is not installed; install it with: sudo apt-get install -y {debian}"
+        installed = _tesseract_packs(opts.tesseract_cmd, opts.tesseract_tessdata_dir)
+        for model in tesseract_models(lang, opts, vertical):
+            if model not in installed:
+                extra = "" if model == pack else f" (backend_options.tesseract_extra.{lang})"
+                return (f"Tesseract language pack {model!r}{extra} is not installed; install it with: "
+                        f"sudo apt-get install -y tesseract-ocr-{model.replace('_', '-')}")
         return None
 
     def __init__(self, lang: str, opts: BackendOptions, vertical: bool = False):
@@ -182,15 +216,19 @@ class TesseractBackend(OcrBackend):
 
         self.pytesseract = pytesseract
         self.cmd = opts.tesseract_cmd
-        self.pack = tesseract_pack(lang, vertical)
+        self.pack = "+".join(tesseract_models(lang, opts, vertical))
         tessdata = f' --tessdata-dir "{opts.tesseract_tessdata_dir}"' if opts.tesseract_tessdata_dir else ""
         self.config = f"--oem 1 --psm {opts.tesseract_psm}{tessdata}"
         if opts.threads > 0:  # an OpenMP build would otherwise use every core in each of num_proc processes
             os.environ["OMP_THREAD_LIMIT"] = str(opts.threads)
 
-    def recognise(self, image: np.ndarray) -> list[Box]:
+    def recognise(self, image: np.ndarray, dpi: int = 0) -> list[Box]:
+        """Words in Tesseract's reading order, each with its (block, paragraph, line): the engine's own layout.
+        `dpi` is passed on: an image without it is taken for 70 dpi, and Tesseract then cuts CJK pages into
+        fragments (a table page read at 82% CER against 3% with --dpi)."""
         self.pytesseract.pytesseract.tesseract_cmd = self.cmd
-        data = self.pytesseract.image_to_data(image, lang=self.pack, config=self.config,
+        config = f"{self.config} --dpi {dpi}" if dpi > 0 else self.config
+        data = self.pytesseract.image_to_data(image, lang=self.pack, config=config,
                                               output_type=self.pytesseract.Output.DICT)
         boxes = []
         for i, text in enumerate(data["text"]):
@@ -198,7 +236,8 @@ class TesseractBackend(OcrBackend):
             if data["level"][i] != 5 or conf < 0 or not text.strip():  # level 5: a word; conf -1: not text
                 continue
             x, y, w, h = (float(data[k][i]) for k in ("left", "top", "width", "height"))
-            boxes.append(Box(x, y, x + w, y + h, text, conf / 100.0))
+            line = (int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i]))
+            boxes.append(Box(x, y, x + w, y + h, BIDI_MARKS.sub("", text), conf / 100.0, line))
         return boxes
 
 
@@ -255,7 +294,7 @@ class PaddleOcrBackend(OcrBackend):
                       "cls_model_dir": opts.paddle_cls_model_dir}
         return {k: v for k, v in kwargs.items() if v is not None}
 
-    def recognise(self, image: np.ndarray) -> list[Box]:
+    def recognise(self, image: np.ndarray, dpi: int = 0) -> list[Box]:
         bgr = np.ascontiguousarray(image[:, :, ::-1])
         if self.v3:
             boxes = []
@@ -292,13 +331,29 @@ def resolve_backend(name: str, lang: str, opts: BackendOptions | None = None, ve
                           + ("; ".join(reasons) or f"languages with an auto choice: {sorted(AUTO)}"))
 
 
+def backend_models(name: str, lang: str, opts: BackendOptions, vertical: bool = False) -> str | None:
+    """The models a resolved backend reads `lang` with, for the book record: Tesseract's `rus+eng`, else None."""
+    return "+".join(tesseract_models(lang, opts, vertical)) if name == "tesseract" else None
+
+
 def _options_key(opts: BackendOptions) -> tuple:
-    return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in sorted(vars(opts).items()))
+    """Hashable form of the options (lists become tuples, dicts tagged tuples of their items) for the cache."""
+    def freeze(v: Any) -> Any:
+        if isinstance(v, dict):
+            return ("dict", tuple(sorted(v.items())))
+        return tuple(v) if isinstance(v, list) else v
+    return tuple((k, freeze(v)) for k, v in sorted(vars(opts).items()))
+
+
+def _thaw(v: Any) -> Any:
+    if isinstance(v, tuple) and len(v) == 2 and v[0] == "dict":
+        return dict(v[1])
+    return list(v) if isinstance(v, tuple) else v
 
 
 @functools.lru_cache(maxsize=4)
 def _cached_backend(name: str, lang: str, key: tuple, vertical: bool) -> OcrBackend:
-    opts = BackendOptions(**{k: list(v) if isinstance(v, tuple) else v for k, v in key})
+    opts = BackendOptions(**{k: _thaw(v) for k, v in key})
     return BACKENDS[resolve_backend(name, lang, opts, vertical)](lang, opts, vertical)
 
 

@@ -5,6 +5,9 @@ split the page into columns at vertical gaps that no box crosses, read each colu
 share a baseline into lines, start a new paragraph at a large vertical gap, and join the lines of a paragraph
 (hyphenated line ends are re-joined in space-delimited languages; CJK lines are joined without a space).
 
+Engines that lay the page out themselves (Tesseract: columns, tables, right-to-left lines) give each word its
+block, paragraph and line; `engine_paragraphs` keeps their order instead of re-sorting the boxes.
+
 Right-to-left scripts (Arabic) are read on the page mirrored left to right, so columns and words run from the
 right; vertical pages (Japanese tategaki) are read on the page turned a quarter left, so columns that run top to
 bottom, right to left, become lines read left to right, top to bottom.
@@ -27,6 +30,8 @@ class Box:
     y1: float
     text: str
     score: float
+    # (block, paragraph, line) numbers when the engine laid the page out itself (Tesseract); None otherwise
+    line: tuple[int, int, int] | None = None
 
     @property
     def height(self) -> float:
@@ -88,14 +93,16 @@ def layout_blocks(boxes: list[Box], col_gap: float, row_gap: float, depth: int =
 
 
 def group_lines(boxes: list[Box]) -> list[list[Box]]:
-    """Boxes whose vertical extents overlap by at least half the smaller height form one line."""
+    """Boxes whose vertical middle falls inside the core band of the line above (its median top to median bottom)
+    join that line. The band is not the union of the boxes: a tall box (an Arabic word with its dots and
+    descenders, a bracket) would widen it into the lines above and below and pull their words in."""
     lines: list[list[Box]] = []
     for b in sorted(boxes, key=lambda b: (b.y_mid, b.x0)):
         if lines:
             last = lines[-1]
-            top, bottom = min(x.y0 for x in last), max(x.y1 for x in last)
-            overlap = min(bottom, b.y1) - max(top, b.y0)
-            if overlap >= 0.5 * min(bottom - top, b.height):
+            top = statistics.median(x.y0 for x in last)
+            bottom = statistics.median(x.y1 for x in last)
+            if top <= b.y_mid <= bottom:
                 last.append(b)
                 continue
         lines.append([b])
@@ -161,9 +168,9 @@ def to_reading_frame(boxes: list[Box], direction: str) -> list[Box]:
         return boxes
     right = max(b.x1 for b in boxes)
     if direction == "rtl":
-        return [Box(right - b.x1, b.y0, right - b.x0, b.y1, b.text, b.score) for b in boxes]
+        return [Box(right - b.x1, b.y0, right - b.x0, b.y1, b.text, b.score, b.line) for b in boxes]
     if direction == "vertical":
-        return [Box(b.y0, right - b.x1, b.y1, right - b.x0, b.text, b.score) for b in boxes]
+        return [Box(b.y0, right - b.x1, b.y1, right - b.x0, b.text, b.score, b.line) for b in boxes]
     raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
 
 
@@ -191,4 +198,24 @@ def order_page(boxes: list[Box], space_delimited: bool, gap_factor: float = 0.8,
             joined = join_lines(line_texts, space_delimited)
             if joined:
                 out.append(joined)
+    return out
+
+
+def engine_paragraphs(boxes: list[Box], space_delimited: bool, min_score: float = 0.0) -> list[str]:
+    """Paragraph texts of a page the engine laid out itself: its paragraphs and lines in its order (Tesseract's
+    page segmentation finds columns, tables and right-to-left lines better than re-sorting its word boxes), the
+    words of a line in the order given. Words scored below `min_score` are left out."""
+    paragraphs: dict[tuple[int, int], dict[int, str]] = {}
+    for b in boxes:
+        if b.line is None:
+            raise ValueError("engine_paragraphs needs boxes with the engine's line numbers")
+        lines = paragraphs.setdefault(b.line[:2], {})
+        text = lines.setdefault(b.line[2], "")
+        if b.score >= min_score:
+            lines[b.line[2]] = join_pieces(text, b.text)
+    out = []
+    for lines in paragraphs.values():
+        joined = join_lines(list(lines.values()), space_delimited)
+        if joined:
+            out.append(joined)
     return out

@@ -46,18 +46,6 @@ def test_auto_reads_every_language_within_5_percent_cer_at_150_dpi(tmp_path, lan
 
 
 @pytest.mark.slow
-def test_arabic_two_columns_are_read_right_to_left(tmp_path):
-    pdf = samples.make_language_scan(tmp_path / "ar.pdf", "ar", "two-columns-150")
-    paragraphs = read_scan(tmp_path, pdf, "ar")["text_list"][0].split("\n\n")
-    title, first, second = samples.LANGUAGE_PAGES["ar"]
-    # title, then the right column, then the left one; words of each line from the right (a word read with low
-    # confidence may be dropped: 10%, where a paragraph in the wrong place or reversed words would be far above)
-    assert len(paragraphs) == 3
-    assert [round(char_error_rate(p, ref), 2) <= 0.1 for p, ref in zip(paragraphs, (title, first, second))] \
-        == [True] * 3, paragraphs
-
-
-@pytest.mark.slow
 def test_skewed_scan_is_straightened_before_ocr(tmp_path):
     pdf = samples.make_language_scan(tmp_path / "ru.pdf", "ru", "skewed-150")
     book = read_scan(tmp_path, pdf, "ru")
