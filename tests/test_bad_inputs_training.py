@@ -236,6 +236,8 @@ def test_train_resume_on_other_data_or_model_is_refused_and_the_run_kept(tiny_mo
     (other / "meta.json").write_text(json.dumps(meta))
     assert _train(tiny_model_dir, other, out) == 2
     _one_line_error(capsys, TRAIN, "the training data changed", "on_mismatch: redo")
+    assert _train(tiny_model_dir, tokens, out, "--train.lr", "0.5", "--train.lr_schedule", "constant") == 2
+    _one_line_error(capsys, TRAIN, "train.lr:", "-> 0.5", "train.lr_schedule:")  # every field, not a list
     other_model = tmp_path / "model-copy"
     shutil.copytree(tiny_model_dir, other_model)
     assert _train(other_model, tokens, out) == 2

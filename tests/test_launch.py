@@ -25,9 +25,9 @@ def test_the_status_of_failed_workers():
 @pytest.mark.slow
 def test_a_user_error_under_the_launcher_is_one_line_and_exit_2(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "common.launch", "--standalone", "--nproc_per_node", "1", "-m",
-                           "finetune.run", "--train.lr", "fast", "--train.output_dir", str(tmp_path / "o")],
+                           "common.check_samples", "--samples", str(tmp_path / "nowhere")],
                           cwd=REPO, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)})
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.strip().splitlines() == [
-        "python -m finetune.run: error: command line: --train.lr: expected a number, got 'fast'"]
+        f"python -m common.check_samples: error: MMedBench folder not found: {tmp_path}/nowhere/mmedbench/Train"]

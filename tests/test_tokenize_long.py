@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from pretrain import tokenize
 
 
@@ -20,14 +18,12 @@ def _long_document(root: Path) -> Path:
     return root
 
 
-@pytest.mark.parametrize("mode", ["pack", "window"])
-def test_a_long_document_in_pieces_gives_the_ids_of_the_whole(mode, tiny_model_dir, tmp_path, monkeypatch):
+def test_a_long_document_in_pieces_gives_the_ids_of_the_whole(tiny_model_dir, tmp_path, monkeypatch):
     from datasets import load_from_disk
 
     corpus = _long_document(tmp_path / "corpus")
     text = json.loads((corpus / "en" / "a.jsonl").read_text(encoding="utf-8").splitlines()[0])["text"]
-    argv = ["--input", str(corpus), "--tokenizer", str(tiny_model_dir), "--seq_len", "64", "--mode", mode,
-            *(["--overlap", "16"] if mode == "window" else [])]
+    argv = ["--input", str(corpus), "--tokenizer", str(tiny_model_dir), "--seq_len", "64"]
     assert tokenize.main([*argv, "--output", str(tmp_path / "whole")]) == 0
     monkeypatch.setattr(tokenize, "LONG_TEXT_CHARS", 2000)
     assert len(tokenize.exact_pieces(text)) > 20 and "".join(tokenize.exact_pieces(text)) == text
