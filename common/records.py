@@ -282,6 +282,9 @@ def expand_inputs(spec: str | os.PathLike | Iterable[str | os.PathLike]) -> list
             # names starting with "_" or "." are work or hidden files (build_corpus's _work/, temp files), not data
             visible = [x for x in sorted(p.rglob("*"))
                        if not any(part.startswith(("_", ".")) for part in x.relative_to(p).parts)]
+            for x in visible:  # a link to nothing is a file the user meant to give: never skipped in silence
+                if x.is_symlink() and not x.exists() and x.name.endswith(JSONL_SUFFIXES + PARQUET_SUFFIXES):
+                    raise FileNotFoundError(f"{x}: a link to {x.readlink()}, which does not exist")
             found.extend(x for x in visible if x.is_file() and x.name.endswith(JSONL_SUFFIXES + PARQUET_SUFFIXES))
             found.extend(d for d in visible if d.is_dir() and is_hf_dataset_dir(d))
         else:

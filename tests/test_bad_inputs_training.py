@@ -57,6 +57,9 @@ TOKENIZE_USER_ERRORS = {
     "output folder is a file": (lambda t: ["--output", str(_file(t / "taken"))], ["taken", "is a file"]),
     "missing tokenizer": (lambda t: ["--tokenizer", str(t / "no-tok")], ["no-tok", "nothing is downloaded"]),
     "missing input": (lambda t: ["--input", str(t / "nowhere")], ["nowhere"]),
+    "an input file that is a dangling link": (
+        lambda t: (t / "corpus" / "en" / "gone.jsonl").symlink_to(t / "deleted.jsonl") or [],
+        ["gone.jsonl", "deleted.jsonl, which does not exist"]),
     "bad on_mismatch": (lambda t: ["--on_mismatch", "merge"], ["on_mismatch", "'merge'"]),
 }
 
