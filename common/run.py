@@ -120,7 +120,11 @@ def same_config(old: dict, new: dict) -> bool:
     """Whether two recorded configs agree on every field both record (dotted). A field only one side records is
     one the other's code did not know or did not count (a field added since, or one now known not to matter)."""
     old, new = flatten(old), flatten(new)
-    return all(old[k] == new[k] for k in old.keys() & new.keys())
+    only_old, only_new = old.keys() - new.keys(), new.keys() - old.keys()
+    # a mapping that was empty on one side ({} -> {"a": 1}): the same field, changed
+    regrown = any(o.startswith(n + ".") for o in only_old for n in only_new) or \
+        any(n.startswith(o + ".") for o in only_old for n in only_new)
+    return not regrown and all(old[k] == new[k] for k in old.keys() & new.keys())
 
 
 def config_values(cfg: Any, names: Sequence[str] | AllFieldsBut) -> dict[str, Any]:

@@ -280,3 +280,11 @@ def test_a_fingerprint_of_all_fields_but_an_allow_list_misses_no_field(tmp_path)
     with pytest.raises(UserError, match=r"train.lr: 0.1 -> 0.5"), \
             Run("t", out, Cfg(train=Section(lr=0.5)), depends_on=rule) as run:
         run.guard([out / "part.jsonl"])
+
+
+def test_recorded_configs_are_compared_on_the_fields_both_hold():
+    from common.run import same_config
+
+    assert same_config({"train": {"lr": 1.0}}, {"train.lr": 1.0, "added_since": 3})  # older record: adopted
+    assert not same_config({"train": {"lr": 1.0}}, {"train.lr": 0.5})
+    assert not same_config({"max_memory": {}}, {"max_memory": {"0": "70GiB"}})  # an empty mapping filled
