@@ -15,11 +15,12 @@ DTYPES = {"bfloat16": torch.bfloat16, "bf16": torch.bfloat16, "float16": torch.f
           "float32": torch.float32, "fp32": torch.float32}
 
 
-def check_model_dir(model_dir: str | Path) -> Path:
-    """The dir, after its config, weights and tokenizer files were checked (one line naming a damaged file)."""
+def check_model_dir(model_dir: str | Path, weights: bool = True) -> Path:
+    """The dir, after its config, weights (unless `weights` is False: a command that builds the model from its
+    config) and tokenizer files were checked (one line naming a damaged file)."""
     from common.model_files import check_model_files
 
-    return check_model_files(model_dir)
+    return check_model_files(model_dir, weights)
 
 
 def load_causal_lm(model_dir: str | Path, trust_remote_code: bool = False, meta_on_other_ranks: bool = False,

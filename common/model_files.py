@@ -89,24 +89,30 @@ def check_tokenizer_files(folder: str | Path) -> Path:
     return p
 
 
-def check_model_files(model_dir: str | Path) -> Path:
-    """config.json, the safetensors weights (shards of an index too) and the tokenizer files of a HF model dir."""
+def check_model_files(model_dir: str | Path, weights: bool = True) -> Path:
+    """config.json, the safetensors weights (shards of an index too; not with `weights=False`, for a command that
+    reads only the config and tokenizer) and the tokenizer files of a HF model dir."""
     p = Path(model_dir)
     if not (p / "config.json").is_file():
         raise FileNotFoundError(f"model dir not found or has no config.json: {p} (nothing is downloaded; give a "
                                 "local HF model dir, e.g. artifacts/tiny-llama from `python -m common.tiny_model`)")
     read_json_file(p / "config.json")
-    index = p / "model.safetensors.index.json"
-    if index.is_file():
-        shards = sorted(set(read_json_file(index).get("weight_map", {}).values()))
-        missing = [s for s in shards if not (p / s).is_file()]
-        if missing:
-            raise UserError(f"{index}: names shards that are not there: {', '.join(missing[:3])}")
-        for shard in shards:
-            check_safetensors(p / shard)
-    else:
-        _check_weights(p, ("*.safetensors",), "model")
+    if weights:
+        _check_model_weights(p)
     return check_tokenizer_files(p)
+
+
+def _check_model_weights(p: Path) -> None:
+    index = p / "model.safetensors.index.json"
+    if not index.is_file():
+        _check_weights(p, ("*.safetensors",), "model")
+        return
+    shards = sorted(set(read_json_file(index).get("weight_map", {}).values()))
+    missing = [s for s in shards if not (p / s).is_file()]
+    if missing:
+        raise UserError(f"{index}: names shards that are not there: {', '.join(missing[:3])}")
+    for shard in shards:
+        check_safetensors(p / shard)
 
 
 def check_adapter_files(adapter_dir: str | Path) -> Path:

@@ -67,7 +67,7 @@ def export_checkpoint(cfg: ExportConfig, ckpt: Path) -> Path:
     from common.hf_export import check_model_dir, save_hf_model
     from pretrain.train import copy_remote_code
 
-    base = check_model_dir(cfg.model)
+    base = check_model_dir(cfg.model, weights=False)
     config = AutoConfig.from_pretrained(base, trust_remote_code=cfg.trust_remote_code)
     saved_dtype = getattr(config, "dtype", None) or torch.float32
     model = AutoModelForCausalLM.from_config(config, trust_remote_code=cfg.trust_remote_code, dtype=torch.float32)
@@ -92,7 +92,7 @@ def check_config(cfg: ExportConfig) -> None:
         raise UserError(f"key 'dtype': must be one of {DTYPES}, got {cfg.dtype!r}")
     if cfg.on_mismatch not in ON_MISMATCH:
         raise UserError(f"key 'on_mismatch': must be one of {ON_MISMATCH}, got {cfg.on_mismatch!r}")
-    check_model_dir(cfg.model)
+    check_model_dir(cfg.model, weights=False)
 
 
 def main(argv: list[str] | None = None) -> int:

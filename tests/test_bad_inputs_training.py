@@ -294,6 +294,9 @@ def test_export_errors_reruns_and_a_crafted_checkpoint(tiny_model_dir, trained, 
     assert (out / "model.safetensors").read_bytes() == weights
     assert _export(older, tiny_model_dir, out, "--on_mismatch", "redo") == 0
     assert (out / "model.safetensors").read_bytes() != weights
+    config_only = tmp_path / "base-config"  # export reads the base's config and tokenizer, never its weights
+    shutil.copytree(tiny_model_dir, config_only, ignore=shutil.ignore_patterns("*.safetensors"))
+    assert _export(older, config_only, tmp_path / "hf-from-config") == 0
 
     crafted = tmp_path / "crafted" / "checkpoints" / "step_00000002"
     crafted.mkdir(parents=True)
