@@ -9,8 +9,8 @@ Each page's bytes are decoded with its declared encoding when it fits, else a de
 text is extracted with trafilatura (navigation, footers and boilerplate removed); the title and url go to `meta`.
 The language is detected offline (py3langid, restricted to `languages`, on the first `langid_max_chars`
 characters: enough for a sure guess at any page size) unless `--lang` is given. Pages with no main text, too
-little text, an undetectable or unwanted language, an unknown encoding or a non-HTML payload are dropped,
-counted, and written to the rejects file with the reason.
+little text, an undetectable or unwanted language, an unknown encoding, a non-HTML payload or more than
+`max_page_mb` megabytes are dropped, counted, and written to the rejects file with the reason.
 
 Outputs under --output:
   documents/website-part-<i>-of-<n>.parquet   this task's documents: source "website", meta: url, title, file, date
