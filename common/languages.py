@@ -28,6 +28,21 @@ MMEDBENCH_LANGUAGES: tuple[str, ...] = tuple(lang.name for lang in LANGUAGES if 
 _BY_CODE = {lang.code: lang for lang in LANGUAGES}
 _BY_NAME = {lang.name.lower(): lang for lang in LANGUAGES}
 
+# Languages met only in evaluation (XMedBench, MedExpQA, KorMedMCQA, Global-MMLU, MMLU-ProX): questions are asked
+# and scored in them, but the corpus pipeline (keyword lists, OCR, language id) does not know them, so they are
+# kept out of LANGUAGES (which the corpus stages iterate) and reached only through `resolve`.
+_EVAL_ONLY = ("ko Korean", "it Italian", "hi Hindi", "am Amharic", "bn Bengali", "cs Czech", "el Greek",
+              "fa Persian", "fil Filipino", "ha Hausa", "he Hebrew", "id Indonesian", "ig Igbo", "ky Kyrgyz",
+              "lt Lithuanian", "mg Malagasy", "ms Malay", "ne Nepali", "nl Dutch", "ny Chichewa", "pl Polish",
+              "pt Portuguese", "ro Romanian", "si Sinhala", "sn Shona", "so Somali", "sr Serbian", "sv Swedish",
+              "sw Swahili", "te Telugu", "tr Turkish", "uk Ukrainian", "vi Vietnamese", "yo Yoruba", "th Thai",
+              "af Afrikaans", "wo Wolof", "zu Zulu", "ur Urdu", "mr Marathi", "hu Hungarian")
+EVAL_LANGUAGES: tuple[Language, ...] = tuple(
+    Language(entry.split(" ", 1)[1], entry.split(" ", 1)[0], entry.split(" ", 1)[0] != "th", False)
+    for entry in _EVAL_ONLY)
+_ANY_CODE = {**{lang.code: lang for lang in EVAL_LANGUAGES}, **_BY_CODE}
+_ANY_NAME = {**{lang.name.lower(): lang for lang in EVAL_LANGUAGES}, **_BY_NAME}
+
 
 def by_code(code: str) -> Language:
     try:
@@ -44,8 +59,10 @@ def by_name(name: str) -> Language:
 
 
 def resolve(name_or_code: str) -> Language:
-    """Accept either 'Chinese' or 'zh'."""
-    key = name_or_code.strip()
-    if key.lower() in _BY_CODE:
-        return _BY_CODE[key.lower()]
-    return by_name(key)
+    """Accept either 'Chinese' or 'zh'; also the evaluation-only languages ('Korean', 'ko')."""
+    key = name_or_code.strip().lower()
+    if key in _ANY_CODE:
+        return _ANY_CODE[key]
+    if key in _ANY_NAME:
+        return _ANY_NAME[key]
+    return by_name(name_or_code.strip())  # raises, listing the known names

@@ -220,7 +220,11 @@ def load_benchmark(name: str, path: str | Path, on_bad_record: str = "error", re
         return list(load_pubmedqa(path, on_bad_record, rejects, ids_file=pubmedqa_ids_file))
     if name == "mmlu":
         return list(load_mmlu(path, on_bad_record, rejects, subjects=mmlu_subjects))
-    raise ValueError(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}")
+    from inference import multilingual_benchmarks as multi
+
+    if name.split(":")[0] in multi.SPECS:  # "xmedbench", or one language "xmedbench:zh" (inference.suite)
+        return multi.load_spec(name, path, on_bad_record, rejects)
+    raise ValueError(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}, {', '.join(multi.SPECS)}")
 
 
 def table3_column(benchmark: str) -> str:
