@@ -102,11 +102,13 @@ def all_reduce_max_many(values: list[float], device: torch.device) -> list[float
 _HOST_GROUP: tuple = (None, None)  # (the default group it was made for, the host-side group)
 
 
-def host_group():
+def host_group() -> dist.ProcessGroup | None:
     """A process group whose collectives run on the host: the default group under gloo, else (NCCL) a gloo group
-    over the same ranks, made once (collective on its first call: every rank calls it at the same point). Small
-    control values (stop flags) agreed over it never wait for the GPU's queue."""
+    over the same ranks, made once (collective on its first call: every rank calls it at the same point); None for
+    a single process. Small control values (stop flags) agreed over it never wait for the GPU's queue."""
     global _HOST_GROUP
+    if not dist.is_initialized() or dist.get_world_size() == 1:
+        return None
     world = dist.group.WORLD
     if _HOST_GROUP[0] is not world:
         group = world if dist.get_backend() == "gloo" else dist.new_group(backend="gloo")
@@ -117,8 +119,9 @@ def host_group():
 def all_reduce_max_host(values: list[float]) -> list[float]:
     """Element-wise max of a few Python numbers over ranks, as a CPU tensor over host_group(): no device sync."""
     t = torch.tensor(values, dtype=torch.float64)
-    if dist.is_initialized() and dist.get_world_size() > 1:
-        dist.all_reduce(t, op=dist.ReduceOp.MAX, group=host_group())
+    group = host_group()
+    if group is not None:
+        dist.all_reduce(t, op=dist.ReduceOp.MAX, group=group)
     return t.tolist()
 
 

@@ -75,7 +75,7 @@ def test_pretrain_stops_and_requeues_under_proctrack_cgroup(cluster, tmp_path_fa
     run = tmp_path / "run"
     job = cluster.sbatch(repo, "--gpus-per-node=0", "--cpus-per-task=1", "--mem=2G", "scripts/slurm/pretrain.sbatch",
                          "configs/pretrain/tiny.yaml", "--model", str(tiny_model_dir), "--data", str(tokens),
-                         "--train.output_dir", str(run), "--export_at_end", "false", "--train.max_steps", "24",
+                         "--train.output_dir", str(run), "--export_at_end", "false", "--train.max_steps", "20",
                          "--train.checkpoint_every", "100", "--train.global_batch_size", "2",
                          "--train.micro_batch_size", "1", "--train.eval_every", "0",
                          env={**job_env(), "NPROC_PER_NODE": "1"})
@@ -85,12 +85,9 @@ def test_pretrain_stops_and_requeues_under_proctrack_cgroup(cluster, tmp_path_fa
     wait_for_text(repo, pattern, "attempt 2")
     wait_for_step(run, stop_steps(log(repo, pattern))[0] + 3)
     cluster.run("scancel", "--signal=USR1", job)  # the step: its whole cgroup
-    wait_for_text(repo, pattern, "attempt 3")
-    wait_for_step(run, stop_steps(log(repo, pattern))[1] + 3)
-    cluster.run("scancel", "--batch", "--signal=USR1", job)  # the batch script alone
     records = cluster.wait(job, timeout=300)
     text = log(repo, pattern)
-    assert records[0]["JobState"] == "COMPLETED" and records[0]["Restarts"] == "3", text + cluster.diagnostics()
-    assert "attempt 4" in text and "attempt 5" not in text and "training finished" in text, text
-    assert_resumed_where_stopped(text, ["signal SIGTERM", "signal SIGUSR1", "signal SIGUSR1"])
-    assert sorted(losses(run)) == list(range(1, 25))  # every step once, none lost or redone
+    assert records[0]["JobState"] == "COMPLETED" and records[0]["Restarts"] == "2", text + cluster.diagnostics()
+    assert "attempt 3" in text and "attempt 4" not in text and "training finished" in text, text
+    assert_resumed_where_stopped(text, ["signal SIGTERM", "signal SIGUSR1"])
+    assert sorted(losses(run)) == list(range(1, 21))  # every step once, none lost or redone

@@ -59,7 +59,8 @@ mmed_nproc_per_node() {
 # mmed_request_stop SIGNAL: ask every rank to save a checkpoint at its next step and exit 0 (the stop file holds
 # the signal's name, which the trainer reports). Idempotent; the first signal's name stays.
 mmed_request_stop() {
-  [ -e "$MMED_STOP_FILE" ] || printf '%s\n' "$1" > "$MMED_STOP_FILE"
+  [ -e "$MMED_STOP_FILE" ] && return 0
+  printf '%s\n' "$1" > "$MMED_STOP_FILE.$$" && mv -f "$MMED_STOP_FILE.$$" "$MMED_STOP_FILE"   # read whole or not at all
 }
 
 # mmed_node_launch CMD...: what srun runs on every node. It starts torchrun (CMD) with USR1 and TERM ignored and
@@ -76,7 +77,8 @@ mmed_node_launch() {
   mmed_wait "$pid"
 }
 
-# mmed_torchrun MODULE ARGS...: one srun task per node starting torchrun (c10d rendezvous on the first node).
+# mmed_torchrun MODULE ARGS...: one srun task per node starting torchrun (c10d rendezvous on the first node), as
+# python -m common.launch: torchrun with the project's exit statuses (a worker's user error exits 2, one line).
 # USR1 to this script (--signal=B:USR1@SECS near the time limit, or scancel --batch --signal=USR1) or to the step
 # asks the workers to checkpoint and stop. When the training has exited, its status (MMED_STATUS_FILE, written by
 # rank 0) decides: finished -> exit 0 (COMPLETED), never requeued; stopped before the end (and the job not being
@@ -103,7 +105,7 @@ mmed_torchrun() {
   trap '_mmed_ending=1; mmed_request_stop SIGINT' INT
   # srun in a session of its own: the signals Slurm sends this script's process group are not forwarded twice
   setsid srun --kill-on-bad-exit=1 bash -c 'source "$0"; mmed_node_launch "$@"' "${BASH_SOURCE[0]}" \
-    torchrun --nnodes "$SLURM_JOB_NUM_NODES" --nproc_per_node "$nproc" \
+    python -m common.launch --nnodes "$SLURM_JOB_NUM_NODES" --nproc_per_node "$nproc" \
     --rdzv_id "$SLURM_JOB_ID" --rdzv_backend c10d --rdzv_endpoint "$master_addr:$master_port" \
     -m "$module" "$@" &
   _mmed_pid=$!
