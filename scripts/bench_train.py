@@ -72,6 +72,9 @@ class BenchConfig:
                                                  "the config's, eager)"})
     loss_chunk_size: int = field(default=0, metadata={"help": "positions per chunk of loss_impl=chunked "
                                                       "(0: the config's, 1024)"})
+    documents_per_sequence: int = field(default=0, metadata={
+        "help": "0: plain packing; K: each sequence holds K documents (EOS-separated) masked to themselves "
+                "(pretrain.train --document_mask)"})
     grad_sync: str = field(default="", metadata={"help": "every_micro_batch | last_micro_batch (train.grad_sync; "
                                                  "default: the config's, every_micro_batch)"})
     json_out: str = field(default="", metadata={"help": "also write the result as JSON to this file (rank 0)"})
@@ -222,6 +225,18 @@ def main(argv: list[str] | None = None) -> dict:
     def collate(rows):
         return {k: torch.stack([r[k] for r in rows]) for k in ("input_ids", "labels")}
 
+    if bench.documents_per_sequence:  # EOS every seq_len / K tokens, each document masked to itself
+        from common.packing import document_masked
+
+        eos = vocab - 1
+        for row in data:
+            row["input_ids"][bench.seq_len // bench.documents_per_sequence - 1::
+                             bench.seq_len // bench.documents_per_sequence] = eos
+        plain_collate = collate
+
+        def collate(rows):
+            return document_masked(plain_collate(rows), eos)
+
     flops_per_token = model_flops_per_token(model, bench.seq_len)
     planned = planned_peak_bytes(model, train, world, bench)
     params = sum(p.numel() for p in model.parameters())
@@ -255,6 +270,7 @@ def main(argv: list[str] | None = None) -> dict:
               "peak_mem_gb": torch.cuda.max_memory_allocated() / 1e9 if trainer.device.type == "cuda" else None,
               "planned_mem_gb": planned / 1e9}
     result["grad_sync"] = train.grad_sync
+    result["documents_per_sequence"] = bench.documents_per_sequence
     if trainer.dist.is_main:
         if bench.json_out:
             Path(bench.json_out).write_text(json.dumps(result))

@@ -5,6 +5,7 @@
 #
 # 1. MFU of training on the Llama-3-8B layer shape (4 of its 32 layers, full vocabulary, seq 2048, BF16), eager
 #    and with torch.compile + the compiled loss (scripts/bench_train.py).
+#    The same eager run with 8 documents per sequence masked to themselves (--document_mask's cost).
 # 2. Measured peak memory (torch.cuda.max_memory_allocated) against pretrain.plan's memory model for the same
 #    runs, plus one with activation checkpointing and 4 micro-batches per step.
 # 3. BF16 batched generation against one prompt at a time on the same prompts (scripts/bench_generate.py, the
@@ -36,6 +37,7 @@ run() {  # name, then bench_train.py flags
 run eager --micro_batch_size 2 --grad_accum 8 --activation_checkpointing false
 run compiled --micro_batch_size 2 --grad_accum 8 --activation_checkpointing false --compile true --loss_impl compiled
 run checkpointed_accum4 --micro_batch_size 4 --grad_accum 4 --activation_checkpointing true
+run document_masked --micro_batch_size 2 --grad_accum 8 --activation_checkpointing false --documents_per_sequence 8
 
 echo "== generation: bf16 batched against one at a time"
 timeout 150 "$PY" scripts/bench_generate.py --device "$DEVICE" --dtype bfloat16 --num_prompts 32 --batch_size 16 \
