@@ -292,8 +292,9 @@ class Trainer:
 
     def _forward_loss_sum(self, batch: dict) -> torch.Tensor:
         kwargs = {"input_ids": batch["input_ids"], "use_cache": False}
-        if "attention_mask" in batch:
-            kwargs["attention_mask"] = batch["attention_mask"]
+        for optional in ("attention_mask", "position_ids"):  # position_ids: document-masked packing
+            if optional in batch:
+                kwargs[optional] = batch[optional]
         logits = self.model(**kwargs).logits
         return self.loss_fn(logits, batch["labels"])
 

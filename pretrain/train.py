@@ -26,6 +26,7 @@ import json
 import shutil
 import sys
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +55,10 @@ class PretrainConfig:
     export_dir: str = field(default="", metadata={"help": "HF output dir (default: <train.output_dir>/hf)"})
     export_dtype: str = field(default="auto", metadata={
         "help": "auto (the base model's dtype) | bfloat16 | float32"})
+    document_mask: bool = field(default=False, metadata={
+        "help": "pack-mode data: each document attends only to itself (position ids restart after every EOS; "
+                "transformers builds the block-diagonal causal mask) and no document's first token is a target "
+                "of the one before (common/packing.py)"})
     on_mismatch: str = field(default="error", metadata={
         "help": "checkpoints in train.output_dir made from another model or data: error | redo (delete them and "
                 "start over)"})
@@ -74,6 +79,13 @@ DEPENDS_ON = AllFieldsBut({
 def collate(rows: list[dict]) -> dict[str, torch.Tensor]:
     keys = [k for k in ("input_ids", "labels", "attention_mask") if k in rows[0]]
     return {k: torch.from_numpy(np.stack([np.asarray(r[k]) for r in rows]).astype(np.int64)) for k in keys}
+
+
+def collate_document_masked(rows: list[dict], eos_id: int) -> dict[str, torch.Tensor]:
+    """collate, then position ids per document and no cross-document targets (train.document_mask)."""
+    from common.packing import document_masked
+
+    return document_masked(collate(rows), eos_id)
 
 
 def load_tokenized(data_dir: str, val_languages: list[str]) -> tuple:
@@ -171,8 +183,15 @@ def train(cfg: PretrainConfig, info) -> dict:
         raise UserError(f"{cfg.data}/meta.json: sequences of {meta['seq_len']} tokens exceed the model's "
                         f"{max_pos} positions")
 
+    batch_fn = collate
+    if cfg.document_mask:
+        if meta["mode"] != "pack" or tokenizer.eos_token_id is None:
+            raise UserError(f"document_mask: {cfg.data} holds {meta['mode']}-mode sequences; document masking "
+                            "needs pretrain.tokenize --mode pack and a tokenizer with an EOS token")
+        batch_fn = partial(collate_document_masked, eos_id=tokenizer.eos_token_id)
+
     # train (resumes from the latest complete checkpoint in train.output_dir)
-    trainer = Trainer(cfg.train, model, train_ds, collate, eval_datasets=val_sets, tokenizer=tokenizer)
+    trainer = Trainer(cfg.train, model, train_ds, batch_fn, eval_datasets=val_sets, tokenizer=tokenizer)
     if info.is_main:
         print(f"world size {info.world_size}, grad accumulation {trainer.grad_accum}, "
               f"{trainer.total_steps} steps of {cfg.train.global_batch_size} sequences", flush=True)
