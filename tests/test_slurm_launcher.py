@@ -58,3 +58,28 @@ def test_stop_file_names_the_signal_and_status_file_says_how_the_run_ended(tmp_p
                                               "total_steps": 30}
     monkeypatch.delenv("MMED_STOP_FILE")
     assert requested_stop() == 0
+
+
+def _after_training(tmp_path, rc: int, status: dict | None, ending: bool = False) -> tuple[int, str]:
+    """scripts/slurm/lib.sh's decision once training has exited with `rc`, leaving `status` (MMED_REQUEUE=0, so
+    no requeue is attempted: that path runs on a real cluster in tests/test_slurm*.py)."""
+    status_file = tmp_path / "job.status.json"
+    status_file.unlink(missing_ok=True)
+    if status is not None:
+        status_file.write_text(json.dumps(status))
+    script = f"source {REPO}/scripts/slurm/lib.sh; _mmed_ending={int(ending)}; mmed_after_training {rc}"
+    proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "MMED_REQUEUE": "0", "MMED_STOP_FILE": str(tmp_path / "job.stop"),
+                               "MMED_STATUS_FILE": str(status_file), "SLURM_JOB_ID": "7"})
+    return proc.returncode, proc.stdout
+
+
+def test_job_end_follows_the_training_status_never_looking_finished_when_it_is_not(tmp_path):
+    finished = {"finished": True, "stopped": None, "steps": 30, "total_steps": 30}
+    stopped = {"finished": False, "stopped": "signal SIGUSR1", "steps": 12, "total_steps": 30}
+    assert _after_training(tmp_path, 0, finished)[0] == 0  # COMPLETED, and nothing requeued
+    code, out = _after_training(tmp_path, 0, stopped)
+    assert code == 3 and "stopped at step 12 of 30 (signal SIGUSR1)" in out and "MMED_REQUEUE=0" in out
+    assert _after_training(tmp_path, 0, stopped, ending=True)[0] == 3  # Slurm ends the job: its own state
+    assert _after_training(tmp_path, 0, None)[0] == 3  # exit 0 without a status is not taken for finished
+    assert _after_training(tmp_path, 2, None)[0] == 2  # a failure keeps its status (2: a user error)

@@ -117,7 +117,7 @@ mmed_torchrun() {
 
 # mmed_after_training RC: the job's end from the training's exit status and its status file (see mmed_torchrun).
 mmed_after_training() {
-  local rc="$1" state
+  local rc="$1" state steps total reason
   state="$(python -c 'import json, sys; s = json.load(open(sys.argv[1]))
 print("finished" if s["finished"] else "stopped", s["steps"], s["total_steps"], s["stopped"])' \
     "$MMED_STATUS_FILE" 2>/dev/null || echo "unknown")"
