@@ -43,13 +43,14 @@ class Mutant:
     tests: tuple[str, ...]  # pytest paths or node ids, relative to the repository root
 
 
-PARSE_TESTS = ("tests/test_parse.py",)
+PARSE_TESTS = ("tests/test_core_rules.py", "tests/test_parse.py")
 METRIC_TESTS = ("tests/test_core_rules.py", "tests/test_metrics.py")
 MATCHER_TESTS = ("tests/test_core_rules.py", "tests/test_matcher.py")
 TOKENIZE_TESTS = ("tests/test_tokenize.py",)
 RUN_TESTS = ("tests/test_core_rules.py", "tests/test_run.py")
-TRAINER_TESTS = ("tests/test_numerics.py", "tests/test_engine.py")
+TRAINER_TESTS = ("tests/test_numerics.py",)
 SCHEDULE_TESTS = ("tests/test_engine.py::test_cosine_schedule_warms_up_then_decays_to_min",)
+FINETUNE_DATA_TESTS = ("tests/test_finetune_data.py",)
 LORA_TESTS = ("tests/test_lora_numerics.py", "tests/test_finetune_merge.py")
 JUDGE_TESTS = ("tests/test_judge_http.py::test_retries_cache_cost_and_position_bias",)
 
@@ -111,9 +112,12 @@ MUTANTS: tuple[Mutant, ...] = (
            '"labels": ids + [-100] * pad,', '"labels": ids + [pad_id] * pad,', TOKENIZE_TESTS),
     Mutant("overlap_mask_off_by_stride", "pretrain/tokenize.py",
            "        trained_until = start + seq_len\n", "        trained_until = start + stride\n", TOKENIZE_TESTS),
+    Mutant("packer_drops_the_remainder", "pretrain/tokenize.py",
+           "self.buffer = self.buffer[n_full * self.seq_len:]", "self.buffer = []", TOKENIZE_TESTS),
     # -- run units and fingerprints (common/run.py)
     Mutant("fingerprint_ignores_config", "common/run.py",
-           'return {"config": fp.get("config"), "key": fp.get("key"),', 'return {"key": fp.get("key"),',
+           'return content(old) == content(new) and same_config(old.get("config") or {}, new.get("config") or {})',
+           "return content(old) == content(new)",
            RUN_TESTS),
     Mutant("fingerprint_trusts_size_alone", "common/run.py",
            'if known and known.get("size") == size and known.get("mtime_ns") == mtime and known.get("digest"):',
@@ -146,6 +150,15 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("merge_unloads_without_merging", "finetune/merge.py",
            "PeftModel.from_pretrained(base, adapter_dir).merge_and_unload()",
            "PeftModel.from_pretrained(base, adapter_dir).unload()", LORA_TESTS),
+    Mutant("finetune_prompt_not_masked", "finetune/data.py",
+           "labels=[IGNORE_INDEX] * len(prompt_ids) + target_ids", "labels=prompt_ids + target_ids",
+           FINETUNE_DATA_TESTS),
+    Mutant("finetune_target_without_eos", "finetune/data.py",
+           "target_ids = _encode(tokenizer, ex.target, special=False) + [tokenizer.eos_token_id]",
+           "target_ids = _encode(tokenizer, ex.target, special=False)", FINETUNE_DATA_TESTS),
+    Mutant("padding_labels_are_pad_ids", "finetune/data.py",
+           "labels = torch.full((len(batch), longest), IGNORE_INDEX, dtype=torch.long)",
+           "labels = torch.full((len(batch), longest), self.pad_token_id, dtype=torch.long)", FINETUNE_DATA_TESTS),
     # -- LLM judge (inference/judge_run.py)
     Mutant("judge_second_order_not_reversed", "inference/judge_run.py",
            "found = [first, first[::-1]] if len(first) > 1 else [first]", "found = [first]", JUDGE_TESTS),

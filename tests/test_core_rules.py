@@ -1,6 +1,6 @@
 """Core rules pinned to values worked out by hand: the keyword filter's keep decision on each side of each
 threshold and its density in characters (not UTF-8 bytes), an input edited to the same size counted as changed,
-and the accuracy interval's tails. Each test kills a mutant of scripts/mutation.py that the other tests let live."""
+the accuracy interval's tails, and the lenient reader taking an output's last answer statement. Each test kills a mutant of scripts/mutation.py that the other tests let live."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from common.cli import UserError
 from common.run import Run, Unit
 from data_collection.matcher import KeywordRule, Score
 from inference.metrics import bootstrap_ci
+from inference.parse import parse_lenient
 
 
 def rule(tmp_path: Path, lang: str, words: list[str], mkc: int, dens: float) -> KeywordRule:
@@ -75,3 +76,15 @@ def test_accuracy_interval_is_the_central_95_percent_of_the_resampled_accuracy()
     # 60 (P(X <= 39) = 1.8%, P(X <= 40) = 2.8%); 20,000 resamples put both far inside those steps
     low, high = bootstrap_ci([True, False] * 50, samples=20_000, seed=3)
     assert (low, high) == (40.0, 60.0)
+
+
+@pytest.mark.parametrize("output, letter", [
+    ("Answer: A. On reflection, the correct answer is C.", "C"),
+    ("The answer is B... no wait. Final answer: D", "D"),
+    ("Réponse : A. Après réflexion, la bonne réponse est C.", "C"),
+    ("答案：A。再想一想，答案：C。", "C"),
+])
+def test_lenient_reads_the_last_of_several_answer_statements(output, letter):
+    """Reasoning states its conclusion at the end: a model that corrects itself is read at its final answer."""
+    options = {"A": "Aspirin", "B": "Heparin", "C": "Warfarin", "D": "Insulin"}
+    assert parse_lenient(output, options).letters == (letter,)
