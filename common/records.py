@@ -227,6 +227,12 @@ def handle_bad_record(where: str, reason: str, raw: Any, on_bad_record: str, rej
 # ---------------------------------------------------------------------------------------------------- reading
 
 
+def json_error(err: json.JSONDecodeError) -> str:
+    """"Expecting ',' delimiter at column 8": the decoder's message (some end in "at": "Unterminated string starting
+    at") with the column where it is."""
+    return f"{err.msg.removesuffix(' at')} at column {err.colno}"
+
+
 def read_json_file(path: str | os.PathLike) -> dict:
     """A JSON object file (a model's config.json, a checkpoint's trainer_state.json, a run's usage.json), or one
     line naming it and where it breaks: a truncated or hand-edited file is a BadRecordError, not a traceback."""
@@ -238,8 +244,8 @@ def read_json_file(path: str | os.PathLike) -> dict:
         raise BadRecordError(str(p), f"not valid JSON (not UTF-8 at byte {err.start} of {len(raw)}; truncated or "
                                      "damaged?)") from None
     except json.JSONDecodeError as err:
-        raise BadRecordError(f"{p}:{err.lineno}", f"not valid JSON ({err.msg} at column {err.colno}; truncated or "
-                                                  "edited?)") from None
+        raise BadRecordError(f"{p}:{err.lineno}", f"not valid JSON ({json_error(err)}; truncated or edited?)"
+                             ) from None
     if not isinstance(data, dict):
         raise BadRecordError(str(p), f"expected a JSON object, got {type(data).__name__}")
     return data
@@ -332,7 +338,7 @@ def iter_jsonl(
             try:
                 rec = json.loads(line)
             except json.JSONDecodeError as err:
-                handle_bad_record(where, f"invalid JSON ({err.msg} at column {err.colno})", line,
+                handle_bad_record(where, f"invalid JSON ({json_error(err)})", line,
                                   on_bad_record, rejects)
                 continue
             if not isinstance(rec, dict):

@@ -44,7 +44,7 @@ from pathlib import Path
 from common.cli import UserError, cli
 from common.config import load_config
 from common.languages import by_code
-from common.records import ON_BAD_RECORD, RejectLog, handle_bad_record, surrogate_problem
+from common.records import ON_BAD_RECORD, RejectLog, handle_bad_record, json_error, surrogate_problem
 from common.run import ON_MISMATCH, Run, Unit, digest
 from data_collection.documents import DocumentShardWriter, make_doc_id
 from data_collection.filter import PAPER_THRESHOLDS
@@ -116,7 +116,7 @@ def iter_json_lines(path: Path, rel: str, cfg: CorporaConfig, rejects: RejectLog
         try:
             rec = json.loads(line)
         except json.JSONDecodeError as err:
-            handle_bad_record(f"{rel}:{lineno}", f"invalid JSON ({err.msg} at column {err.colno})", line[:500],
+            handle_bad_record(f"{rel}:{lineno}", f"invalid JSON ({json_error(err)})", line[:500],
                               cfg.on_bad_record, rejects)
             continue
         if not isinstance(rec, dict):

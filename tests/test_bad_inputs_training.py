@@ -76,6 +76,8 @@ def test_tokenize_user_errors_are_one_line_before_any_work(case, tiny_model_dir,
 
 BAD_LINES = {
     "malformed JSONL line": ("{not json", "invalid JSON"),
+    "a line cut inside a string": ('{"id": "x", "text": "fev', "invalid JSON (Unterminated string starting at column 21)"),
+    "a line cut at its end": ('{"id": "x", "text": "fever"', "invalid JSON (Expecting ',' delimiter at column 28)"),
     "text of the wrong type": (json.dumps({"id": "x", "text": 5}), "no text in field 'text'"),
     "missing text field": (json.dumps({"id": "x", "title": "t"}), "no text in field 'text'"),
 }

@@ -35,16 +35,24 @@ def _files(folder: Path) -> dict[str, bytes]:
             if p.is_file() and "_run" not in p.parts and not p.name.startswith("manifest")}
 
 
-@pytest.fixture()
-def small_disk(tmp_path):
-    """A 400 KB tmpfs (root only); unmounted after the test."""
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(disk)], capture_output=True
+def _tmpfs(folder: Path, size: str):
+    """A tmpfs of `size` mounted on `folder` (root only; the test is skipped where mounting is not allowed)."""
+    folder.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True
                       ).returncode:
         pytest.skip("mounting a tmpfs is not allowed here")
-    yield disk
-    subprocess.run(["umount", "-l", str(disk)], check=False)
+    yield folder
+    subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+@pytest.fixture()
+def small_disk(tmp_path):
+    yield from _tmpfs(tmp_path / "disk", "400k")
+
+
+@pytest.fixture()
+def tiny_disk(tmp_path):
+    yield from _tmpfs(tmp_path / "disk", "40k")
 
 
 def test_a_full_disk_is_one_line_naming_the_folder_and_keeps_the_last_outputs(small_disk, tmp_path, capsys):
@@ -109,3 +117,18 @@ def test_commands_sharing_a_folder_never_remove_each_others_outputs(tmp_path):
             for name in names:
                 (stage / name).write_text(command, encoding="utf-8")
     assert _files(out) == {"a.csv": b"sheets", "s.csv": b"score"}
+
+
+def test_generation_on_a_full_disk_is_one_line_and_keeps_what_it_wrote(tiny_disk, tiny_model_dir, capsys):
+    from inference import generate
+
+    out = tiny_disk / "preds"
+    argv = ["--model", str(tiny_model_dir), "--data", str(Path(__file__).parent.parent / "samples/mmedbench/Test"),
+            "--output_dir", str(out), "--modes", "answer", "--max_new_tokens", "2", "--device", "cpu", "--dtype",
+            "float32", "--progress", "false"]
+    assert cli(generate.main, "python -m inference.generate", argv) == 2
+    one_line_error(capsys, "python -m inference.generate", f"{out}: cannot write predictions.jsonl there",
+                   "No space left on device")
+    lines = (out / "predictions.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    whole = [json.loads(line) for line in lines if line.endswith("\n")]  # a torn last one is cut on the next open
+    assert whole and len(lines) - len(whole) <= 1 and all(r["output"] is not None for r in whole)
