@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from common.records import RejectLog, write_jsonl, write_text
+from common.cli import UserError
+from common.records import RejectLog, read_jsonl, write_jsonl, write_text
 from inference.evaluate import GroupAccuracy, accuracy_by, load_predictions
 from inference.metrics import METRIC_NAMES
 from inference.scoring import (
@@ -48,11 +49,14 @@ class UnitResult:
     scored: list[ScoredRecord]
     accuracy: dict[str, GroupAccuracy]  # rule -> accuracy
     rationale: RationaleTable | None
+    rejected: int  # input records generation rejected (bad records with on_bad_record: skip, prompts too long)
 
 
 def score_unit(cfg: SuiteConfig, unit: SuiteUnit, rejects: RejectLog) -> UnitResult:
     folder = Path(cfg.output_dir) / unit.folder
     records, _dups = load_predictions(folder, cfg.on_bad_record, rejects)
+    if not records:
+        raise UserError(f"{folder}: no predictions to score (every question rejected? see its rejects.jsonl)")
     scored, _tables = score_records(records, cfg.metrics, None)
     accuracy = {}
     for rule in ACCURACY_RULES:
@@ -62,7 +66,9 @@ def score_unit(cfg: SuiteConfig, unit: SuiteUnit, rejects: RejectLog) -> UnitRes
                       if it.rec["mode"] == "rationale" and it.rec["human_check_passed"] and it.rec["gold_rationale"]]
     rationale = (score_language_rationales(with_reference, records[0]["language"], cfg.metrics, None)
                  if with_reference else None)
-    return UnitResult(unit, records, scored, accuracy, rationale)
+    input_rejects = folder / "rejects.jsonl"
+    rejected = len(read_jsonl(input_rejects)) if input_rejects.exists() else 0
+    return UnitResult(unit, records, scored, accuracy, rationale, rejected)
 
 
 def _title(result: UnitResult) -> str:
@@ -73,7 +79,7 @@ def accuracy_rows(results: list[UnitResult]) -> list[list[object]]:
     rows = []
     for r in results:
         main = r.accuracy["strict"]
-        row: list[object] = [_title(r), r.unit.code, r.records[0]["language"], main.n, main.mode,
+        row: list[object] = [_title(r), r.unit.code, r.records[0]["language"], main.n, r.rejected, main.mode,
                              r.unit.bench.scoring]
         for rule in ACCURACY_RULES:
             g = r.accuracy[rule]
@@ -82,7 +88,7 @@ def accuracy_rows(results: list[UnitResult]) -> list[list[object]]:
     return rows
 
 
-ACCURACY_HEADER = ["Benchmark", "Code", "Language", "Questions", "Mode", "Scoring",
+ACCURACY_HEADER = ["Benchmark", "Code", "Language", "Questions", "Rejected", "Mode", "Scoring",
                    *(f"{rule} {col}" for rule in ACCURACY_RULES
                      for col in ("accuracy", "CI low", "CI high", "read", "read %"))]
 
@@ -130,7 +136,8 @@ def results_markdown(results: list[UnitResult], cfg: SuiteConfig, rejected: int)
     cols = table_columns(results)
     parts = ["# Benchmark suite results\n\n",
              f"Model: {cfg.model}{' + ' + cfg.adapter if cfg.adapter else ''}; answer rule of the summary table: "
-             f"{cfg.accuracy_rule}; rationale metrics: {cfg.metrics}; {rejected} input records rejected "
+             f"{cfg.accuracy_rule}; rationale metrics: {cfg.metrics}. Rejected: input records generation left out "
+             f"(each unit's predictions folder, rejects.jsonl); {rejected} prediction records rejected here "
              "(rejects.jsonl). Per-record readings: records.jsonl.\n\n",
              "## Accuracy (%) per benchmark and language\n\n",
              markdown_table(ACCURACY_HEADER, accuracy_rows(results)),
