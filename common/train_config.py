@@ -81,6 +81,12 @@ class TrainConfig:
     tensorboard: bool = field(default=True, metadata={"help": "also write TensorBoard events (rank 0)"})
     backend: str = field(default="auto", metadata={"help": "auto (nccl on CUDA, gloo on CPU) | nccl | gloo"})
     device: str = field(default="auto", metadata={"help": "auto (cuda if available) | cuda | cpu"})
+    first_loss_max_ratio: float = field(default=0.0, metadata={
+        "help": "stop after the first step of a fresh run when its loss is above this share of ln(vocab size), "
+                "the loss of an untrained model: the weights were not loaded (0 = off; the GPU recipes use 0.75)"})
+    loss_spike_ratio: float = field(default=3.0, metadata={
+        "help": "report a logged loss above this multiple of the median of the last 20 logged losses, with its "
+                "step and batch (0 = off). A loss or gradient norm that is not finite always stops the run"})
     stop_after_steps: int = field(default=0, metadata={
         "help": "stop (as if killed) after this many steps of this run, after any checkpoint due; 0 = off. "
                 "For tests and for fitting a job's time limit"})
@@ -99,6 +105,9 @@ class TrainConfig:
         for name in ("global_batch_size", "micro_batch_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"train.{name} must be at least 1")
+        for name in ("first_loss_max_ratio", "loss_spike_ratio"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"train.{name} must be 0 (off) or positive")
         if self.loss_chunk_size < 1:
             raise ValueError("train.loss_chunk_size must be at least 1")
         if self.max_steps <= 0 and self.epochs <= 0:

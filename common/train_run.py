@@ -46,6 +46,7 @@ TRAIN_NOT_RESULTS = {
     "train.activation_checkpointing": "memory", "train.cpu_offload": "memory",
     "train.reshard_after_forward": "memory", "train.compile": "speed", "train.compile_backend": "speed",
     "train.loss_impl": "memory", "train.loss_chunk_size": "memory", "train.grad_sync": "memory",
+    "train.first_loss_max_ratio": "a check", "train.loss_spike_ratio": "a check",
 }
 
 

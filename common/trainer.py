@@ -47,6 +47,7 @@ from common.metrics_log import MetricsLogger
 from common.parallel import parallelize
 from common.run_lock import lock_for_all_ranks
 from common.train_config import TrainConfig, resolve_peak_flops
+from common.train_health import LossSpikeWatch, TrainingHealthError, batch_record, untrained_loss_message
 
 
 class StepSampler:
@@ -229,6 +230,10 @@ class Trainer:
             self.optimizer, lr_lambda(self.total_steps, warmup, cfg.lr_schedule, cfg.min_lr_ratio))
         self.checkpoints = CheckpointManager(self.output_dir / "checkpoints", cfg.keep_last)
         self.step, self.tokens_seen, self._pending_inputs = 0, 0, 0
+        # the first step whose loss or gradient norm was not finite (-1: none), kept on the device
+        self._nonfinite_step = torch.full((), -1, dtype=torch.int64, device=self.device)
+        self.spikes = LossSpikeWatch(cfg.loss_spike_ratio)
+        self.loss_spikes = 0
         self.last_loss, self.final_eval = None, {}
         self.resumed_from = self._maybe_resume()
         self.metrics = MetricsLogger(self.output_dir, self.dist.is_main, self.step, cfg.tensorboard)
@@ -336,6 +341,9 @@ class Trainer:
         self.scheduler.step()
         self.optimizer.zero_grad(set_to_none=True)
         self._pending_inputs = self._pending_inputs + counts[1]
+        # grad_norm is global (all ranks' gradients): every rank marks the same step
+        bad = ~torch.isfinite(grad_norm)
+        self._nonfinite_step = torch.where(bad & (self._nonfinite_step < 0), self.step + 1, self._nonfinite_step)
         return {"loss_sum": loss_sum, "targets": counts[0], "inputs": counts[1], "grad_norm": grad_norm}
 
     def _clip_gradients(self) -> torch.Tensor:
@@ -346,6 +354,51 @@ class Trainer:
         if hasattr(norm, "full_tensor"):  # DTensor under FSDP2
             norm = norm.full_tensor()
         return norm
+
+    def _global_loss(self, stats: dict) -> float:
+        """The step's loss over all ranks (collective; reads it on the host)."""
+        loss_sum = stats["loss_sum"].clone()
+        if self.dist.world_size > 1:
+            dist.all_reduce(loss_sum)
+        return float(loss_sum / stats["targets"].clamp(min=1).double())
+
+    def _batch_file(self, step: int, why: str) -> str:
+        """The dataset indices of step `step`'s global batch, written beside the run (rank 0); its path."""
+        position = self.sampler.position(step - 1)
+        sequences = self.sampler._permutation(position["epoch"])[
+            position["index"]:position["index"] + self.sampler.global_batch].tolist()
+        path = self.output_dir / f"bad_batch_step_{step:08d}.json"
+        if self.dist.is_main:
+            path = batch_record(self.output_dir, step, position, sequences, why)
+        return f"epoch {position['epoch']}, sequences {sequences[:8]}{' ...' if len(sequences) > 8 else ''} (all in {path})"
+
+    def _check_finite(self) -> None:
+        """Stop (collectively: the flag is the same on every rank) when a step's loss or gradient norm was not
+        finite; called before each log row and checkpoint, so no non-finite weights are ever saved."""
+        step = int(self._nonfinite_step)
+        if step >= 0:
+            raise TrainingHealthError(
+                f"step {step}: the gradient norm is not finite (loss or gradients overflowed); its batch: "
+                f"{self._batch_file(step, 'not finite')}. Resume from the last checkpoint before it with a lower "
+                "train.lr or without those sequences")
+
+    def _check_first_loss(self, stats: dict) -> None:
+        if self.cfg.first_loss_max_ratio <= 0:
+            return
+        vocab = self._model.get_output_embeddings().weight.shape[0]
+        problem = untrained_loss_message(self._global_loss(stats), vocab, self.cfg.first_loss_max_ratio)
+        if problem:
+            raise TrainingHealthError(problem)
+
+    def _watch_spikes(self, row: dict) -> None:
+        median = self.spikes.check(row["loss"])
+        if median is not None:
+            self.loss_spikes += 1
+            row["loss_spike"] = True
+            where = self._batch_file(self.step, f"loss spike: {row['loss']:.4f}, median {median:.4f}")
+            if self.dist.is_main:
+                print(f"step {self.step}: loss spike, {row['loss']:.4f} is {row['loss'] / median:.1f}x the median "
+                      f"of the last logged losses ({median:.4f}); its batch: {where}", flush=True)
 
     def _flush_tokens_seen(self) -> int:
         """Add the input tokens of the steps since the last call to tokens_seen (one host read)."""
@@ -386,6 +439,7 @@ class Trainer:
                           pin_memory=self.device.type == "cuda")
 
     def save_checkpoint(self) -> Path:
+        self._check_finite()
         self._flush_tokens_seen()
         state = {"sampler": self.sampler.position(self.step), "scheduler": self.scheduler.state_dict(),
                  "tokens_seen": self.tokens_seen, "last_loss": self.last_loss, "final_eval": self.final_eval}
@@ -426,7 +480,8 @@ class Trainer:
         return {"steps": self.step, "total_steps": self.total_steps, "steps_this_run": self.step - start_step,
                 "final_loss": self.last_loss, "tokens_seen": self.tokens_seen, "seconds": time.time() - started,
                 "finished": self.step >= self.total_steps, "stopped": stopped,
-                "resumed_from": str(self.resumed_from) if self.resumed_from else None, **self.final_eval}
+                "resumed_from": str(self.resumed_from) if self.resumed_from else None,
+                "loss_spikes": self.loss_spikes, **self.final_eval}
 
     def train(self) -> dict:
         """Run to total_steps (or a stop condition). Collective. Returns a summary. A run resumed from its final
@@ -459,11 +514,15 @@ class Trainer:
             self.step += 1
             window_inputs += stats["inputs"]
             bar.update(1)
+            if self.step == 1:
+                self._check_first_loss(stats)
             if self.step % cfg.log_every == 0 or self.step == self.total_steps:
                 if self.device.type == "cuda":
                     torch.cuda.synchronize(self.device)
+                self._check_finite()
                 row = self._log_row(stats, window_inputs, time.perf_counter() - window_start,
                                     micro[0]["input_ids"].shape[1])
+                self._watch_spikes(row)
                 if cfg.eval_every > 0 and self.step % cfg.eval_every == 0 and self.eval_datasets:
                     last_eval = (self.step, self.evaluate())
                     row.update(last_eval[1])
