@@ -52,6 +52,7 @@ TRAINER_TESTS = ("tests/test_numerics.py",)
 SCHEDULE_TESTS = ("tests/test_engine.py::test_cosine_schedule_warms_up_then_decays_to_min",)
 FINETUNE_DATA_TESTS = ("tests/test_finetune_data.py",)
 LORA_TESTS = ("tests/test_lora_numerics.py", "tests/test_finetune_merge.py")
+LOCK_TESTS = ("tests/test_run_lock.py",)
 JUDGE_TESTS = ("tests/test_judge_http.py::test_retries_cache_cost_and_position_bias",)
 
 MUTANTS: tuple[Mutant, ...] = (
@@ -70,6 +71,8 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("lenient_hedge_accepted", "inference/parse.py",
            "    if st.hedged:\n        return ParsedAnswer(None, \"ambiguous\")",
            "    if False:\n        return ParsedAnswer(None, \"ambiguous\")", PARSE_TESTS),
+    Mutant("cyrillic_labels_read_as_latin", "inference/parse.py",
+           "elif lookalike and char in _LOOKALIKE:", "elif char in _LOOKALIKE:", PARSE_TESTS),
     Mutant("correct_when_subset_of_gold", "inference/parse.py",
            "return set(parsed.letters) == set(gold)", "return set(parsed.letters) <= set(gold)", PARSE_TESTS),
     # -- rationale metrics (inference/metrics.py)
@@ -114,6 +117,8 @@ MUTANTS: tuple[Mutant, ...] = (
            "        trained_until = start + seq_len\n", "        trained_until = start + stride\n", TOKENIZE_TESTS),
     Mutant("packer_drops_the_remainder", "pretrain/tokenize.py",
            "self.buffer = self.buffer[n_full * self.seq_len:]", "self.buffer = []", TOKENIZE_TESTS),
+    Mutant("validation_share_inverted", "pretrain/tokenize.py",
+           "% 1_000_000 < val_ratio * 1_000_000", "% 1_000_000 >= val_ratio * 1_000_000", TOKENIZE_TESTS),
     # -- run units and fingerprints (common/run.py)
     Mutant("fingerprint_ignores_config", "common/run.py",
            'return content(old) == content(new) and same_config(old.get("config") or {}, new.get("config") or {})',
@@ -125,6 +130,13 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("deleted_output_still_done", "common/run.py",
            'if any(not (self.out_dir / rel).exists() for rel in old.get("outputs", [])):',
            'if all(not (self.out_dir / rel).exists() for rel in old.get("outputs", [])):', RUN_TESTS),
+    # -- the run lock without flock (common/run_lock.py)
+    Mutant("requeued_attempt_not_stale", "common/run_lock.py",
+           'if same_job and holder.get("slurm_restart_count") != me["slurm_restart_count"]:',
+           'if same_job and holder.get("slurm_restart_count") == me["slurm_restart_count"]:', LOCK_TESTS),
+    Mutant("dead_holder_never_stale", "common/run_lock.py",
+           "    except ProcessLookupError:\n        return True\n",
+           "    except ProcessLookupError:\n        return False\n", LOCK_TESTS),
     # -- training step (common/trainer.py)
     Mutant("loss_divided_per_micro_batch", "common/trainer.py",
            "            (micro_loss * scale).backward()\n",

@@ -1,6 +1,7 @@
 """Core rules pinned to values worked out by hand: the keyword filter's keep decision on each side of each
 threshold and its density in characters (not UTF-8 bytes), an input edited to the same size counted as changed,
-the accuracy interval's tails, and the lenient reader taking an output's last answer statement. Each test kills a mutant of scripts/mutation.py that the other tests let live."""
+the accuracy interval's tails, and the lenient reader taking an output's last answer statement. Each test kills
+a mutant of scripts/mutation.py that the other tests let live."""
 
 from __future__ import annotations
 

@@ -99,8 +99,10 @@ def test_step_gradients_are_the_global_token_mean_on_one_and_two_ranks(tiny_mode
     norm = float(torch.linalg.vector_norm(torch.stack([g.norm() for g in reference.values()])))
     for run in (f"{world}-{sync}" for world in (1, 2) for sync in GRAD_SYNC):
         (logged,) = [json.loads(line) for line in (tmp_path / run / "metrics.jsonl").read_text().splitlines()]
-        assert logged["loss"] == pytest.approx(loss, rel=1e-6) and logged["grad_norm"] == pytest.approx(norm, rel=1e-5)
+        assert logged["loss"] == pytest.approx(loss, rel=1e-6)
+        assert logged["grad_norm"] == pytest.approx(norm, rel=1e-5)
         grads = torch.load(tmp_path / run / "grads.pt")
         assert set(grads) == set(reference)
         for name, ref in reference.items():
-            torch.testing.assert_close(grads[name], ref, rtol=1e-4, atol=1e-7, msg=lambda m, n=name, r=run: f"{r} {n}: {m}")
+            torch.testing.assert_close(grads[name], ref, rtol=1e-4, atol=1e-7,
+                                       msg=lambda m, n=name, r=run: f"{r} {n}: {m}")
