@@ -111,6 +111,28 @@ def table_rows(results: list[UnitResult], cfg: SuiteConfig) -> list[list[str]]:
     return rows
 
 
+def cultural_rows(results: list[UnitResult], cfg: SuiteConfig) -> list[list[object]]:
+    """Global-MMLU per cultural sensitivity label (CS: needs cultural knowledge; CA: agnostic; "": not annotated),
+    read from the benchmark's own files: accuracy under the summary's rule with its interval."""
+    from common.mmedbench import question_key
+    from inference import multilingual_benchmarks as multi
+
+    rows = []
+    for r in results:
+        b = r.unit.bench
+        if b.name != "global_mmlu":
+            continue
+        labels = multi.cultural_labels(b.path, r.unit.code)
+        by_key = {question_key(q.id): labels.get(q.question, "") for q in
+                  multi.load_language(b.name, b.path, r.unit.code, "skip", RejectLog(None), b.subsets or None)}
+        groups = accuracy_by(r.scored, lambda rec, keys=by_key: keys.get(question_key(str(rec["id"])), "")
+                             or "not annotated", cfg.accuracy_rule, cfg.bootstrap_samples, cfg.seed)
+        for label in sorted(groups):
+            g = groups[label]
+            rows.append([r.unit.code, label, g.n, fmt(g.accuracy), f"{fmt(g.ci[0])} - {fmt(g.ci[1])}"])
+    return rows
+
+
 def rationale_rows(results: list[UnitResult]) -> list[list[object]]:
     return [[_title(r), r.unit.code, r.rationale.n, r.rationale.empty,
              *(fmt(r.rationale.means.get(m)) for m in METRIC_NAMES if m != "BERTScore")]
@@ -150,6 +172,12 @@ def results_markdown(results: list[UnitResult], cfg: SuiteConfig, rejected: int)
              "\nReference rows are published MMedBench numbers (the paper's Table 2; the authors' README for "
              "MMed-Llama 3.1-70B): they compare with our MMedBench columns only, and only when the same test set "
              "and answer rule are used (docs/benchmarks.md).\n"]
+    cultural = cultural_rows(results, cfg)
+    if cultural:
+        parts += [f"\n## Global-MMLU by cultural sensitivity label ({cfg.accuracy_rule} rule)\n\n",
+                  markdown_table(["Code", "Label", "Questions", "Accuracy", "95% CI"], cultural),
+                  "\nCS: the question needs cultural, regional or dialect knowledge; CA: it does not (the dataset's "
+                  "`cultural_sensitivity_label`; most questions are not annotated).\n"]
     rat = rationale_rows(results)
     if rat:
         parts += ["\n## Rationale similarity (%) against the reference explanations\n\n",

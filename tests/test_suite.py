@@ -38,6 +38,7 @@ def ran(tiny_model_dir, samples_dir, tmp_path_factory):
         {"name": "xmedbench", "path": str(bench / "xmedbench"), "languages": ["zh", "hi"]},
         {"name": "medexpqa", "path": str(bench / "medexpqa"), "languages": ["it"], "modes": ["answer", "rationale"]},
         {"name": "mmlu_prox", "path": str(bench / "mmlu_prox"), "languages": ["en"], "scoring": "loglik"},
+        {"name": "global_mmlu", "path": str(bench / "global_mmlu"), "languages": ["de"], "scoring": "loglik"},
     ]
     argv = _config(tmp, tiny_model_dir, benchmarks)
     assert cli(suite.main, PROG, argv) == 0
@@ -49,7 +50,7 @@ def test_report_rows_are_the_records(ran, samples_dir):
     report = tmp / "out" / "report"
     rows = {(r["Benchmark"], r["Code"]): r for r in _csv(report / "suite_accuracy.csv")}
     assert set(rows) == {("MMedBench", "en"), ("XMedBench", "zh"), ("XMedBench", "hi"), ("MedExpQA", "it"),
-                         ("MMLU-ProX", "en")}
+                         ("MMLU-ProX", "en"), ("Global-MMLU", "de")}
     assert rows["XMedBench", "hi"]["Language"] == "Hindi" and rows["XMedBench", "hi"]["Questions"] == "2"
     records = read_jsonl(report / "records.jsonl")
     for (title, code), row in rows.items():
@@ -85,6 +86,8 @@ def test_reference_rows_rationales_and_leaderboards(ran):
     assert "| MedExpQA | it | 1 | " in results  # one Italian rationale scored against the doctors' explanation
     board = _csv(report / "leaderboard" / "medexpqa" / "rationale_results.csv")
     assert board[0]["Language"] == "Italian" and board[0]["GT_Answer"].startswith("L'adrenalina è il primo")
+    # Global-MMLU's German sample: the anatomy question is annotated culturally agnostic, the other is not annotated
+    assert "| de | CA | 1 | " in results and "| de | not annotated | 1 | " in results
     answers = _csv(report / "leaderboard" / "xmedbench" / "multi_choice_results.csv")
     assert {r["Language"] for r in answers} == {"Chinese", "Hindi"} and len(answers) == 5
 
@@ -97,7 +100,7 @@ def test_rerun_generates_nothing_and_rewrites_the_same_report(ran, capsys):
     capsys.readouterr()
     assert cli(suite.main, PROG, argv) == 0
     out = capsys.readouterr().out
-    assert out.count("out: 0 new predictions") == len(preds) == 5
+    assert out.count("out: 0 new predictions") == len(preds) == 6
     assert {p: p.read_bytes() for p in preds} == before
     assert (tmp / "out" / "report" / "suite_accuracy.csv").read_bytes() == table
 
