@@ -4,7 +4,9 @@
         --out outputs/demo/finetune_lora/merged
 
 The merged model gives the same outputs as base + adapter (up to float rounding) and loads with
-`AutoModelForCausalLM.from_pretrained` alone, e.g. for vLLM. The tokenizer is copied from the adapter dir when it
+`AutoModelForCausalLM.from_pretrained` alone, e.g. for vLLM. That is checked: the largest logit difference between
+base + adapter and the merged model on a few prompts is printed and kept in `merge_check.json`, and above
+`max_logit_diff` the merge is refused with one line (a bf16/fp16 merge rounds the merged weights: merge in fp32). The tokenizer is copied from the adapter dir when it
 has one (finetune.run saves it there), else from the base.
 
 A rerun into the same `out` with the same base, adapter (its files' content) and dtype does nothing; with others
@@ -14,6 +16,7 @@ is locked while it is written; the manifest is written also when the merge fails
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +41,9 @@ class MergeConfig:
                                                                      "(InternLM2)"})
     on_mismatch: str = field(default="error", metadata={
         "help": "out holds a merge of another base, adapter or dtype: error | redo (delete it, merge again)"})
+    max_logit_diff: float = field(default=0.05, metadata={
+        "help": "refuse the merge when the merged model's logits differ from base + adapter by more than this on "
+                "the check prompts (0 = no check); bf16/fp16 merges round the merged weights: --dtype fp32"})
 
 
 def _torch_dtype(name: str):
@@ -50,6 +56,8 @@ def check_merge_config(cfg: MergeConfig) -> None:
     for name in ("base", "adapter", "out"):
         if not getattr(cfg, name):
             raise UserError(f"key {name!r}: not set (--{name} is required)")
+    if cfg.max_logit_diff < 0:
+        raise UserError(f"key 'max_logit_diff': must be 0 (no check) or positive, got {cfg.max_logit_diff}")
     if cfg.dtype not in DTYPES:
         raise UserError(f"key 'dtype': must be one of {DTYPES}, got {cfg.dtype!r}")
     if cfg.on_mismatch not in ON_MISMATCH:
@@ -72,15 +80,44 @@ def merge_adapter(cfg: MergeConfig, out: Path | None = None) -> Path:
 
     base = AutoModelForCausalLM.from_pretrained(base_dir, dtype=_torch_dtype(cfg.dtype),
                                                 trust_remote_code=cfg.trust_remote_code)
-    merged = PeftModel.from_pretrained(base, adapter_dir).merge_and_unload()
+    tok_dir = adapter_dir if (adapter_dir / "tokenizer_config.json").exists() else base_dir
+    tokenizer = AutoTokenizer.from_pretrained(tok_dir, trust_remote_code=cfg.trust_remote_code)
+    with_adapter = PeftModel.from_pretrained(base, adapter_dir).eval()
+    expected = check_logits(with_adapter, tokenizer)
+    merged = with_adapter.merge_and_unload()
+    diff = float((check_logits(merged, tokenizer) - expected).abs().max())
+    print(f"largest logit difference between base + adapter and the merged model on {len(CHECK_PROMPTS)} "
+          f"prompts: {diff:.3g}")
+    if cfg.max_logit_diff > 0 and not diff <= cfg.max_logit_diff:
+        raise UserError(f"the merged model's logits differ from base + adapter by up to {diff:.3g} on "
+                        f"{len(CHECK_PROMPTS)} check prompts, above max_logit_diff {cfg.max_logit_diff:g}: merging "
+                        f"in {cfg.dtype} rounds the merged weights (the usual cause); merge with --dtype fp32, or "
+                        "raise --max_logit_diff")
     out.mkdir(parents=True, exist_ok=True)
     merged.save_pretrained(out, safe_serialization=True)
-    tok_dir = adapter_dir if (adapter_dir / "tokenizer_config.json").exists() else base_dir
-    AutoTokenizer.from_pretrained(tok_dir, trust_remote_code=cfg.trust_remote_code).save_pretrained(out)
+    (out / "merge_check.json").write_text(json.dumps({"prompts": CHECK_PROMPTS, "max_logit_diff": diff}),
+                                          encoding="utf-8")
+    tokenizer.save_pretrained(out)
     style = read_style_file(adapter_dir) or read_style_file(base_dir)
     if style:  # the merged model is asked in the format its adapter was taught
         write_style_file(out, style)
     return out
+
+
+# short medical prompts in the six MMedBench languages: the merge is checked where the adapter was trained
+CHECK_PROMPTS = ["Which organ produces insulin?", "¿Qué fármaco es de elección en la anafilaxia?",
+                 "Quel est le traitement de première intention de l'hypertension ?", "胰岛素由哪个器官分泌？",
+                 "インスリンを分泌する臓器はどれか。", "Какой орган вырабатывает инсулин?"]
+
+
+def check_logits(model, tokenizer):
+    """The model's fp32 logits on CHECK_PROMPTS, one prompt at a time (no padding to differ)."""
+    import torch
+
+    device = next(model.parameters()).device
+    with torch.no_grad():
+        return torch.cat([model(**tokenizer(text, return_tensors="pt").to(device)).logits[0].float()
+                          for text in CHECK_PROMPTS])
 
 
 def adapter_unit(cfg: MergeConfig) -> Unit:
