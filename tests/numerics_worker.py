@@ -23,7 +23,8 @@ def full_gradients(model: torch.nn.Module) -> dict[str, torch.Tensor]:
         if p.grad is None:
             continue
         grad = p.grad.full_tensor() if hasattr(p.grad, "full_tensor") else p.grad
-        grads[name.replace("_checkpoint_wrapped_module.", "")] = grad.detach().cpu().clone()
+        name = name.replace("_checkpoint_wrapped_module.", "").removeprefix("module.")  # DDP's wrapper
+        grads[name] = grad.detach().cpu().clone()
     return grads
 
 
@@ -38,7 +39,7 @@ def one_step(model_dir: str, examples: list[dict], overrides: dict) -> None:
                 "checkpoint_every": -1, "max_grad_norm": 0.0, "warmup_ratio": 0.0, "lr": 1e-3,
                 "global_batch_size": len(examples), "micro_batch_size": 2, "resume": "none"}
     cfg = TrainConfig(**{**settings, **overrides})
-    model = load_causal_lm(model_dir, meta_on_other_ranks=True)
+    model = load_causal_lm(model_dir, meta_on_other_ranks=cfg.parallelism == "fsdp")
     trainer = Trainer(cfg, model, examples, PadCollator(pad_token_id=0))
     seen: dict[str, torch.Tensor] = {}
     # observed just before AdamW applies them (after accumulation, reduction and clipping); a step hook is the

@@ -1,9 +1,9 @@
-"""Training numerics against an independent reference. One engine step (FSDP2, fp32, CPU/gloo) on 1 rank x 4
-micro-batches and on 2 ranks x 2 micro-batches, with train.grad_sync every_micro_batch and last_micro_batch, on
-micro-batches holding very different numbers of target tokens (fine-tuning examples padded together, and a
-pretraining block): the gradients the optimizer receives, the logged loss and the logged gradient norm equal those
-of the step's summed token loss divided by its number of target tokens, computed here on the plain HF model one
-unpadded example at a time."""
+"""Training numerics against an independent reference. One engine step (FSDP2, and DDP on 2 ranks; fp32,
+CPU/gloo) on 1 rank x 4 micro-batches and on 2 ranks x 2 micro-batches, with train.grad_sync every_micro_batch and
+last_micro_batch, on micro-batches holding very different numbers of target tokens (fine-tuning examples padded
+together, and a pretraining block): the gradients the optimizer receives, the logged loss and the logged gradient
+norm equal those of the step's summed token loss divided by its number of target tokens, computed here on the
+plain HF model one unpadded example at a time."""
 
 from __future__ import annotations
 
@@ -26,6 +26,10 @@ SEED = 42  # TrainConfig's default seed: the step's data order
 PRETRAIN_TEXT = ("The patient presented with acute fever and was treated with antibiotics in the hospital; "
                  "blood cultures grew Staphylococcus aureus and the fever resolved after five days. ") * 4
 GRAD_SYNC = ("every_micro_batch", "last_micro_batch")  # train.grad_sync: the result must not depend on it
+# world size -> run name -> TrainConfig overrides: FSDP2 (full fine-tuning, pretraining) and, on 2 ranks, DDP (LoRA
+# under torchrun), each with both grad_sync settings
+RUNS = {world: {f"{world}-{par}-{sync}": {"parallelism": par, "grad_sync": sync}
+                for par in (("fsdp", "ddp") if world > 1 else ("fsdp",)) for sync in GRAD_SYNC} for world in (1, 2)}
 
 
 def step_examples(model_dir: Path) -> list[dict]:
@@ -92,12 +96,12 @@ def test_step_gradients_are_the_global_token_mean_on_one_and_two_ranks(tiny_mode
     for world in (1, 2):  # uneven on purpose: a per-micro-batch or per-rank mean would weigh tokens unequally
         counts = micro_batch_targets(examples, world)
         assert max(counts) > 3 * min(counts), counts
-    for world in (1, 2):  # 1 rank x 4 micro-batches, 2 ranks x 2 micro-batches
-        runs = [{"output_dir": str(tmp_path / f"{world}-{sync}"), "grad_sync": sync} for sync in GRAD_SYNC]
-        run_worker(tiny_model_dir, examples_path, runs, nproc=world)
+    for world, runs in RUNS.items():  # 1 rank x 4 micro-batches, 2 ranks x 2 micro-batches
+        run_worker(tiny_model_dir, examples_path, [{"output_dir": str(tmp_path / name), **overrides}
+                                                   for name, overrides in runs.items()], nproc=world)
     loss, reference = reference_step(tiny_model_dir, examples)
     norm = float(torch.linalg.vector_norm(torch.stack([g.norm() for g in reference.values()])))
-    for run in (f"{world}-{sync}" for world in (1, 2) for sync in GRAD_SYNC):
+    for run in (name for runs in RUNS.values() for name in runs):
         (logged,) = [json.loads(line) for line in (tmp_path / run / "metrics.jsonl").read_text().splitlines()]
         assert logged["loss"] == pytest.approx(loss, rel=1e-6)
         assert logged["grad_norm"] == pytest.approx(norm, rel=1e-5)
