@@ -1,12 +1,15 @@
-"""Plot a training run's losses (train, and validation per language) and print the validation trend.
+"""Plot a training run's losses (train, and validation per language) and tabulate validation per language.
 
     python -m pretrain.plot --run outputs/demo/pretrain_run
 
-Reads <run>/metrics.jsonl (written by the training engine) and writes <run>/loss.png.
+Reads <run>/metrics.jsonl (written by the training engine) and writes <run>/loss.png and <run>/validation.md
+(per language: loss and perplexity at the first and last evaluation, and the change). pretrain.train writes both
+at the end of a run.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,15 +60,37 @@ def plot_losses(path: Path, train, val) -> None:
     plt.close(fig)
 
 
+def validation_table(val: dict[str, list[tuple[int, float]]]) -> str:
+    """Markdown: per validation set, loss and perplexity (exp of the loss, nats per token) first and last."""
+    lines = ["| language | first step | loss | perplexity | last step | loss | perplexity | change |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for name, rows in sorted(val.items()):
+        (s0, first), (s1, last) = rows[0], rows[-1]
+        lines.append(f"| {name} | {s0} | {first:.4f} | {math.exp(min(first, 700)):.2f} | {s1} | {last:.4f} | "
+                     f"{math.exp(min(last, 700)):.2f} | {last - first:+.4f} |")
+    return "\n".join(lines) + "\n"
+
+
+def report(run: Path) -> tuple[Path, Path]:
+    """Write <run>/loss.png and <run>/validation.md from <run>/metrics.jsonl; returns their paths."""
+    train, val = read_losses(run / "metrics.jsonl")
+    plot_losses(run / "loss.png", train, val)
+    table = run / "validation.md"
+    with atomic_path(table, suffix=".md") as tmp:
+        Path(tmp).write_text("# Validation loss per language (held-out documents)\n\n"
+                             + (validation_table(val) if val else "No validation sets.\n"), encoding="utf-8")
+    return run / "loss.png", table
+
+
 def main(argv: list[str] | None = None) -> None:
     cfg = load_config(PlotConfig, argv, description=__doc__, prog="python -m pretrain.plot")
     run = Path(cfg.run)
-    train, val = read_losses(run / "metrics.jsonl")
-    plot_losses(run / "loss.png", train, val)
+    plot, table = report(run)
+    _, val = read_losses(run / "metrics.jsonl")
     for name, rows in val.items():
         (s0, first), (s1, last) = rows[0], rows[-1]
         print(f"validation loss ({name}, held-out documents): step {s0} {first:.3f} -> step {s1} {last:.3f}")
-    print(f"plot: {run / 'loss.png'}")
+    print(f"plot: {plot}, table: {table}")
 
 
 if __name__ == "__main__":

@@ -208,6 +208,10 @@ def train(cfg: PretrainConfig, info) -> dict:
     finally:
         trainer.close()
     summary["train_sequences"] = len(train_ds)
+    if info.is_main and (Path(cfg.train.output_dir) / "metrics.jsonl").is_file():
+        from pretrain.plot import report
+
+        report(Path(cfg.train.output_dir))  # loss.png and validation.md (per language) beside the metrics
     if info.is_main:
         print(f"out: {summary['steps']}/{summary['total_steps']} steps, final loss {summary['final_loss']}, "
               f"checkpoints in {cfg.train.output_dir}/checkpoints"

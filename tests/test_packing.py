@@ -75,3 +75,5 @@ def test_pretrain_with_document_mask_trains_on_pack_data(tiny_model_dir, tmp_pat
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows if "loss" in r] == [1, 2, 3]
     assert all(0 < r["loss"] < 20 for r in rows if "loss" in r)
+    # the run folder tabulates validation per language and plots the losses
+    assert "| en | 3 |" in (out / "validation.md").read_text() and (out / "loss.png").is_file()
