@@ -1,7 +1,7 @@
 """Mutation testing of the core modules with our own list of mutants: do the tests catch realistic one-line bugs?
 
     python scripts/mutation.py                      # every mutant; prints killed / survived / stale and the score
-    python scripts/mutation.py --list               # the mutants and the tests each one runs
+    python scripts/mutation.py --list               # the mutants (ok or stale) and the tests each one runs
     python scripts/mutation.py --only lora_alpha_is_r strict_optional_full_stop
     python scripts/mutation.py --json mutation.json # also write the outcomes
 
@@ -160,8 +160,7 @@ MUTANTS: tuple[Mutant, ...] = (
            'bias="none", task_type="CAUSAL_LM")', 'bias="none", task_type="CAUSAL_LM", use_rslora=True)',
            LORA_TESTS),
     Mutant("merge_unloads_without_merging", "finetune/merge.py",
-           "PeftModel.from_pretrained(base, adapter_dir).merge_and_unload()",
-           "PeftModel.from_pretrained(base, adapter_dir).unload()", LORA_TESTS),
+           "merged = with_adapter.merge_and_unload()", "merged = with_adapter.unload()", LORA_TESTS),
     Mutant("finetune_prompt_not_masked", "finetune/data.py",
            "labels=[IGNORE_INDEX] * len(prompt_ids) + target_ids", "labels=prompt_ids + target_ids",
            FINETUNE_DATA_TESTS),
@@ -256,9 +255,10 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown mutant(s): {', '.join(sorted(unknown))}")
     mutants = [m for m in MUTANTS if not args.only or m.name in args.only]
-    if args.list:
+    if args.list:  # with whether each snippet is still in the working tree exactly once
         for m in mutants:
-            print(f"{m.name:36} {m.file:28} {' '.join(m.tests)}")
+            found = (REPO / m.file).read_text(encoding="utf-8").count(m.find) if (REPO / m.file).exists() else 0
+            print(f"{m.name:36} {'ok' if found == 1 else 'stale':6} {m.file:28} {' '.join(m.tests)}")
         return 0
     results = []
     with tempfile.TemporaryDirectory(prefix="mutation-") as tmp:
