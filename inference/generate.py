@@ -335,7 +335,8 @@ def main(argv: list[str] | None = None) -> int:
     return run.exit_code
 
 
-def generate_task(cfg: GenerateConfig, run: Run) -> None:
+def generate_task(cfg: GenerateConfig, run: Run, backend=None) -> None:
+    """`backend`: a model already loaded for these settings (inference.suite asks many data sets with one)."""
     out_dir = Path(cfg.output_dir)
     # data: every (question, mode) of this shard (a question's modes stay together)
     rejects = RejectLog(out_dir / f"rejects{run.tag}.jsonl")
@@ -370,7 +371,7 @@ def generate_task(cfg: GenerateConfig, run: Run) -> None:
               f"this shard, {len(items) - len(todo)} already done, {len(todo)} to do -> {path}")
         written, too_long = 0, 0
         if todo:
-            backend = make_backend(cfg)
+            backend = backend if backend is not None else make_backend(cfg)
             before = rejects.count
             fits, lengths = reject_too_long(backend, todo, cfg, rejects)
             too_long = rejects.count - before

@@ -172,7 +172,26 @@ def generate_config(cfg: SuiteConfig, unit: SuiteUnit):
     return config_from_dict(GenerateConfig, data, source=f"suite unit {b.name}:{unit.code}")
 
 
-def run_unit(cfg: SuiteConfig, unit: SuiteUnit) -> int:
+class SharedBackend:
+    """The model, loaded on first use and then shared by every unit (a unit with nothing left to do loads
+    nothing); every unit runs with the suite's model settings, so one load serves them all."""
+
+    def __init__(self) -> None:
+        self._backend = None
+
+    def use(self, gcfg) -> SharedBackend:
+        self._gcfg = gcfg
+        return self
+
+    def __getattr__(self, name: str):
+        if self.__dict__.get("_backend") is None:
+            from inference.generate import make_backend
+
+            self._backend = make_backend(self._gcfg)
+        return getattr(self._backend, name)
+
+
+def run_unit(cfg: SuiteConfig, unit: SuiteUnit, backend: SharedBackend) -> int:
     """Generate (or loglik-score) one unit in its own folder; returns its exit status (1: some prompts failed)."""
     from inference import generate
 
@@ -181,7 +200,7 @@ def run_unit(cfg: SuiteConfig, unit: SuiteUnit) -> int:
     gcfg.prompt_style = generate.resolve_prompt_style(gcfg)
     with Run("inference.generate", gcfg.output_dir, gcfg, depends_on=generate.PREDICTION_DEPENDS_ON,
              on_mismatch=gcfg.on_mismatch) as run:
-        generate.generate_task(gcfg, run)
+        generate.generate_task(gcfg, run, backend.use(gcfg))
     return run.exit_code
 
 
@@ -192,10 +211,10 @@ def main(argv: list[str] | None = None) -> int:
     cfg = load_config(SuiteConfig, argv, description=__doc__, prog="python -m inference.suite")
     check_config(cfg)
     units = suite_units(cfg)
-    failed = []
+    failed, backend = [], SharedBackend()
     for unit in units:
         print(f"== {unit.bench.name} {unit.code} ({unit.bench.scoring}) -> {Path(cfg.output_dir) / unit.folder}")
-        if run_unit(cfg, unit):
+        if run_unit(cfg, unit, backend):
             failed.append(f"{unit.bench.name}:{unit.code}")
     from inference.suite_report import write_report
 
