@@ -93,3 +93,11 @@ def test_bad_record_names_file_and_line_or_is_counted(bench, tmp_path, name, whe
 def test_missing_language_file_is_one_line_naming_the_path(bench):
     with pytest.raises(FileNotFoundError, match=r"xmedbench: no file for language ko: expected .*test/ko\.json"):
         load_benchmark("xmedbench:ko", bench / "xmedbench")
+
+
+def test_tiny_model_tokenizer_does_not_train_on_benchmark_samples(samples_dir):
+    from common.tiny_model import iter_sample_texts
+
+    texts = list(iter_sample_texts(samples_dir))
+    assert any("Which of the following" in t or "###" in t for t in texts)  # the other samples are read
+    assert not any("괴혈병" in t or "अग्न्याशय" in t for t in texts)  # these appear only in samples/benchmarks
