@@ -99,6 +99,13 @@ def check_config(cfg: SuiteConfig) -> None:
         raise UserError("key 'benchmarks': name at least one benchmark (docs/benchmarks.md)")
     if cfg.on_mismatch not in ON_MISMATCH:
         raise UserError(f"key 'on_mismatch': one of {ON_MISMATCH}, got {cfg.on_mismatch!r}")
+    from inference.metrics import RATIONALE_METRIC_MODES
+    from inference.scoring import ACCURACY_RULES
+
+    if cfg.metrics not in RATIONALE_METRIC_MODES:
+        raise UserError(f"key 'metrics': one of {RATIONALE_METRIC_MODES}, got {cfg.metrics!r}")
+    if cfg.accuracy_rule not in ACCURACY_RULES:
+        raise UserError(f"key 'accuracy_rule': one of {ACCURACY_RULES}, got {cfg.accuracy_rule!r}")
     seen = set()
     for i, b in enumerate(cfg.benchmarks):
         where = f"key 'benchmarks[{i}]'"

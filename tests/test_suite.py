@@ -132,3 +132,22 @@ def test_bad_record_is_named_or_counted(tiny_model_dir, samples_dir, tmp_path, c
     assert row["Questions"] == "1" and row["Rejected"] == "1"
     reject = json.loads((tmp_path / "out" / "predictions" / "xmedbench" / "en" / "rejects.jsonl").read_text())
     assert reject["where"].endswith("en.json:8")
+
+
+def test_settings_are_checked_before_any_work(tmp_path, samples_dir, capsys):
+    xmed = {"name": "xmedbench", "path": str(samples_dir / "benchmarks" / "xmedbench")}
+    for key, value in (("metrics", "bleurt"), ("accuracy_rule", "generous"), ("on_mismatch", "merge")):
+        assert cli(suite.main, PROG, _config(tmp_path, tmp_path / "no-model", [xmed], **{key: value})) == 2
+        one_line_error(capsys, PROG, f"key '{key}'", value)
+    assert cli(suite.main, PROG, _config(tmp_path, tmp_path / "no-model", [])) == 2
+    one_line_error(capsys, PROG, "key 'benchmarks'")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("module", ["inference.suite", "inference.lm_eval_benchmarks"])
+def test_help_prints_and_exits_0(module, capsys):
+    import importlib
+
+    with pytest.raises(SystemExit) as exited:
+        importlib.import_module(module).main(["--help"])
+    assert exited.value.code == 0 and "--config" in capsys.readouterr().out
