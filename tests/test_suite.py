@@ -103,6 +103,13 @@ def test_rerun_generates_nothing_and_rewrites_the_same_report(ran, capsys):
     assert out.count("out: 0 new predictions") == len(preds) == 6
     assert {p: p.read_bytes() for p in preds} == before
     assert (tmp / "out" / "report" / "suite_accuracy.csv").read_bytes() == table
+    # a unit with nothing left to do never loads the model
+    from common.config import load_config
+
+    cfg = load_config(suite.SuiteConfig, argv)
+    backend = suite.SharedBackend()
+    assert all(suite.run_unit(cfg, unit, backend) == 0 for unit in suite.suite_units(cfg))
+    assert backend.__dict__["_backend"] is None
 
 
 @pytest.mark.parametrize(("bench", "fragments"), [
