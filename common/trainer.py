@@ -81,9 +81,13 @@ class StepSampler:
             self._perm_epoch = epoch
         return self._perm
 
-    def micro_batches(self, step: int) -> list[list[int]]:
+    def global_batch_indices(self, step: int) -> list[int]:
+        """The dataset indices of step `step`'s global batch (all ranks)."""
         pos = self.position(step)
-        batch = self._permutation(pos["epoch"])[pos["index"]:pos["index"] + self.global_batch].tolist()
+        return self._permutation(pos["epoch"])[pos["index"]:pos["index"] + self.global_batch].tolist()
+
+    def micro_batches(self, step: int) -> list[list[int]]:
+        batch = self.global_batch_indices(step)
         accum = self.global_batch // (self.micro * self.world)
         return [batch[(a * self.world + self.rank) * self.micro:(a * self.world + self.rank + 1) * self.micro]
                 for a in range(accum)]
@@ -203,7 +207,9 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGUSR1)
 
 class Trainer:
     def __init__(self, cfg: TrainConfig, model: nn.Module, train_dataset: Dataset, collate_fn,
-                 eval_datasets: dict[str, Dataset] | None = None, tokenizer=None):
+                 eval_datasets: dict[str, Dataset] | None = None, tokenizer=None, sampler_factory=None):
+        """`sampler_factory(world_size, rank)`: the data order (default StepSampler over train_dataset; e.g. a
+        common.mixture.MixtureSampler)."""
         cfg.validate()
         self.cfg, self.tokenizer, self.collate_fn = cfg, tokenizer, collate_fn
         self.train_dataset, self.eval_datasets = train_dataset, eval_datasets or {}
@@ -213,8 +219,11 @@ class Trainer:
         self._lock = lock_for_all_ranks(self.output_dir, self.device)
         self._stop_signal: int | None = None
         self.grad_accum = cfg.grad_accum_steps(self.dist.world_size)
-        self.sampler = StepSampler(len(train_dataset), cfg.global_batch_size, cfg.micro_batch_size,
-                                   self.dist.world_size, self.dist.rank, cfg.seed)
+        if sampler_factory is None:
+            self.sampler = StepSampler(len(train_dataset), cfg.global_batch_size, cfg.micro_batch_size,
+                                       self.dist.world_size, self.dist.rank, cfg.seed)
+        else:
+            self.sampler = sampler_factory(self.dist.world_size, self.dist.rank)
         self.total_steps = cfg.max_steps if cfg.max_steps > 0 else max(1, int(cfg.epochs * self.sampler.steps_per_epoch))
         self._seed_everything(cfg.seed + self.dist.rank)
 
@@ -365,8 +374,7 @@ class Trainer:
     def _batch_file(self, step: int, why: str) -> str:
         """The dataset indices of step `step`'s global batch, written beside the run (rank 0); its path."""
         position = self.sampler.position(step - 1)
-        sequences = self.sampler._permutation(position["epoch"])[
-            position["index"]:position["index"] + self.sampler.global_batch].tolist()
+        sequences = self.sampler.global_batch_indices(step - 1)
         path = self.output_dir / f"bad_batch_step_{step:08d}.json"
         if self.dist.is_main:
             path = batch_record(self.output_dir, step, position, sequences, why)

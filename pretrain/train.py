@@ -55,6 +55,11 @@ class PretrainConfig:
     export_dir: str = field(default="", metadata={"help": "HF output dir (default: <train.output_dir>/hf)"})
     export_dtype: str = field(default="auto", metadata={
         "help": "auto (the base model's dtype) | bfloat16 | float32"})
+    mixture: list[str] = field(default_factory=list, metadata={
+        "help": "instead of data: tokenized datasets mixed by weight, each 'DIR=WEIGHT' or 'DIR:LANG=WEIGHT' "
+                "(e.g. --mixture data/mmedc=0.9,data/general-replay=0.1); every step takes each one's share of the global "
+                "batch, the same at any world size and after a resume (common/mixture.py); needs train.max_steps; "
+                "realised sequences and tokens per source in <train.output_dir>/mixture.json"})
     document_mask: bool = field(default=False, metadata={
         "help": "pack-mode data: each document attends only to itself (position ids restart after every EOS; "
                 "transformers builds the block-diagonal causal mask) and no document's first token is a target "
@@ -128,15 +133,26 @@ def check_config(cfg: PretrainConfig) -> None:
         raise UserError(f"key 'on_mismatch': must be one of {ON_MISMATCH}, got {cfg.on_mismatch!r}")
     if cfg.export_dtype not in ("auto", "bfloat16", "float32"):
         raise UserError(f"key 'export_dtype': must be auto, bfloat16 or float32, got {cfg.export_dtype!r}")
-    if not cfg.data:
-        raise UserError("key 'data': not set (a dir written by python -m pretrain.tokenize)")
-    if not (Path(cfg.data) / "meta.json").is_file() or not (Path(cfg.data) / "train").is_dir():
-        raise UserError(f"{cfg.data}: not a tokenized dataset (no meta.json or train/); run "
-                        "python -m pretrain.tokenize first")
+    if bool(cfg.data) == bool(cfg.mixture):
+        raise UserError("key 'data' or 'mixture': set one (a dir written by python -m pretrain.tokenize, or several "
+                        "with weights)")
+    if cfg.mixture and cfg.train.max_steps <= 0:
+        raise UserError("key 'mixture': set train.max_steps (a mixture has no single epoch)")
+    for folder in data_dirs(cfg):
+        if not (Path(folder) / "meta.json").is_file() or not (Path(folder) / "train").is_dir():
+            raise UserError(f"{folder}: not a tokenized dataset (no meta.json or train/); run "
+                            "python -m pretrain.tokenize first")
     out = Path(cfg.train.output_dir)
     if out.exists() and not out.is_dir():
         raise UserError(f"key 'train.output_dir': {out} is a file; name a folder")
     check_model_dir(cfg.model)
+
+
+def data_dirs(cfg: PretrainConfig) -> list[str]:
+    """The tokenized datasets the run reads: `data`, or the mixture's."""
+    from common.mixture import parse_mixture
+
+    return [s.path for s in parse_mixture(cfg.mixture)] if cfg.mixture else [cfg.data]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -148,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     info = init_distributed(cfg.train.backend, cfg.train.device)
     try:
         # the folder's lock, then its checkpoints checked against this model and data (common/train_run.py)
-        data_key = files_key([Path(cfg.data) / "meta.json"])
+        data_key = files_key([Path(d) / "meta.json" for d in data_dirs(cfg)])
         with training_run("pretrain.train", cfg, cfg.train.output_dir, DEPENDS_ON, data_key, cfg.on_mismatch,
                           info.device) as run:
             summary = train(cfg, info)
@@ -168,8 +184,17 @@ def train(cfg: PretrainConfig, info) -> dict:
     from common.hf_export import load_causal_lm
     from common.trainer import Trainer
 
-    # data: sequences written by pretrain.tokenize
-    train_ds, val_sets, meta = load_tokenized(cfg.data, cfg.val_languages)
+    # data: sequences written by pretrain.tokenize (one dataset, or a mixture of several)
+    sampler_factory = sources = None
+    if cfg.mixture:
+        from common.mixture import parse_mixture
+        from pretrain.mixture_data import load_mixture, mixture_sampler_factory
+
+        sources = parse_mixture(cfg.mixture)
+        train_ds, val_sets, meta, rows, metas = load_mixture(sources, cfg.val_languages, load_tokenized)
+        sampler_factory = mixture_sampler_factory(sources, rows, cfg.train)
+    else:
+        train_ds, val_sets, meta = load_tokenized(cfg.data, cfg.val_languages)
     if info.is_main:
         print(f"in: {len(train_ds):,} training sequences of {meta['seq_len']} tokens ({meta['mode']} mode), "
               f"validation: {', '.join(f'{k} {len(v)}' for k, v in val_sets.items()) or 'none'}", flush=True)
@@ -191,7 +216,8 @@ def train(cfg: PretrainConfig, info) -> dict:
         batch_fn = partial(collate_document_masked, eos_id=tokenizer.eos_token_id)
 
     # train (resumes from the latest complete checkpoint in train.output_dir)
-    trainer = Trainer(cfg.train, model, train_ds, batch_fn, eval_datasets=val_sets, tokenizer=tokenizer)
+    trainer = Trainer(cfg.train, model, train_ds, batch_fn, eval_datasets=val_sets, tokenizer=tokenizer,
+                      sampler_factory=sampler_factory)
     if info.is_main:
         print(f"world size {info.world_size}, grad accumulation {trainer.grad_accum}, "
               f"{trainer.total_steps} steps of {cfg.train.global_batch_size} sequences", flush=True)
@@ -208,6 +234,14 @@ def train(cfg: PretrainConfig, info) -> dict:
     finally:
         trainer.close()
     summary["train_sequences"] = len(train_ds)
+    if sources and info.is_main:
+        from pretrain.mixture_data import write_mixture_report
+
+        mixture = write_mixture_report(Path(cfg.train.output_dir) / "mixture.json", sources, metas,
+                                       trainer.sampler, summary["steps"])
+        for row in mixture["sources"]:
+            print(f"mixture: {row['source']} {row['sequences']:,} sequences ({row['realised_share']:.1%}, "
+                  f"weight share {row['share']:.1%}), ~{row['tokens']:,} tokens", flush=True)
     if info.is_main and (Path(cfg.train.output_dir) / "metrics.jsonl").is_file():
         from pretrain.plot import report
 

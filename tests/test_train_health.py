@@ -77,7 +77,7 @@ def test_a_non_finite_step_stops_the_run_naming_its_step_and_batch_and_saves_not
     trainer = _trainer(model, tmp_path, model_dir=tiny_model_dir, max_steps=4, checkpoint_every=1)
     with pytest.raises(TrainingHealthError, match=r"step 1: the gradient norm is not finite.*epoch 0, sequences"):
         trainer.train()
-    expected = trainer.sampler._permutation(0)[:4].tolist()
+    expected = trainer.sampler.global_batch_indices(0)
     trainer.close()
     record = json.loads((tmp_path / "bad_batch_step_00000001.json").read_text())
     assert record["sequences"] == expected and record["step"] == 1
