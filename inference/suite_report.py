@@ -94,15 +94,20 @@ ACCURACY_HEADER = ["Benchmark", "Code", "Language", "Questions", "Rejected", "Mo
 
 
 def table_columns(results: list[UnitResult]) -> list[str]:
-    """One column per benchmark:language, then MMedBench's average (the column every reference row fills)."""
-    return [*(f"{_title(r)}:{r.unit.code}" for r in results), "MMedBench:avg"]
+    """Per benchmark, one column per language and then its average (the unweighted mean over its languages, as the
+    paper's Avg); MMedBench's average is always there: every reference row fills it."""
+    titles = list(dict.fromkeys([*(_title(r) for r in results), "MMedBench"]))
+    return [col for title in titles for col in
+            [*(f"{title}:{r.unit.code}" for r in results if _title(r) == title), f"{title}:avg"]]
 
 
 def table_rows(results: list[UnitResult], cfg: SuiteConfig) -> list[list[str]]:
     """Ours (the configured rule) and the reference rows, one column per benchmark:language."""
     cols = table_columns(results)
     ours = {f"{_title(r)}:{r.unit.code}": r.accuracy[cfg.accuracy_rule].accuracy for r in results}
-    ours["MMedBench:avg"] = mean_of_present([v for k, v in ours.items() if k.startswith("MMedBench:")])
+    for col in (c for c in cols if c.endswith(":avg")):
+        title = col.split(":")[0]
+        ours[col] = mean_of_present([v for k, v in ours.items() if k.startswith(f"{title}:") and k != col])
     rows = [[cfg.model_name, "this run", *(fmt(ours.get(c)) for c in cols)]]
     if cfg.references:
         for name, source, cells in REFERENCE_ROWS:

@@ -82,6 +82,9 @@ def test_reference_rows_rationales_and_leaderboards(ran):
     assert table["MMed-Llama 3 8B"]["MMedBench:en"] == "66.06" and table["MMed-Llama 3 8B"]["MMedBench:avg"] == "67.75"
     assert table["MMed-Llama 3.1-70B"]["MMedBench:avg"] == "80.51" and table["GPT-4"]["MMedBench:avg"] == "74.27"
     assert table["ours"]["MMedBench:avg"] == table["ours"]["MMedBench:en"]  # our average is over what we ran
+    xmed = [float(table["ours"][f"XMedBench:{c}"]) for c in ("zh", "hi")]
+    assert float(table["ours"]["XMedBench:avg"]) == pytest.approx(sum(xmed) / 2, abs=0.01)
+    assert table["GPT-4"]["XMedBench:avg"] == ""  # a reference gives MMedBench numbers only
     results = (report / "results.md").read_text(encoding="utf-8")
     assert "| MedExpQA | it | 1 | " in results  # one Italian rationale scored against the doctors' explanation
     board = _csv(report / "leaderboard" / "medexpqa" / "rationale_results.csv")
