@@ -297,7 +297,8 @@ def load_language(name: str, root: str | Path, code: str, on_bad_record: str = "
                 handle_bad_record(where, str(err), raw, on_bad_record, rejects)
                 continue
             content = {"question": question, "options": options, "answer": gold, "rationale": rationale}
-            qid = ids.make(f"{bench.title}-{code}{'-' + part if part else ''}", where.rsplit(":", 1)[1].split()[-1],
+            label = part.replace(" ", "_")  # MMLU-ProX's "computer science": ids hold no spaces
+            qid = ids.make(f"{bench.title}-{code}{'-' + label if label else ''}", where.rsplit(":", 1)[1].split()[-1],
                            content)
             questions.append(Question(
                 id=qid, language=language, question=question, options=options, answer=gold, rationale=rationale,
