@@ -19,6 +19,7 @@ files too, trainer_state.json is JSON. Anything else makes it raise UnsafeCheckp
 
 from __future__ import annotations
 
+import errno
 import io
 import pickle
 import random
@@ -184,6 +185,49 @@ def load_rng_file(rng_file: Path) -> dict:
                                         "checkpoint") from None
 
 
+def _state_bytes(obj) -> int:
+    """Bytes of the tensors (this rank's shards) in a nested state dict."""
+    if isinstance(obj, dict):
+        return sum(_state_bytes(v) for v in obj.values())
+    if isinstance(obj, (list, tuple)):
+        return sum(_state_bytes(v) for v in obj)
+    if torch.is_tensor(obj):
+        local = getattr(obj, "_local_tensor", obj)
+        return local.numel() * local.element_size()
+    return 0
+
+
+def _out_of_space(folder: Path, state) -> OSError | None:
+    """ENOSPC when the file system of `folder` has less room than this rank's part of the checkpoint: torch's
+    zip writer reports a full disk as 'unexpected pos', not as an OSError."""
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return None
+    need = _state_bytes(state)
+    if free >= need:
+        return None
+    return OSError(errno.ENOSPC, f"No space left on device: {free / 1e6:.1f} MB free, this rank's part of the "
+                                 f"checkpoint needs {need / 1e6:.1f} MB")
+
+
+def disk_error_in(err: BaseException) -> OSError | None:
+    """The full-disk / read-only / permission OSError behind `err` (its causes, DCP's per-rank failures)."""
+    from common.cli import is_disk_error
+
+    pending, seen = [err], set()
+    while pending:
+        e = pending.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if is_disk_error(e):
+            return e
+        failures = [f[0] if isinstance(f, tuple) else f for f in getattr(e, "failures", {}).values()]
+        pending += [e.__cause__, e.__context__, *failures]
+    return None
+
+
 class CheckpointManager:
     """Save/load model, optimizer (DCP), trainer state (JSON) and RNG states; keep the newest `keep_last`."""
 
@@ -202,8 +246,14 @@ class CheckpointManager:
             (tmp / "rng").mkdir(parents=True)
         barrier()
         model_sd, optim_sd = get_state_dict(model, optimizer)
-        dcp.save({"model": model_sd, "optim": optim_sd}, checkpoint_id=str(tmp))
-        torch.save(rng_state(), tmp / "rng" / f"rank_{rank:05d}.pt")
+        try:
+            dcp.save({"model": model_sd, "optim": optim_sd}, checkpoint_id=str(tmp))
+            torch.save(rng_state(), tmp / "rng" / f"rank_{rank:05d}.pt")
+        except (Exception, CheckpointException) as err:  # DCP's is a BaseException wrapping each rank's
+            disk = disk_error_in(err) or _out_of_space(tmp, (model_sd, optim_sd))
+            if disk is None:
+                raise
+            raise OSError(disk.errno, f"{disk.strerror} (saving the step {step} checkpoint)", str(tmp)) from err
         if rank == 0:
             write_json(tmp / "trainer_state.json", {**trainer_state, "step": step,
                                                      "world_size": dist.get_world_size()})

@@ -20,6 +20,7 @@ final checkpoint (saving is collective, so it never happens inside a handler). T
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import resource
@@ -38,6 +39,7 @@ from common.distributed import (
     DistInfo,
     all_reduce_max_host,
     all_reduce_sum,
+    barrier,
     host_group,
     init_distributed,
     requested_stop,
@@ -45,6 +47,7 @@ from common.distributed import (
 from common.hf_export import export_hf, gather_full_state_dict
 from common.metrics_log import MetricsLogger
 from common.parallel import parallelize
+from common.records import write_json
 from common.run_lock import lock_for_all_ranks
 from common.train_config import TrainConfig, resolve_peak_flops
 from common.train_health import LossSpikeWatch, TrainingHealthError, batch_record, untrained_loss_message
@@ -203,6 +206,7 @@ def peak_memory_gb(device: torch.device) -> float:
 
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGUSR1)
+EXPORT_DONE = "export_done.json"  # written last into an export dir: the step and dtype it holds
 
 
 class Trainer:
@@ -570,8 +574,21 @@ class Trainer:
         return gather_full_state_dict(self.model)
 
     def export_hf(self, out_dir: str | Path, tokenizer=None, dtype: str = "auto") -> Path:
-        """Collective: rank 0 writes a HF model dir (safetensors shards, config, tokenizer)."""
-        return export_hf(self.model, self._model, out_dir, tokenizer or self.tokenizer, dtype=dtype)
+        """Collective: rank 0 writes a HF model dir (safetensors shards, config, tokenizer), then EXPORT_DONE
+        naming the step and dtype. A dir whose EXPORT_DONE names this step and dtype is complete already: a
+        resubmitted finished run does not gather and write the model again."""
+        out = Path(out_dir)
+        marker = {"step": self.step, "dtype": dtype}
+        done = out / EXPORT_DONE
+        if done.is_file() and json.loads(done.read_text(encoding="utf-8")) == marker:
+            return out
+        if self.dist.is_main:
+            done.unlink(missing_ok=True)  # an export cut short must not look complete
+        export_hf(self.model, self._model, out, tokenizer or self.tokenizer, dtype=dtype)
+        if self.dist.is_main:
+            write_json(done, marker)
+        barrier()
+        return out
 
     def close(self) -> None:
         self.metrics.close()
