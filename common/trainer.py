@@ -510,12 +510,13 @@ class Trainer:
                 signal.signal(sig, handler)
 
     def _train_loop(self, started: float) -> dict:
-        from tqdm import tqdm
+        from common.progress import progress_bar
 
         cfg = self.cfg
         start_step, stopped = self.step, None
-        bar = tqdm(total=self.total_steps, initial=self.step, disable=not self.dist.is_main, desc="train",
-                   dynamic_ncols=True)
+        # a tqdm bar on a terminal; in a Slurm log one plain line every 30 s (MMED_PROGRESS_EVERY)
+        bar = progress_bar(total=self.total_steps, initial=self.step, disable=not self.dist.is_main, desc="train",
+                           unit="step", dynamic_ncols=True)
         batches = iter(self._loader())
         window_inputs, window_start = torch.zeros((), dtype=torch.int64, device=self.device), time.perf_counter()
         last_saved = self.step if self.resumed_from else None
