@@ -42,6 +42,7 @@ import shutil
 import sys
 import zlib
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from common.cli import UserError, cli
@@ -58,6 +59,7 @@ from common.records import (
 )
 from common.run import ON_MISMATCH, Run, Unit, digest
 from common.sharding import resolve_shard_args
+from data_collection.token_count import _cuts_exact
 
 SPLITS = ("train", "validation")
 
@@ -145,19 +147,114 @@ def is_validation(doc_key: str, val_ratio: float) -> bool:
 
 # ------------------------------------------------------------------------------------------- parts
 
-_TOKENIZERS: dict[tuple[str, bool], object] = {}
+_TOKENIZERS: dict[tuple[str, bool], Encoder] = {}
 
 
-def load_tokenizer(path: str, trust_remote_code: bool):
+def load_tokenizer(path: str, trust_remote_code: bool) -> Encoder:
     """The tokenizer, loaded once per process (workers are spawned processes)."""
-    from transformers import AutoTokenizer
-
     if not Path(path).is_dir():
         raise FileNotFoundError(f"tokenizer dir not found: {path} (nothing is downloaded)")
     key = (path, trust_remote_code)
     if key not in _TOKENIZERS:
-        _TOKENIZERS[key] = AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
+        _TOKENIZERS[key] = Encoder(path, trust_remote_code)
     return _TOKENIZERS[key]
+
+
+# tokenizer_config.json classes whose tokenizer is tokenizer.json as it stands: read with the `tokenizers` library
+# alone (transformers, and torch with it, take seconds to import). Other classes may rebuild parts of the tokenizer,
+# so they load through AutoTokenizer.
+PLAIN_TOKENIZER_CLASSES = ("PreTrainedTokenizerFast", "TokenizersBackend")
+
+
+def _token_content(value) -> str | None:
+    return value.get("content") if isinstance(value, dict) else value if isinstance(value, str) else None
+
+
+class Encoder:
+    """Token ids of texts (no special tokens) and the BOS/EOS/pad ids, as AutoTokenizer gives them.
+
+    A dir whose tokenizer_config.json names a plain class (PLAIN_TOKENIZER_CLASSES, no custom code) is read from
+    tokenizer.json with the `tokenizers` library; others load through AutoTokenizer and use its backend when it has
+    one. With a tokenizer whose ids add up over pieces cut before " X" (cut_safe), texts are cut at every such
+    space and each piece's ids come from a cache filled by the library (documents repeat their words): the ids are
+    the library's for the whole text, exactly (tests/test_tokenize_fast.py compares both ways). Texts holding an
+    added token are encoded whole."""
+
+    def __init__(self, path: str, trust_remote_code: bool):
+        folder = Path(path)
+        config = {}
+        for name in ("special_tokens_map.json", "tokenizer_config.json"):  # the config's values win
+            if (folder / name).is_file():
+                config.update(json.loads((folder / name).read_text(encoding="utf-8")))
+        self.backend, self.tok = None, None
+        if ((folder / "tokenizer.json").is_file() and config.get("tokenizer_class") in PLAIN_TOKENIZER_CLASSES
+                and "auto_map" not in config):
+            from tokenizers import Tokenizer
+
+            self.backend = Tokenizer.from_file(str(folder / "tokenizer.json"))
+            self.bos_token_id, self.eos_token_id, self.pad_token_id = (
+                self._special_id(config.get(key)) for key in ("bos_token", "eos_token", "pad_token"))
+        else:
+            from transformers import AutoTokenizer
+
+            self.tok = AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
+            self.backend = getattr(self.tok, "backend_tokenizer", None)
+            self.bos_token_id, self.eos_token_id = self.tok.bos_token_id, self.tok.eos_token_id
+            self.pad_token_id = self.tok.pad_token_id
+        self.piecewise = cut_safe(self.backend)
+        self._added = None
+        if self.piecewise:
+            added = [t.content for t in self.backend.get_added_tokens_decoder().values() if t.content]
+            self._added = re.compile("|".join(map(re.escape, sorted(added, key=len, reverse=True)))) if added else None
+            self._first, self._spaced = _PieceIds(self.backend.encode, ""), _PieceIds(self.backend.encode, " ")
+
+    def _special_id(self, value) -> int | None:
+        content = _token_content(value)
+        return None if content is None else self.backend.token_to_id(content)
+
+    def encode(self, texts: list[str]) -> list:
+        """Token ids of each text (a sequence of ints), no special tokens."""
+        if self.piecewise:
+            return [self._pieces(text) for text in texts]
+        if self.backend is not None:
+            return [e.ids for e in self.backend.encode_batch_fast(texts, add_special_tokens=False)]
+        return self.tok(texts, add_special_tokens=False)["input_ids"]
+
+    def _pieces(self, text: str) -> list[int]:
+        if self._added is not None and self._added.search(text):  # the library matches added tokens first
+            if len(text) <= LONG_TEXT_CHARS:
+                return self.backend.encode(text, add_special_tokens=False).ids
+            return [i for piece in exact_pieces(text) for i in self.backend.encode(piece, add_special_tokens=False).ids]
+        if len(text) <= LONG_TEXT_CHARS:
+            return self._cut_ids(text)
+        first, *rest = exact_pieces(text)  # a piece at a time: the cut pieces of one piece are in memory at once
+        return self._cut_ids(first) + [i for piece in rest for i in self._cut_ids(piece[1:], spaced=True)]
+
+    def _cut_ids(self, text: str, spaced: bool = False) -> list[int]:
+        """Ids of `text` (of " " + text when `spaced`: text then starts with a non-space) from the piece caches."""
+        first, *rest = text.split(" ") if _cuts_exact(text) else _EXACT_CUT.split(text)
+        return [*(self._spaced if spaced else self._first)[first],
+                *chain.from_iterable(map(self._spaced.__getitem__, rest))]
+
+
+_CACHE_MAX_ENTRIES = 200_000  # pieces; cleared when full (web text keeps re-filling it with common words)
+_CACHE_MAX_CHARS = 48  # longer pieces (zh/ja lines, URLs) are rarely seen twice
+
+
+class _PieceIds(dict):
+    """piece -> its token ids, filled by the library on a miss; `prefix` is prepended before encoding."""
+
+    def __init__(self, encode, prefix: str):
+        super().__init__()
+        self.encode, self.prefix = encode, prefix
+
+    def __missing__(self, piece: str) -> list[int]:
+        ids = self.encode(self.prefix + piece, add_special_tokens=False).ids
+        if len(piece) <= _CACHE_MAX_CHARS:
+            if len(self) >= _CACHE_MAX_ENTRIES:
+                self.clear()
+            self[piece] = ids
+        return ids
 
 
 # A longer text is encoded in pieces of about this many characters when the tokenizer's cut there is exact: a 50 MB
@@ -165,14 +262,13 @@ def load_tokenizer(path: str, trust_remote_code: bool):
 LONG_TEXT_CHARS = 1 << 20
 
 
-def cut_safe(tok) -> bool:
+def cut_safe(backend) -> bool:
     """Whether encoding a text in pieces cut before " X" (a space between two non-spaces) gives exactly the ids of
-    the whole text: byte-level BPE with no normalizer, whose pre-tokenizer always starts a pre-token at such a
-    space (data_collection.token_count.chunkable; also isolating Split steps whose pattern never matches a space,
-    like the tiny model's "#+"). Other tokenizers encode every text whole."""
+    the whole text, for a `tokenizers` Tokenizer: byte-level BPE with no normalizer, whose pre-tokenizer always
+    starts a pre-token at such a space (data_collection.token_count.chunkable; also isolating Split steps whose
+    pattern never matches a space, like the tiny model's "#+"). Other tokenizers encode every text whole."""
     from data_collection.token_count import chunkable
 
-    backend = getattr(tok, "backend_tokenizer", None)
     if backend is None:
         return False
     spec = json.loads(backend.to_str())
@@ -217,50 +313,38 @@ def exact_pieces(text: str, size: int | None = None) -> list[str]:
     return pieces
 
 
-def encode_texts(tok, texts: list[str], piecewise: bool) -> list[list[int]]:
-    """Token ids of each text (no special tokens); long texts piece by piece when `piecewise` (see cut_safe)."""
-    long = {i for i, t in enumerate(texts) if piecewise and len(t) > LONG_TEXT_CHARS}
-    short = [t for i, t in enumerate(texts) if i not in long]
-    encoded = iter(tok(short, add_special_tokens=False)["input_ids"] if short else [])
-    out = []
-    for i, text in enumerate(texts):
-        if i not in long:
-            out.append(next(encoded))
-            continue
-        ids: list[int] = []
-        for piece in exact_pieces(text):
-            ids.extend(tok(piece, add_special_tokens=False)["input_ids"])
-        out.append(ids)
-    return out
-
-
 def _empty_lang_stats() -> dict:
     return {"documents": 0, "tokens": 0, "sequences": 0, "padding_tokens": 0, "target_tokens": 0,
             "dropped_tail_tokens": 0}
 
 
 class PartWriter:
-    """Rows of one input file, per split, streamed to parquet (temp file, renamed at close)."""
+    """Rows of one input file, per split, streamed to parquet (temp file, renamed at close). Rows come as 2-D
+    arrays (one row per sequence) and go to Arrow without a Python object per token."""
 
     def __init__(self, parts_dir: Path, part_name: str, with_mask: bool):
         import pyarrow as pa
 
-        self.parts_dir, self.part_name = parts_dir, part_name
+        self.parts_dir, self.part_name, self.with_mask = parts_dir, part_name, with_mask
         fields = [("input_ids", pa.list_(pa.int32())), ("labels", pa.list_(pa.int32()))]
         if with_mask:
             fields.append(("attention_mask", pa.list_(pa.int8())))
         self.schema = pa.schema(fields + [("lang", pa.string())])
-        self.rows = {s: [] for s in SPLITS}
+        self.rows: dict[str, list[tuple]] = {s: [] for s in SPLITS}
+        self.count = {s: 0 for s in SPLITS}
         self.writers = {}
 
-    def add(self, split: str, rows: list[dict], lang: str) -> None:
-        for row in rows:
-            row["lang"] = lang
-        self.rows[split].extend(rows)
-        if len(self.rows[split]) >= 1024:
+    def add(self, split: str, input_ids, labels, attention_mask, lang: str) -> None:
+        """Append sequences: int32 arrays of shape (n, seq_len) (attention_mask int8, or None without a mask)."""
+        if not len(input_ids):
+            return
+        self.rows[split].append((input_ids, labels, attention_mask, lang))
+        self.count[split] += len(input_ids)
+        if self.count[split] >= 1024:
             self._flush(split)
 
     def _flush(self, split: str) -> None:
+        import numpy as np
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -268,9 +352,20 @@ class PartWriter:
             return
         if split not in self.writers:
             tmp = self.parts_dir / f".{self.part_name}.{split}.parquet.tmp"
-            self.writers[split] = (pq.ParquetWriter(tmp, self.schema), tmp)
-        self.writers[split][0].write_table(pa.Table.from_pylist(self.rows[split], schema=self.schema))
-        self.rows[split] = []
+            # no dictionary: token ids do not repeat in runs, and trying one costs more than the whole write
+            self.writers[split] = (pq.ParquetWriter(tmp, self.schema, use_dictionary=False), tmp)
+        blocks = self.rows[split]
+        n, width = self.count[split], blocks[0][0].shape[1]
+        offsets = pa.array(np.arange(0, (n + 1) * width, width, dtype=np.int32))
+
+        def column(i: int, dtype):
+            values = np.concatenate([b[i] for b in blocks]).reshape(-1).astype(dtype, copy=False)
+            return pa.ListArray.from_arrays(offsets, pa.array(values))
+
+        columns = [column(0, np.int32), column(1, np.int32)] + ([column(2, np.int8)] if self.with_mask else [])
+        langs = pa.array([lang for b in blocks for lang in [b[3]] * len(b[0])], pa.string())
+        self.writers[split][0].write_table(pa.Table.from_arrays(columns + [langs], schema=self.schema))
+        self.rows[split], self.count[split] = [], 0
 
     def close(self) -> None:
         for split in SPLITS:
@@ -278,6 +373,57 @@ class PartWriter:
         for split, (writer, tmp) in self.writers.items():
             writer.close()
             os.replace(tmp, self.parts_dir / f"{self.part_name}.{split}.parquet")
+
+
+def window_arrays(ids, seq_len: int, overlap: int, pad_id: int, mask_overlap: bool = False):
+    """window_sequences of one document (an int32 array) as arrays: (input_ids, labels, attention_mask), each of
+    shape (windows, seq_len)."""
+    import numpy as np
+
+    n = len(ids)
+    if n <= seq_len:
+        input_ids = np.full((1, seq_len), pad_id, dtype=np.int32)
+        input_ids[0, :n] = ids
+        labels = np.full((1, seq_len), -100, dtype=np.int32)
+        labels[0, :n] = ids
+        mask = np.zeros((1, seq_len), dtype=np.int8)
+        mask[0, :n] = 1
+        return input_ids, labels, mask
+    stride = seq_len - overlap
+    starts = np.append(np.arange(0, n - seq_len, stride), n - seq_len)  # the last ends at the last token
+    input_ids = ids[starts[:, None] + np.arange(seq_len)]
+    labels = input_ids.copy()
+    if mask_overlap:
+        ends = np.append(0, starts[:-1] + seq_len)  # where the previous window stopped training
+        for k in np.flatnonzero(starts < ends):
+            labels[k, :ends[k] - starts[k]] = -100
+    return input_ids, labels, np.ones(input_ids.shape, dtype=np.int8)
+
+
+class ArrayPacker:
+    """Packer on arrays: concatenates documents and emits full seq_len blocks, shape (blocks, seq_len); the
+    remainder stays buffered (`len(self)` tokens)."""
+
+    def __init__(self, seq_len: int):
+        self.seq_len = seq_len
+        self.buffer: list = []
+        self.size = 0
+
+    def __len__(self) -> int:
+        return self.size
+
+    def add(self, ids):
+        import numpy as np
+
+        self.buffer.append(ids)
+        self.size += len(ids)
+        n_full = self.size // self.seq_len
+        if not n_full:
+            return ids[:0].reshape(0, self.seq_len)
+        joined = np.concatenate(self.buffer)
+        cut = n_full * self.seq_len
+        self.buffer, self.size = [joined[cut:]], self.size - cut
+        return joined[:cut].reshape(n_full, self.seq_len)
 
 
 def _document_lang(rec: dict, cfg: TokenizeConfig, path: Path) -> str | None:
@@ -330,6 +476,8 @@ def _part_files(parts_dir: Path, name: str) -> list[Path]:
 
 def tokenize_part(unit: Unit) -> dict:
     """Tokenize one input file (a unit) into parts/<name>.{train,validation}.parquet and <name>.stats.json."""
+    import numpy as np
+
     cfg: TokenizeConfig = unit.payload
     tok = load_tokenizer(cfg.tokenizer, cfg.trust_remote_code)
     path, parts_dir = Path(unit.inputs[0]), Path(cfg.output) / "parts"
@@ -340,30 +488,30 @@ def tokenize_part(unit: Unit) -> dict:
     rejects = RejectLog(parts_dir / f"{name}.rejects.jsonl")
     writer = PartWriter(parts_dir, name, with_mask=cfg.mode == "window")
     stats: dict[str, dict[str, dict]] = {s: {} for s in SPLITS}
-    packers: dict[tuple[str, str], Packer] = {}
+    packers: dict[tuple[str, str], ArrayPacker] = {}
     bos = [tok.bos_token_id] if cfg.add_bos and tok.bos_token_id is not None else []
-    eos = [tok.eos_token_id]
     pad_id = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id  # Llama 3 has no pad
     counts = {"empty_documents": 0}
-    piecewise = cut_safe(tok)
     for batch in _batched(_iter_documents(path, cfg, rejects, counts), cfg.batch_docs):
-        encoded = encode_texts(tok, [text for _, _, text in batch], piecewise)
+        encoded = tok.encode([text for _, _, text in batch])
         for (key, lang, _), ids in zip(batch, encoded):
             split = "validation" if is_validation(key, cfg.val_ratio) else "train"
-            ids = bos + list(ids) + eos
+            doc = np.empty(len(bos) + len(ids) + 1, dtype=np.int32)
+            doc[:len(bos)], doc[len(bos):-1], doc[-1] = bos, ids, tok.eos_token_id
             if cfg.mode == "window":
-                rows = window_sequences(ids, cfg.seq_len, cfg.overlap, pad_id, cfg.mask_overlap)
+                input_ids, labels, mask = window_arrays(doc, cfg.seq_len, cfg.overlap, pad_id, cfg.mask_overlap)
             else:
-                rows = packers.setdefault((split, lang), Packer(cfg.seq_len)).add(ids)
+                input_ids = packers.setdefault((split, lang), ArrayPacker(cfg.seq_len)).add(doc)
+                labels, mask = input_ids, None
             s = stats[split].setdefault(lang, _empty_lang_stats())
             s["documents"] += 1
-            s["tokens"] += len(ids)
-            s["sequences"] += len(rows)
-            s["padding_tokens"] += sum(r["attention_mask"].count(0) for r in rows) if cfg.mode == "window" else 0
-            s["target_tokens"] += sum(sum(1 for x in r["labels"][1:] if x != -100) for r in rows)
-            writer.add(split, rows, lang)
+            s["tokens"] += len(doc)
+            s["sequences"] += len(input_ids)
+            s["padding_tokens"] += 0 if mask is None else int(mask.size - np.count_nonzero(mask))
+            s["target_tokens"] += int(np.count_nonzero(labels[:, 1:] != -100))
+            writer.add(split, input_ids, labels, mask, lang)
     for (split, lang), packer in packers.items():
-        stats[split][lang]["dropped_tail_tokens"] += len(packer.buffer)
+        stats[split][lang]["dropped_tail_tokens"] += len(packer)
     writer.close()
     rejects.close()
     write_json(parts_dir / f"{name}.stats.json", {
@@ -407,6 +555,21 @@ def _merge_stats(parts: list[dict]) -> dict:
     return merged
 
 
+def _joined_arrow(shards: list[str], path: Path) -> Path:
+    """The rows of the parquet `shards`, in order, in one Arrow stream file (a batch at a time: memory stays
+    bounded), for Dataset.from_file to map; cheaper than Dataset.from_parquet's builder."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    schema = pq.read_schema(shards[0])
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_stream(sink, schema) as stream:
+        for shard in shards:
+            for batch in pq.ParquetFile(shard).iter_batches(batch_size=1024):
+                stream.write_batch(batch)
+    return path
+
+
 def assemble(cfg: TokenizeConfig, files: list[Path], run: Run) -> dict:
     """Join every part into <output>/<split> (save_to_disk), rejects.jsonl and meta.json. Needs all parts done
     with this run's settings (a part made with others is a mismatch: error or redo, see Run.is_done)."""
@@ -430,7 +593,7 @@ def assemble(cfg: TokenizeConfig, files: list[Path], run: Run) -> dict:
         if not shards:
             continue
         cache = out / ".hf_cache"
-        ds = Dataset.from_parquet(shards, cache_dir=str(cache))
+        ds = Dataset.from_file(str(_joined_arrow(shards, cache / f"{split}.arrow")))
         ds.save_to_disk(str(out / split), num_shards=cfg.output_shards or None)
         sequences[split] = len(ds)
         del ds

@@ -119,6 +119,16 @@ def workdir_and_tokenizer(workdir: str | None, tokenizer: str | None, prefix: st
     return work, tok
 
 
+def baseline_tree(work: Path, ref: str) -> Path:
+    """The code of git commit `ref`, extracted (once) into the work folder with `git archive`."""
+    base = work / f"baseline-{ref}"
+    if not base.exists():
+        base.mkdir(parents=True)
+        archive = subprocess.run(["git", "archive", ref], cwd=REPO, check=True, capture_output=True)
+        subprocess.run(["tar", "-x", "-C", str(base)], input=archive.stdout, check=True)
+    return base
+
+
 def removal_quality(n: int, out: Path) -> str:
     """How similar each removed duplicate is to its closest other document of the input: Jaccard of 5-word
     shingles (our units), as quantiles; a removal far below the dedup threshold removed a document that was not a
@@ -165,12 +175,7 @@ def main() -> int:
     work, tokenizer = workdir_and_tokenizer(args.workdir, args.tokenizer, "bench_build_corpus.")
     trees = {"this checkout": REPO}
     if args.baseline_ref:
-        base = work / f"baseline-{args.baseline_ref}"
-        if not base.exists():
-            base.mkdir(parents=True)
-            archive = subprocess.run(["git", "archive", args.baseline_ref], cwd=REPO, check=True, capture_output=True)
-            subprocess.run(["tar", "-x", "-C", str(base)], input=archive.stdout, check=True)
-        trees = {f"commit {args.baseline_ref}": base, **trees}
+        trees = {f"commit {args.baseline_ref}": baseline_tree(work, args.baseline_ref), **trees}
     print("| code | docs | KB/doc | wall s | CPU s | docs per CPU s | peak MB | docs out | tokens |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     rows = {}

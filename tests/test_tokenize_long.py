@@ -27,7 +27,7 @@ def test_a_long_document_in_pieces_gives_the_ids_of_the_whole(tiny_model_dir, tm
     assert tokenize.main([*argv, "--output", str(tmp_path / "whole")]) == 0
     monkeypatch.setattr(tokenize, "LONG_TEXT_CHARS", 2000)
     assert len(tokenize.exact_pieces(text)) > 20 and "".join(tokenize.exact_pieces(text)) == text
-    assert tokenize.cut_safe(tokenize.load_tokenizer(str(tiny_model_dir), False))
+    assert tokenize.load_tokenizer(str(tiny_model_dir), False).piecewise
     assert tokenize.main([*argv, "--output", str(tmp_path / "pieces")]) == 0
     whole, pieces = (load_from_disk(str(tmp_path / name / "train")) for name in ("whole", "pieces"))
     assert pieces["input_ids"] == whole["input_ids"] and len(whole) > 100
