@@ -167,7 +167,7 @@ def render_dpi(page, cfg: OcrConfig) -> int:
 def scan_pixels(page, dpi: int) -> np.ndarray | None:
     """The scan's own pixels (RGB) when the page is nothing but one upright picture at `dpi`: rendering resamples
     it, and a resampled noisy scan reads worse (Arabic at 300 dpi: 13.2% CER against 8.6% from the file's pixels).
-    None when the page has anything else, is turned, or the picture is at another resolution."""
+    None when the page has anything else, is turned (/Rotate), or the picture is at another resolution."""
     info = _scan_info(page)
     a, b, c, d = info["transform"][:4] if info else (0, 1, 1, 0)
     if (info is None or page.rotation or abs(b) > 1e-3 or abs(c) > 1e-3 or a <= 0 or d <= 0
@@ -180,6 +180,17 @@ def scan_pixels(page, dpi: int) -> np.ndarray | None:
     if pix.colorspace is None or pix.colorspace.n != 3:
         pix = pymupdf.Pixmap(pymupdf.csRGB, pix)
     return np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, 3).copy()
+
+
+def straighten(image: np.ndarray, degrees: float) -> np.ndarray:
+    """The scan turned back by its skew (`degrees` counterclockwise), same size, white corners. Bicubic on the
+    scan's own pixels: MuPDF's rotated render of the page read Arabic at 300 dpi at 10.8% CER against 8.7% so
+    (plain Tesseract on the skewed scan: 9.7%)."""
+    import cv2  # OpenCV comes with rapidocr_onnxruntime
+
+    h, w = image.shape[:2]
+    turn = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    return cv2.warpAffine(image, turn, (w, h), flags=cv2.INTER_CUBIC, borderValue=(255, 255, 255))
 
 
 def ink_chars(image: np.ndarray, dpi: int, lang: str) -> int:
@@ -199,9 +210,12 @@ def ocr_page(page, cfg: OcrConfig, space_delimited: bool) -> tuple[str, dict]:
     skew = page_skew(page, cfg.max_skew, cfg.vertical)
     dpi = render_dpi(page, cfg)
     # below MIN_SKEW lines stay apart across the page; turning the image would only blur it
-    image = scan_pixels(page, dpi) if abs(skew) < MIN_SKEW else None
+    turn = skew if abs(skew) >= MIN_SKEW else 0.0
+    image = scan_pixels(page, dpi)
     if image is None:
-        image = render_page(page, dpi, rotate=-skew if abs(skew) >= MIN_SKEW else 0.0)
+        image = render_page(page, dpi, rotate=-turn)
+    elif turn:
+        image = straighten(image, turn)
     found = engine.recognise(image, dpi=dpi)
     boxes = [b for b in found if b.text.strip()]
     kept = [b for b in boxes if b.score >= cfg.min_confidence]
