@@ -1,13 +1,17 @@
 """The loop learns: fine-tune -> generate -> evaluate on the learnable task (samples/learnable) scores far above
-chance. A mismatch between the prompt taught and the prompt asked, loss on the wrong tokens, a generation that
-stops in the wrong place or a parser that misreads the trained line all drop this to chance (25%)."""
+chance in each of the six languages. A mismatch between the prompt taught and the prompt asked, loss on the wrong
+tokens, a generation that stops in the wrong place, a tokenizer merge across the prompt/response boundary or a parser
+that misreads the trained line all drop this to chance (25%; 1 in 6 for the French and Japanese pairs)."""
 
 from __future__ import annotations
 
 import csv
+import json
+from collections import defaultdict
 
 import pytest
 
+from common.languages import MMEDBENCH_LANGUAGES
 from finetune import run as finetune_run
 from inference import evaluate, generate
 
@@ -29,7 +33,16 @@ def test_finetune_generate_evaluate_learns_the_learnable_task(repo_root, samples
                    "--dtype", "float32", "--progress", "false"])
     out = tmp_path / "eval"
     evaluate.main(["--predictions", f"learnable={tmp_path / 'pred'}", "--out", str(out), "--bertscore", "false"])
-    accuracy = float(_row(out / "accuracy_metric.csv", "learnable")["English"])  # strict: the trained line only
+    accuracy = _row(out / "accuracy_metric.csv", "learnable")  # strict: the trained line only
+    for language in MMEDBENCH_LANGUAGES:
+        assert float(accuracy[language]) >= 75.0, (language, accuracy)
+    read, total = defaultdict(int), defaultdict(int)
+    for line in (out / "records.jsonl").read_text(encoding="utf-8").splitlines():
+        rec = json.loads(line)
+        total[rec["language"]] += 1
+        read[rec["language"]] += rec["by_rule"]["strict"]["parsed"] is not None
+    assert set(total) == set(MMEDBENCH_LANGUAGES)
+    for language in MMEDBENCH_LANGUAGES:  # both modes: the answer line is written, well formed, in (nearly) all
+        assert read[language] >= 0.95 * total[language], (language, read[language], total[language])
     bleu1 = float(_row(out / "rationale_similarity_metric.csv", "learnable", "BLEU-1")["English"])
-    assert accuracy >= 90.0, accuracy
     assert bleu1 >= 50.0, bleu1
