@@ -6,14 +6,18 @@ Two rules (docs/answer_parsing.md has every case with examples):
   tokens: answer mode "###Answer: OPTION A,C IS CORRECT.", rationale mode "###Rationale: ...\\n" followed by that
   line, nothing else (trailing end-of-text tokens such as "</s>" or "<|eot_id|>" and whitespace are ignored).
 - `lenient`: a careful reader. In order of trust: the trained answer line (any case, also truncated, plus a later
-  "OPTION D IS ALSO CORRECT."); else the last explicit statement (a cue such as "Answer:", "答案：", "正解は",
-  "Ответ:", "La respuesta correcta es" followed by option labels, an option's text or its number; else labels
-  said to be correct: "C is correct", "选项C正确", "Bが正解"); else an output that is only labels ("B", "A & C",
-  "BD", "(C) Pancreas") or only an option's text ("Pulmonary embolism.").
+  "OPTION D IS ALSO CORRECT."; a negated line is none); else the last explicit statement (a cue such as "Answer:",
+  "答案：", "正解は", "Ответ:", "La respuesta correcta es" followed by option labels or an option's text, also
+  inflected; "not X but Y" in six languages; else labels said to be correct: "C is correct", "选项C正确",
+  "Bが正解", or an option's text followed by its own bracketed label); ordinals and numbered options ("the second
+  option", "第二个选项", "вариант 2") are read as the label they name first; else an output that is only labels ("B",
+  "A & C", "BD", "(C) Pancreas", "Option E: text") or only an option's text ("Pulmonary embolism."); else, in a
+  short output, the options it names by their texts and does not deny.
 
 Both return letters that are keys of the question's options, never others: an explicit choice of a letter that is
-not an option is `not_an_option` (wrong), a hedge ("B or C") is `ambiguous`, and no readable answer is `unparsed`;
-all three have letters None. Cyrillic (А Б В Г Д) and Greek labels are read by position, so "Ответ: В" is C.
+not an option is `not_an_option` (wrong), a hedge ("B or C"), a bare number ("Answer: 2") or two readings that
+conflict is `ambiguous`, and no readable answer is `unparsed`; all three have letters None. Cyrillic (А Б В Г Д)
+and Greek labels are read by position, so "Ответ: В" is C, unless the option text after the label says otherwise.
 """
 
 from __future__ import annotations
