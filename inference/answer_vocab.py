@@ -133,3 +133,22 @@ HEDGE_AFTER: tuple[str, ...] = (
 CONTRAST: tuple[str, ...] = (r"but", r"however", r"although", r"pero", r"sin\s+embargo", r"aunque", r"mais",
                              r"cependant", r"pourtant", r"bien\s+que", r"но", r"однако", r"хотя", r"但", r"但是",
                              r"然而", r"不过", r"しかし", r"ただし", r"が、")
+
+# Without a cue, an option named in prose is an answer only as the complement of one of these (right before it,
+# articles aside: "The most likely diagnosis is Graves disease", "Se trata de una embolia pulmonar", "诊断为急性心肌梗死")
+# or followed by one of PROSE_AFTER ("骨粗鬆症と白内障が正解", "Embolia pulmonar: sí"). "Pneumonia would present with
+# fever" or "A chest X-ray can show pneumothorax" name an option without choosing it.
+PROSE_BEFORE: tuple[str, ...] = (
+    r"is", r"are", r"would\s+be", r"must\s+be", r"should\s+be", r"is\s+probably", r"is\s+most\s+likely", r"namely",
+    r"start\s+with", r"treat(?:ed)?\s+with", r"caused\s+by",
+    r"est", r"sont", r"serait", r"c'est", r"il\s+s'agit\s+d[e']", r"expose\s+à", r"traiter\s+par", r"par",
+    r"es", r"son", r"sería", r"se\s+trata\s+de", r"tratar\s+con",
+    r"является", r"являются", r"это", r"[—–-]", r"начинать\s+с", r"начать\s+с", r"назначают", r"показан\w*",
+    r"поражается", r"поражена", r"поражён",
+    r"是", r"为", r"為", r"诊断为", r"考虑为?", r"首选",
+    r"は", r"と診断",
+)
+PROSE_AFTER: tuple[str, ...] = (
+    r"\s*[:：]\s*(?:s[ií]|yes|oui|да|是)\b", r"\s*(?:が|も)?(?:正解|正しい|最も考えられる|考えられる)",
+    r"\s+(?:is|are)\s+(?:the\s+)?(?:correct|right|answer|most\s+likely)", r"\s*(?:是)?正确",
+)

@@ -111,6 +111,10 @@ _POSITIONAL = re.compile(
     rf"|(?:n[°º]|№|#)\s*(?P<hash>\d)(?!\d))", re.IGNORECASE | re.MULTILINE)
 _OPTION_PREFIX = re.compile(r"(?i:option|opci[óo]n|proposition|вариант)[ \t]+(?=[A-Za-zА-Да-д][ \t]*[.:)\-–—])")
 _CONTRAST = re.compile(rf"(?<![{_WORDCH}])(?:{'|'.join(vocab.CONTRAST)})(?![{_WORDCH}])", re.IGNORECASE)
+_PROSE_BEFORE = re.compile(rf"(?:(?<![{_WORDCH}])(?:{'|'.join(vocab.PROSE_BEFORE)}))[ \t]*"
+                           rf"(?:(?:the|an?|la|le|les|l'|el|los|las|une?|una|d'|de)[ \t]+|l')*\Z", re.IGNORECASE)
+_PROSE_AFTER = re.compile(rf"(?:{'|'.join(vocab.PROSE_AFTER)})", re.IGNORECASE)
+_ENDS_SENTENCE = re.compile(r"[ \t]*(?:[.。!?;\n]|$)")
 _KANJI_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
 _BRACKET_LABEL = re.compile(r"\(\s*([A-E])\s*\)")
 # what may stand between option texts named together ("la cataracte, à l'ostéoporose et à la rétention")
@@ -483,6 +487,11 @@ def _prose_answer(text: str, options: Mapping[str, str]) -> _Statement | None:
         joined = all(_MENTION_JOIN.match(text[a.end:b.start]) for a, b in zip(named, named[1:]))
         if not joined:
             return None
+    # chosen, not merely named: the complement of "is", "es la", "является", "诊断为" ..., or followed by "が正解"
+    before = _PROSE_BEFORE.search(text[max(0, named[0].start - 60):named[0].start])
+    after = _PROSE_AFTER.match(text, named[-1].end)
+    if not (before and _ENDS_SENTENCE.match(text, named[-1].end)) and not after:
+        return None
     return _Statement(-1, named[0].start, named[-1].end, tuple(letters), "option_text")
 
 

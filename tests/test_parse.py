@@ -201,3 +201,20 @@ def test_numbered_and_ordinal_options_are_read_by_position():
     # "first-line" (第一選択, "the first choice") names no option's position
     assert rewrite_positions("第一選択はC; the first choice is C", FIVE) == "第一選択はC; the first choice is C"
     assert parse_lenient("The answer is option 4", three).rule == "not_an_option"
+
+
+@pytest.mark.parametrize(("output", "letters"), [
+    ("Pneumonia would present with fever.", None),
+    ("Aortic dissection must be ruled out first.", None),
+    ("A chest X-ray can show pneumothorax.", None),
+    ("I cannot decide between pneumonia and pulmonary embolism.", None),
+    ("Considering pneumothorax, pneumonia and pulmonary embolism, the next step is CT angiography.", None),
+    ("Pulmonary embolism is unlikely here.", None),
+    ("The diagnosis is pulmonary embolism.", ("B",)),
+    ("Pulmonary embolism is the most likely cause; pneumothorax is excluded.", ("B",)),
+])
+def test_an_option_named_in_passing_is_no_answer(output, letters):
+    """Without a cue or a label, an option's text is an answer only where the output chooses it."""
+    options = {"A": "Pneumonia", "B": "Pulmonary embolism", "C": "Pneumothorax", "D": "Acute myocardial infarction",
+               "E": "Aortic dissection"}
+    assert parse_lenient(output, options).letters == letters
