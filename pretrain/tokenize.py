@@ -62,6 +62,8 @@ from common.sharding import resolve_shard_args
 from data_collection.token_count import _cuts_exact
 
 SPLITS = ("train", "validation")
+# a part's rows: Arrow stream files; parquet from earlier versions of this command is still read
+PART_FORMATS = ("arrow", "parquet")
 
 
 @dataclass
@@ -319,8 +321,8 @@ def _empty_lang_stats() -> dict:
 
 
 class PartWriter:
-    """Rows of one input file, per split, streamed to parquet (temp file, renamed at close). Rows come as 2-D
-    arrays (one row per sequence) and go to Arrow without a Python object per token."""
+    """Rows of one input file, per split, streamed to an Arrow stream file (temp file, renamed at close). Rows come
+    as 2-D arrays (one row per sequence) and go to Arrow without a Python object per token."""
 
     def __init__(self, parts_dir: Path, part_name: str, with_mask: bool):
         import pyarrow as pa
@@ -346,14 +348,13 @@ class PartWriter:
     def _flush(self, split: str) -> None:
         import numpy as np
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
         if not self.rows[split]:
             return
         if split not in self.writers:
-            tmp = self.parts_dir / f".{self.part_name}.{split}.parquet.tmp"
-            # no dictionary: token ids do not repeat in runs, and trying one costs more than the whole write
-            self.writers[split] = (pq.ParquetWriter(tmp, self.schema, use_dictionary=False), tmp)
+            tmp = self.parts_dir / f".{self.part_name}.{split}.arrow.tmp"
+            sink = pa.OSFile(str(tmp), "wb")
+            self.writers[split] = (pa.ipc.new_stream(sink, self.schema), tmp, sink)
         blocks = self.rows[split]
         n, width = self.count[split], blocks[0][0].shape[1]
         offsets = pa.array(np.arange(0, (n + 1) * width, width, dtype=np.int32))
@@ -370,9 +371,10 @@ class PartWriter:
     def close(self) -> None:
         for split in SPLITS:
             self._flush(split)
-        for split, (writer, tmp) in self.writers.items():
+        for split, (writer, tmp, sink) in self.writers.items():
             writer.close()
-            os.replace(tmp, self.parts_dir / f"{self.part_name}.{split}.parquet")
+            sink.close()
+            os.replace(tmp, self.parts_dir / f"{self.part_name}.{split}.arrow")
 
 
 def window_arrays(ids, seq_len: int, overlap: int, pad_id: int, mask_overlap: bool = False):
@@ -470,12 +472,17 @@ def part_name(path: Path) -> str:
 
 
 def _part_files(parts_dir: Path, name: str) -> list[Path]:
-    return [parts_dir / f"{name}.{split}.parquet" for split in SPLITS] + [
+    return [parts_dir / f"{name}.{split}.{ext}" for ext in PART_FORMATS for split in SPLITS] + [
         parts_dir / f"{name}.rejects.jsonl", parts_dir / f"{name}.stats.json"]
 
 
+def _part_rows(parts_dir: Path, name: str, split: str) -> Path | None:
+    """The file with a part's rows of `split`, if it has any."""
+    return next((f for ext in PART_FORMATS if (f := parts_dir / f"{name}.{split}.{ext}").exists()), None)
+
+
 def tokenize_part(unit: Unit) -> dict:
-    """Tokenize one input file (a unit) into parts/<name>.{train,validation}.parquet and <name>.stats.json."""
+    """Tokenize one input file (a unit) into parts/<name>.{train,validation}.arrow and <name>.stats.json."""
     import numpy as np
 
     cfg: TokenizeConfig = unit.payload
@@ -555,18 +562,27 @@ def _merge_stats(parts: list[dict]) -> dict:
     return merged
 
 
-def _joined_arrow(shards: list[str], path: Path) -> Path:
-    """The rows of the parquet `shards`, in order, in one Arrow stream file (a batch at a time: memory stays
+def _joined_arrow(shards: list[Path], path: Path) -> Path:
+    """The rows of the part files `shards`, in order, in one Arrow stream file (a batch at a time: memory stays
     bounded), for Dataset.from_file to map; cheaper than Dataset.from_parquet's builder."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    def batches(shard: Path):
+        if shard.suffix == ".parquet":
+            yield from pq.ParquetFile(shard).iter_batches(batch_size=1024)
+            return
+        with pa.memory_map(str(shard)) as source:
+            yield from pa.ipc.open_stream(source)
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    schema = pq.read_schema(shards[0])
-    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_stream(sink, schema) as stream:
+    stream = None
+    with pa.OSFile(str(path), "wb") as sink:
         for shard in shards:
-            for batch in pq.ParquetFile(shard).iter_batches(batch_size=1024):
+            for batch in batches(shard):
+                stream = stream or pa.ipc.new_stream(sink, batch.schema)
                 stream.write_batch(batch)
+        stream.close()
     return path
 
 
@@ -587,8 +603,7 @@ def assemble(cfg: TokenizeConfig, files: list[Path], run: Run) -> dict:
     stats = _merge_stats(parts)
     sequences = {}
     for split in SPLITS:
-        shards = [str(parts_dir / f"{n}.{split}.parquet") for n in names
-                  if (parts_dir / f"{n}.{split}.parquet").exists()]
+        shards = [f for n in names if (f := _part_rows(parts_dir, n, split))]
         shutil.rmtree(out / split, ignore_errors=True)
         if not shards:
             continue

@@ -103,3 +103,27 @@ def test_sample_corpus_dataset_equals_the_straightforward_path(mode, tiny_model_
     got = list(load_from_disk(str(out / "train")))
     expected = reference_rows(tiny_model_dir, corpus, mode, 64, 16)
     assert len(got) > 50 and got == expected
+
+
+def test_parts_left_in_parquet_by_an_earlier_version_are_assembled(tiny_model_dir, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from datasets import load_from_disk
+
+    corpus = tmp_path / "corpus" / "en"
+    corpus.mkdir(parents=True)
+    (corpus / "a.jsonl").write_text("".join(json.dumps({"id": str(i), "text": t}) + "\n"
+                                            for i, t in enumerate(sample_texts()[:30])), encoding="utf-8")
+    args = ["--input", str(corpus), "--tokenizer", str(tiny_model_dir), "--seq_len", "32", "--val_ratio", "0.2"]
+    assert tokenize.main(args + ["--output", str(tmp_path / "clean")]) == 0
+    old = tmp_path / "old"
+    assert tokenize.main(args + ["--output", str(old), "--stage", "parts"]) == 0
+    for part in (old / "parts").glob("*.arrow"):  # as the parquet parts the command wrote before
+        with pa.memory_map(str(part)) as source:
+            pq.write_table(pa.ipc.open_stream(source).read_all(), part.with_suffix(".parquet"))
+        part.unlink()
+    for marker in (old / "_run").rglob("*.json"):  # and the markers that list them
+        marker.write_text(marker.read_text(encoding="utf-8").replace(".arrow", ".parquet"), encoding="utf-8")
+    assert tokenize.main(args + ["--output", str(old), "--stage", "assemble"]) == 0
+    for split in ("train", "validation"):
+        assert load_from_disk(str(old / split))[:] == load_from_disk(str(tmp_path / "clean" / split))[:]
