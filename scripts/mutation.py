@@ -4,6 +4,7 @@
     python scripts/mutation.py --list               # the mutants (ok or stale) and the tests each one runs
     python scripts/mutation.py --only lora_alpha_is_r strict_optional_full_stop
     python scripts/mutation.py --json mutation.json # also write the outcomes
+    python scripts/mutation.py --only loss_divided_per_micro_batch --tests tests/test_engine.py  # other tests
 
 Each mutant is one bug a person could plausibly write: an exact snippet of a source file, its replacement, and the
 tests that should fail because of it. The working tree (tracked files and untracked ones git does not ignore) is
@@ -28,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -249,12 +250,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     parser.add_argument("--timeout", type=int, default=900, help="seconds per pytest run")
     parser.add_argument("--no_baseline", action="store_true", help="skip the unmutated runs")
+    parser.add_argument("--tests", nargs="*", default=[], help="run these tests for every mutant instead of its own")
     parser.add_argument("--json", default="", help="write the outcomes to this file")
     args = parser.parse_args(argv)
     unknown = set(args.only) - {m.name for m in MUTANTS}
     if unknown:
         parser.error(f"unknown mutant(s): {', '.join(sorted(unknown))}")
     mutants = [m for m in MUTANTS if not args.only or m.name in args.only]
+    if args.tests:  # e.g. which mutants a single test file catches
+        mutants = [replace(m, tests=tuple(args.tests)) for m in mutants]
     if args.list:  # with whether each snippet is still in the working tree exactly once
         for m in mutants:
             found = (REPO / m.file).read_text(encoding="utf-8").count(m.find) if (REPO / m.file).exists() else 0
