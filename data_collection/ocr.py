@@ -5,16 +5,21 @@
     sbatch --array=0-99 scripts/slurm/ocr_array.sbatch        # 100 tasks; each takes every 100th book
 
 Each page is read from the PDF's text layer when that text is long enough and mostly alphanumeric (PAPER.md),
-else rendered at `dpi` and OCR'd, offline: `--backend auto` (the default) takes per language the engine that read
-our measured scans best (RapidOCR for en/zh, Tesseract for ja/fr/ru/es/de/ar; data_collection/ocr_backends.py);
-`rapidocr`, `tesseract` or `paddleocr` (its models on disk) can be named. OCR boxes are put in reading order
-(right to left for Arabic, columns right to left with `--vertical`), low-confidence boxes are dropped and counted.
-Long books skip front matter and the last pages.
+else OCR'd, offline: a scanned page (one picture) at the picture's own pixels and resolution, anything else
+rendered at `dpi`; skewed pages are turned back first. `--backend auto` (the default) takes per language the
+engine that read our held-out book pages best (scripts/bench_ocr.py: RapidOCR for zh, Tesseract for en ja fr ru es
+de ar; data_collection/ocr_backends.py); `rapidocr`, `tesseract` or `paddleocr` (its models on disk) can be named.
+Tesseract lays the page out itself (columns, tables, right-to-left lines: its blocks, paragraphs and lines are
+kept); the boxes of the other engines are put in reading order here (data_collection/reading_order.py). Nothing is
+lost unseen: boxes under `min_confidence` (0 = keep all) and detections read as empty are counted per page, and a
+page whose text is much shorter than its ink holds is flagged `short_text`. Long books skip front matter and the
+last pages.
 
 Outputs under --output:
   books/<name>.json              per book: pdf_filename, page_num (1-based page numbers read), text_list (their
-                                 text), pages (method text/ocr/error, mean confidence, chars, dropped boxes),
-                                 backend (the engine actually used)
+                                 text), pages (method text/ocr/error, dpi, mean confidence, chars, boxes,
+                                 dropped_boxes, empty_boxes, ink_chars, short_text), backend (the engine actually
+                                 used), models (Tesseract's, e.g. rus+eng)
   documents/textbook-<lang>-part-<i>-of-<n>.parquet   document shard of this task (source "textbook", meta.book,
                                  meta.pages), made again from the task's book JSONs on every run
   errors.jsonl                   books that could not be read (errors-<i>-of-<n>.jsonl per array task):

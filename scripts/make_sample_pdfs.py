@@ -11,7 +11,13 @@ English is set in Helvetica, Chinese in the built-in `china-s` font, as a printe
 With --langs: one scanned page per language (`scan-<lang>-<variant>.pdf`) of a medical text written for this project
 in each of en zh ja fr ru es de ar (LANGUAGE_PAGES), set with PyMuPDF's HTML layout and its bundled fonts (Charis
 SIL for Latin and Cyrillic, Noto Naskh Arabic with right-to-left shaping, Droid Sans Fallback for CJK), then scanned
-as one of VARIANTS: clean at 300 or 150 dpi, skewed, two columns, noisy (scripts/bench_ocr.py measures them all).
+as one of VARIANTS: clean at 300 or 150 dpi, skewed, two columns, noisy (tests/test_ocr_languages.py).
+
+The held-out set of scripts/bench_ocr.py (`make_heldout_scan`, `heldout_reference`): per language an A5 book page of
+600-1,100 characters (HELDOUT_PAGES, HELDOUT_TABLES: units, diacritics, Latin drug names in non-Latin text) set in
+Noto Serif / Noto Serif CJK / Noto Naskh Arabic (Debian fonts-noto-core, fonts-noto-cjk), scanned in each of
+HELDOUT_LAYOUTS (clean, noisy, rotated 1.5 degrees, two columns with a 7.6 mm gutter, a table, low-contrast JPEG)
+at 200 and 300 dpi; the scanned image is written beside the PDF for plain Tesseract.
 """
 
 from __future__ import annotations
