@@ -9,7 +9,8 @@ echo "-- sample PDFs (typeset, scanned, mixed, encrypted, truncated) -> $OUT/pdf
 python scripts/make_sample_pdfs.py --out "$OUT/pdfs"
 
 echo "-- textbooks: text layer or OCR per page -> $OUT/textbooks (the encrypted and truncated PDFs go to errors)"
-python -m data_collection.ocr --config configs/data_collection/ocr.yaml --input "$OUT/pdfs" --lang en \
+# rapidocr: the sample scan mixes English and Chinese lines, which its PP-OCRv4 model reads both (auto: Tesseract eng)
+python -m data_collection.ocr --config configs/data_collection/ocr.yaml --input "$OUT/pdfs" --lang en --backend rapidocr \
   --output "$OUT/textbooks" --on_mismatch redo || test $? -eq 1  # 1: the encrypted and truncated samples went to errors, as intended
 
 echo "-- saved web pages (HTML + WARC) -> $OUT/web"
