@@ -47,7 +47,7 @@ class Mutant:
 PARSE_TESTS = ("tests/test_core_rules.py", "tests/test_parse.py")
 METRIC_TESTS = ("tests/test_core_rules.py", "tests/test_metrics.py")
 MATCHER_TESTS = ("tests/test_core_rules.py", "tests/test_matcher.py")
-TOKENIZE_TESTS = ("tests/test_tokenize.py",)
+TOKENIZE_TESTS = ("tests/test_tokenize_fast.py", "tests/test_tokenize.py")
 RUN_TESTS = ("tests/test_core_rules.py", "tests/test_run.py")
 TRAINER_TESTS = ("tests/test_numerics.py",)
 SCHEDULE_TESTS = ("tests/test_engine.py::test_cosine_schedule_warms_up_then_decays_to_min",)
@@ -106,18 +106,22 @@ MUTANTS: tuple[Mutant, ...] = (
            "self._keyword_chars = np.array([len(k) for k in self.keywords], dtype=np.int64)",
            "self._keyword_chars = np.array([len(_utf8(k)) for k in self.keywords], dtype=np.int64)",
            MATCHER_TESTS),
-    # -- tokenize windows (pretrain/tokenize.py)
+    # -- tokenize windows (pretrain/tokenize.py: the array path the command runs)
     Mutant("window_overlap_ignored", "pretrain/tokenize.py",
-           "stride = seq_len - overlap", "stride = seq_len", TOKENIZE_TESTS),
+           "    stride = seq_len - overlap\n    starts = np.append(", "    stride = seq_len\n    starts = np.append(",
+           TOKENIZE_TESTS),
     Mutant("last_window_not_aligned", "pretrain/tokenize.py",
-           "starts = list(range(0, len(ids) - seq_len, stride)) + [len(ids) - seq_len]",
-           "starts = list(range(0, len(ids) - seq_len + 1, stride))", TOKENIZE_TESTS),
+           "starts = np.append(np.arange(0, n - seq_len, stride), n - seq_len)",
+           "starts = np.arange(0, n - seq_len + 1, stride)", TOKENIZE_TESTS),
     Mutant("padding_in_the_loss", "pretrain/tokenize.py",
-           '"labels": ids + [-100] * pad,', '"labels": ids + [pad_id] * pad,', TOKENIZE_TESTS),
+           "labels = np.full((1, seq_len), -100, dtype=np.int32)",
+           "labels = np.full((1, seq_len), pad_id, dtype=np.int32)", TOKENIZE_TESTS),
     Mutant("overlap_mask_off_by_stride", "pretrain/tokenize.py",
-           "        trained_until = start + seq_len\n", "        trained_until = start + stride\n", TOKENIZE_TESTS),
+           "ends = np.append(0, starts[:-1] + seq_len)", "ends = np.append(0, starts[:-1] + stride)",
+           TOKENIZE_TESTS),
     Mutant("packer_drops_the_remainder", "pretrain/tokenize.py",
-           "self.buffer = self.buffer[n_full * self.seq_len:]", "self.buffer = []", TOKENIZE_TESTS),
+           "self.buffer, self.size = [joined[cut:]], self.size - cut", "self.buffer, self.size = [], 0",
+           TOKENIZE_TESTS),
     Mutant("validation_share_inverted", "pretrain/tokenize.py",
            "% 1_000_000 < val_ratio * 1_000_000", "% 1_000_000 >= val_ratio * 1_000_000", TOKENIZE_TESTS),
     # -- run units and fingerprints (common/run.py)
