@@ -1,7 +1,7 @@
 """Scanned pages in every corpus language, read by `python -m data_collection.ocr` with no backend flag.
 
 The pages are medical texts typeset with PyMuPDF's bundled fonts and scanned at 150 dpi (scripts/make_sample_pdfs.py);
-the real engines read them (RapidOCR for en/zh, Tesseract from the Debian packages for the others).
+the real engines read them (RapidOCR for zh, Tesseract from the Debian packages for the others).
 """
 
 from __future__ import annotations
