@@ -391,8 +391,8 @@ def window_arrays(ids, seq_len: int, overlap: int, pad_id: int, mask_overlap: bo
         mask = np.zeros((1, seq_len), dtype=np.int8)
         mask[0, :n] = 1
         return input_ids, labels, mask
-    stride = seq_len - overlap
-    starts = np.append(np.arange(0, n - seq_len, stride), n - seq_len)  # the last ends at the last token
+    step = seq_len - overlap
+    starts = np.append(np.arange(0, n - seq_len, step), n - seq_len)  # the last ends at the last token
     input_ids = ids[starts[:, None] + np.arange(seq_len)]
     labels = input_ids.copy()
     if mask_overlap:
