@@ -184,7 +184,13 @@ def scan_pixels(page, dpi: int) -> np.ndarray | None:
         pix = pymupdf.Pixmap(pix, 0)
     if pix.colorspace is None or pix.colorspace.n != 3:
         pix = pymupdf.Pixmap(pymupdf.csRGB, pix)
-    return np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, 3).copy()
+    pixels = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, 3)
+    # a stencil mask, a /Decode array or a soft mask can make the stored pixels differ from what the page shows
+    # (white print on black): then the page is rendered instead
+    thumb = page.get_pixmap(dpi=24, colorspace=pymupdf.csGRAY, alpha=False)
+    if abs(float(np.frombuffer(thumb.samples, dtype=np.uint8).mean()) - float(pixels[::8, ::8].mean())) > 30:
+        return None
+    return pixels.copy()
 
 
 def straighten(image: np.ndarray, degrees: float) -> np.ndarray:
