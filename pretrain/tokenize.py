@@ -42,8 +42,9 @@ import shutil
 import sys
 import zlib
 from dataclasses import dataclass, field
-from itertools import chain
 from pathlib import Path
+
+import numpy as np
 
 from common.cli import UserError, cli
 from common.config import load_config
@@ -215,28 +216,29 @@ class Encoder:
         return None if content is None else self.backend.token_to_id(content)
 
     def encode(self, texts: list[str]) -> list:
-        """Token ids of each text (a sequence of ints), no special tokens."""
+        """Token ids of each text (a sequence of ints: an int32 array when piecewise), no special tokens."""
         if self.piecewise:
             return [self._pieces(text) for text in texts]
         if self.backend is not None:
             return [e.ids for e in self.backend.encode_batch_fast(texts, add_special_tokens=False)]
         return self.tok(texts, add_special_tokens=False)["input_ids"]
 
-    def _pieces(self, text: str) -> list[int]:
+    def _pieces(self, text: str) -> np.ndarray:
         if self._added is not None and self._added.search(text):  # the library matches added tokens first
-            if len(text) <= LONG_TEXT_CHARS:
-                return self.backend.encode(text, add_special_tokens=False).ids
-            return [i for piece in exact_pieces(text) for i in self.backend.encode(piece, add_special_tokens=False).ids]
+            pieces = exact_pieces(text) if len(text) > LONG_TEXT_CHARS else [text]
+            return np.array([i for p in pieces for i in self.backend.encode(p, add_special_tokens=False).ids],
+                            dtype=np.int32)
         if len(text) <= LONG_TEXT_CHARS:
-            return self._cut_ids(text)
+            return np.frombuffer(self._cut_ids(text), dtype=np.int32)
         first, *rest = exact_pieces(text)  # a piece at a time: the cut pieces of one piece are in memory at once
-        return self._cut_ids(first) + [i for piece in rest for i in self._cut_ids(piece[1:], spaced=True)]
+        joined = b"".join([self._cut_ids(first), *(self._cut_ids(piece[1:], spaced=True) for piece in rest)])
+        return np.frombuffer(joined, dtype=np.int32)
 
-    def _cut_ids(self, text: str, spaced: bool = False) -> list[int]:
-        """Ids of `text` (of " " + text when `spaced`: text then starts with a non-space) from the piece caches."""
+    def _cut_ids(self, text: str, spaced: bool = False) -> bytes:
+        """Ids (int32 bytes) of `text` (of " " + text when `spaced`: text then starts with a non-space) from the
+        piece caches."""
         first, *rest = text.split(" ") if _cuts_exact(text) else _EXACT_CUT.split(text)
-        return [*(self._spaced if spaced else self._first)[first],
-                *chain.from_iterable(map(self._spaced.__getitem__, rest))]
+        return b"".join([(self._spaced if spaced else self._first)[first], *map(self._spaced.__getitem__, rest)])
 
 
 _CACHE_MAX_ENTRIES = 200_000  # pieces; cleared when full (web text keeps re-filling it with common words)
@@ -244,14 +246,15 @@ _CACHE_MAX_CHARS = 48  # longer pieces (zh/ja lines, URLs) are rarely seen twice
 
 
 class _PieceIds(dict):
-    """piece -> its token ids, filled by the library on a miss; `prefix` is prepended before encoding."""
+    """piece -> its token ids as int32 bytes (a document's are joined with one bytes.join), filled by the library
+    on a miss; `prefix` is prepended before encoding."""
 
     def __init__(self, encode, prefix: str):
         super().__init__()
         self.encode, self.prefix = encode, prefix
 
-    def __missing__(self, piece: str) -> list[int]:
-        ids = self.encode(self.prefix + piece, add_special_tokens=False).ids
+    def __missing__(self, piece: str) -> bytes:
+        ids = np.array(self.encode(self.prefix + piece, add_special_tokens=False).ids, dtype=np.int32).tobytes()
         if len(piece) <= _CACHE_MAX_CHARS:
             if len(self) >= _CACHE_MAX_ENTRIES:
                 self.clear()
@@ -346,7 +349,6 @@ class PartWriter:
             self._flush(split)
 
     def _flush(self, split: str) -> None:
-        import numpy as np
         import pyarrow as pa
 
         if not self.rows[split]:
@@ -380,8 +382,6 @@ class PartWriter:
 def window_arrays(ids, seq_len: int, overlap: int, pad_id: int, mask_overlap: bool = False):
     """window_sequences of one document (an int32 array) as arrays: (input_ids, labels, attention_mask), each of
     shape (windows, seq_len)."""
-    import numpy as np
-
     n = len(ids)
     if n <= seq_len:
         input_ids = np.full((1, seq_len), pad_id, dtype=np.int32)
@@ -415,8 +415,6 @@ class ArrayPacker:
         return self.size
 
     def add(self, ids):
-        import numpy as np
-
         self.buffer.append(ids)
         self.size += len(ids)
         n_full = self.size // self.seq_len
@@ -483,8 +481,6 @@ def _part_rows(parts_dir: Path, name: str, split: str) -> Path | None:
 
 def tokenize_part(unit: Unit) -> dict:
     """Tokenize one input file (a unit) into parts/<name>.{train,validation}.arrow and <name>.stats.json."""
-    import numpy as np
-
     cfg: TokenizeConfig = unit.payload
     tok = load_tokenizer(cfg.tokenizer, cfg.trust_remote_code)
     path, parts_dir = Path(unit.inputs[0]), Path(cfg.output) / "parts"

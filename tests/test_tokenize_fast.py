@@ -37,9 +37,9 @@ def test_encoder_ids_and_special_tokens_are_autotokenizers(tiny_model_dir, monke
     expected = auto(texts, add_special_tokens=False)["input_ids"]
     assert [list(ids) for ids in enc.encode(texts)] == expected
     assert [list(ids) for ids in enc.encode(texts)] == expected  # again, from the filled caches
-    long = "  ".join(texts)  # cut in pieces of about 500 characters
-    monkeypatch.setattr(tokenize, "LONG_TEXT_CHARS", 500)
-    assert list(enc.encode([long])[0]) == auto(long, add_special_tokens=False)["input_ids"]
+    monkeypatch.setattr(tokenize, "LONG_TEXT_CHARS", 500)  # long texts are cut in pieces of about 500 characters
+    for long in ("  ".join(texts), " ".join(t for t in texts if "<|" not in t)):  # with and without added tokens
+        assert list(enc.encode([long])[0]) == auto(long, add_special_tokens=False)["input_ids"]
 
 
 @pytest.mark.parametrize("mask_overlap", [False, True])
