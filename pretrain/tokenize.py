@@ -219,9 +219,9 @@ class Encoder:
         """Token ids of each text (a sequence of ints: an int32 array when piecewise), no special tokens."""
         if self.piecewise:
             return [self._pieces(text) for text in texts]
-        if self.backend is not None:
+        if self.tok is None:
             return [e.ids for e in self.backend.encode_batch_fast(texts, add_special_tokens=False)]
-        return self.tok(texts, add_special_tokens=False)["input_ids"]
+        return self.tok(texts, add_special_tokens=False)["input_ids"]  # as AutoTokenizer encodes, whatever its class
 
     def _pieces(self, text: str) -> np.ndarray:
         if self._added is not None and self._added.search(text):  # the library matches added tokens first
