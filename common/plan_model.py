@@ -235,9 +235,10 @@ def _fsdp_moments(shape: ModelShape, run: RunShape, trainable: int) -> dict[str,
     norm = (4 + 2 * c) * h * n
     loss = loss_bytes_per_token(shape, run) * n
     kept_per_layer = c * h * n if run.activation_checkpointing else per_layer
-    moments = {
-        "loss": _moment(earlier, layer_g, 0.0, layers * kept_per_layer + mask + norm + loss),
-    }
+    loss_acts = layers * kept_per_layer + mask + norm + loss
+    moments = {"loss": _moment(earlier, layer_g, 0.0, loss_acts)}
+    if pending_rs:  # the earlier micro-batch's last reduce-scatter input, when its collective finishes late
+        moments["loss, a reduce-scatter still held"] = _moment(earlier, layer_g, pending_rs, loss_acts)
     head_acts = layers * kept_per_layer + mask + norm + (4 + c) * shape.vocab_size * n
     # the root gathered again for the head, the last layer too, the next layer's all-gather in flight; then the
     # last layer resharded with its fp32 reduce-scatter input held (first wins a tie: what the tracker shows)
