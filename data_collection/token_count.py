@@ -52,20 +52,33 @@ def tokenizer_files(tokenizer_dir: str) -> list[Path]:
     return [Path(tokenizer_dir) / name for name in TOKENIZER_FILES if (Path(tokenizer_dir) / name).is_file()]
 
 
+def _space_free_split(step: dict) -> bool:
+    """An isolating Split whose pattern never matches whitespace (the tiny model's "#+"): it cuts only between
+    non-spaces, so a space still starts the byte-level pre-token it opens."""
+    pattern = (step.get("pattern") or {}).get("Regex")
+    try:
+        return (step.get("type") == "Split" and step.get("behavior") == "Isolated" and not step.get("invert")
+                and pattern is not None and not re.search(pattern, " \t\n\u3000"))
+    except re.error:
+        return False
+
+
 def chunkable(spec: dict) -> bool:
-    """Is a tokenizer.json one whose counts add up over chunks cut at " X" (module docstring)?"""
+    """Is a tokenizer.json one whose counts add up over chunks cut at " X" (module docstring)? Byte-level BPE with
+    no normalizer, pre-tokenized by ByteLevel's own regex or a KNOWN_SPLITS Split, after any space-free
+    isolating Splits."""
     pre, model = spec.get("pre_tokenizer") or {}, spec.get("model") or {}
     if spec.get("normalizer") is not None or model.get("type") != "BPE" or model.get("dropout"):
         return False
-    if pre.get("type") == "ByteLevel":
-        return pre.get("use_regex", True) and not pre.get("add_prefix_space", False)
-    if pre.get("type") != "Sequence" or len(pre.get("pretokenizers", [])) != 2:
+    *first, last = pre.get("pretokenizers", []) if pre.get("type") == "Sequence" else [pre]
+    if last.get("type") != "ByteLevel" or last.get("add_prefix_space", False):
         return False
-    split, byte_level = pre["pretokenizers"]
+    if last.get("use_regex", True):
+        return all(_space_free_split(step) for step in first)
+    *space_free, split = first or [{}]
     return (split.get("type") == "Split" and split.get("pattern", {}).get("Regex") in KNOWN_SPLITS
             and split.get("behavior") == "Isolated" and not split.get("invert", False)
-            and byte_level.get("type") == "ByteLevel" and not byte_level.get("use_regex", True)
-            and not byte_level.get("add_prefix_space", False))
+            and all(_space_free_split(step) for step in space_free))
 
 
 def _cuts_exact(text: str) -> bool:

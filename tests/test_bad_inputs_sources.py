@@ -384,9 +384,9 @@ def test_web_a_page_over_the_size_limit_is_a_reject_that_says_so(tmp_path):
 
 def test_ocr_books_with_no_text_are_counted_not_lost(tmp_path, monkeypatch):
     class Blank:  # an engine that finds nothing on the page
-        name = "blank"
+        name, lays_out = "blank", False
 
-        def recognise(self, image):
+        def recognise(self, image, dpi=0):
             return []
 
     monkeypatch.setattr(ocr, "get_backend", lambda *args, **kwargs: Blank())
