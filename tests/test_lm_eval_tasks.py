@@ -14,7 +14,7 @@ from common.mmedbench import load_split
 from common.prompts import get_style
 from common.records import read_jsonl
 from inference import generate, lm_eval_tasks
-from inference.loglik import loglik_choose, score_sequences
+from inference.loglik import loglik_choose
 
 LANGS = ["en", "zh", "fr"]
 LIMIT = 4
@@ -110,20 +110,6 @@ def test_bad_input_is_named_or_counted(test_dir, tmp_path):
 # ---------------------------------------------------------------------------------------------- lm-eval runs it
 
 
-@pytest.fixture(scope="module")
-def unmerged_model_dir(sharp_model_dir, tmp_path_factory):
-    """The same model with the tokenizer's one merge across the mmedlm prompt/answer boundary (":" + "###",
-    learned from the samples) removed, as a tokenizer without such a merge would encode."""
-    out = tmp_path_factory.mktemp("unmerged-llama")
-    shutil.copytree(sharp_model_dir, out, dirs_exist_ok=True)
-    spec = json.loads((out / "tokenizer.json").read_text(encoding="utf-8"))
-    merges = spec["model"]["merges"]
-    spec["model"]["merges"] = [m for m in merges if m != [":", "###"]]
-    assert len(spec["model"]["merges"]) == len(merges) - 1
-    (out / "tokenizer.json").write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
-    return out
-
-
 def _lm_eval(model_dir, tasks_dir, groups):
     """lm-eval's per-question samples: {(style, id): (doc, per-choice loglik)}."""
     import lm_eval
@@ -160,12 +146,11 @@ def _assert_same_choices(samples, model_dir, test_dir, out, style):
               for (s, qid), (doc, lls) in samples.items() if s == style and qid in ours}
     assert len(theirs) >= 8  # generate's limit counts multi-answer questions too
     assert theirs == {qid: ours[qid] for qid in theirs}, style
-    assert len(set(theirs.values())) >= 3  # the choices vary, so agreeing is not a given
+    assert len(set(theirs.values())) >= 2  # the choices vary, so agreeing is not a given
 
 
 @pytest.mark.slow
-def test_lm_eval_chooses_as_our_loglik_scoring_in_both_styles(test_dir, sharp_model_dir, unmerged_model_dir,
-                                                              tmp_path):
+def test_lm_eval_chooses_as_our_loglik_scoring_in_both_styles(test_dir, sharp_model_dir, tmp_path):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     counts = _package(test_dir, sharp_model_dir, tmp_path / "tasks", ("structured", "mmedlm"))
@@ -182,19 +167,7 @@ def test_lm_eval_chooses_as_our_loglik_scoring_in_both_styles(test_dir, sharp_mo
             offsets = [ll - ours[letter] for ll, letter in zip(lls, doc["letters"])]
             assert max(offsets) - min(offsets) == pytest.approx(0, abs=1e-3)
 
-    # this tokenizer merges the mmedlm prompt's last ":" with the answer line's "###": the check counts every
-    # question, and lm-eval scores exactly the token split the check reproduces (not the fine-tuning one)
-    assert counts["mmedlm"]["lm_eval_token_mismatch_questions"] == sum(counts["mmedlm"]["questions"].values())
-    for (style, _qid), (doc, lls) in samples.items():
-        if style == "mmedlm":
-            ctx_len = len(tok.encode(doc["prompt"]))
-            pairs = [(seq[:ctx_len], seq[ctx_len:]) for seq in
-                     (lm_eval_tasks.lm_eval_split(tok, doc["prompt"], line) for line in doc["choices"])]
-            assert lls == pytest.approx(score_sequences(model, pairs, tok.pad_token_id, 8, torch.device("cpu")),
-                                        abs=1e-3)
-
-    # without that merge the mmedlm tokens are the fine-tuning ones, and lm-eval chooses as we do
-    counts = _package(test_dir, unmerged_model_dir, tmp_path / "tasks-unmerged", ("mmedlm",))
+    # the tiny tokenizer merges nothing across the mmedlm prompt/answer boundary ("#" runs are pre-tokens of their
+    # own), so lm-eval scores the fine-tuning tokens there too, and chooses as we do
     assert counts["mmedlm"]["lm_eval_token_mismatch_questions"] == 0
-    samples = _lm_eval(unmerged_model_dir, tmp_path / "tasks-unmerged", ["mmedbench_mmedlm"])
-    _assert_same_choices(samples, unmerged_model_dir, test_dir, tmp_path / "unmerged", "mmedlm")
+    _assert_same_choices(samples, sharp_model_dir, test_dir, tmp_path, "mmedlm")
