@@ -1,4 +1,5 @@
-"""The words a reader uses to find a chosen answer, in the six MMedBench languages (regex fragments).
+"""The words a reader uses to find a chosen answer, in the six MMedBench languages and the suite's German, Italian,
+Korean, Arabic and Hindi (regex fragments).
 
 Kept apart from the rules in `inference/parse.py` so that adding a phrase is a one-line data change. Keywords are
 matched ignoring case. Every fragment is a plain alternative; parse.py compiles them once at import.
@@ -35,6 +36,23 @@ CUES: tuple[str, ...] = (
     r"解答",
     r"答え",
     r"答",  # last: "答え" and "答案" must be tried first
+    # German
+    r"(?:die\s+)?(?:richtige\s+|korrekte\s+|beste\s+)?antwort(?:en)?",
+    r"(?:die\s+)?(?:richtige|korrekte)\s+(?:option|auswahl|wahl)",
+    r"ich\s+w[äa]hle",
+    # Italian
+    r"(?:la\s+|le\s+)?rispost[ae](?:\s+(?:corrett[ae]|giust[ae]|esatt[ae]))?",
+    r"(?:l['’]\s*)?opzion[ei]\s+(?:corrett[ae]|giust[ae])",
+    r"scelgo",
+    # Korean
+    r"정답(?:은|는)?",
+    # Arabic
+    r"(?:ال)?إجابة(?:\s+(?:ال)?صحيحة)?",
+    r"(?:ال)?جواب(?:\s+(?:ال)?صحيح)?",
+    r"(?:ال)?خيار\s+(?:ال)?صحيح",
+    # Hindi
+    r"(?:सही\s+)?उत्तर",
+    r"सही\s+विकल्प",
 )
 
 # What may stand between a cue and the label: copulas, articles, "option", colons, dashes, brackets.
@@ -45,14 +63,16 @@ FILLERS: tuple[str, ...] = (
     r"opciones", r"letra", r"—", r"–", r"-", r":", r"=", r"вариант\w*", r"под\s+буквой", r"буква",
     r"i\s+think", r"i\s+believe", r"probably", r"likely", r"most\s+likely", r"clearly", r"definitely", r"here",
     r"это", r"是", r"为", r"為", r"选项", r"選択肢", r"は", r"とは", r"应为", r"\(", r"\[", r"«", r"\"",
+    r"ist", r"lautet", r"wäre", r"die", r"è", r"sarebbe", r"l'opzione", r"opzione", r"هي", r"هو", r"الخيار", r"है",
+    r"विकल्प", r"번",
 )
 
 # Words joining two labels into one answer ("A and C", "BとE", "A y C", "А и В", "B和E").
-AND_WORDS: tuple[str, ...] = (r"and", r"et", r"y", r"и", r"as\s+well\s+as", r"plus")
+AND_WORDS: tuple[str, ...] = (r"and", r"et", r"y", r"и", r"as\s+well\s+as", r"plus", r"und", r"और", r"및")
 AND_MARKS: tuple[str, ...] = (r",", r"、", r"/", r"&", r";", r"\+", r"和", r"与", r"及", r"以及", r"と", r"・", r"及び")
 
 # Words between two labels that make the answer a hedge ("B or C"): a reader cannot tell which was chosen.
-OR_WORDS: tuple[str, ...] = (r"or", r"ou", r"o", r"u", r"или", r"либо")
+OR_WORDS: tuple[str, ...] = (r"or", r"ou", r"o", r"u", r"или", r"либо", r"oder", r"oppure", r"أو", r"या", r"또는")
 OR_MARKS: tuple[str, ...] = (r"或者", r"或", r"还是", r"または", r"もしくは", r"か")
 
 # Said after labels: "C is correct", "B と E が正解", "选项C正确", "la B est correcte".
@@ -64,6 +84,11 @@ PREDICATES: tuple[str, ...] = (
     r"(?:[—–-]\s*)?(?:правильн|верн)\w*(?:\s+ответ\w*)?",
     r"(?:选项)?(?:都|均|也)?(?:是)?(?:正确|对)(?:的)?(?:答案|选项)?",
     r"(?:が|も|は)?(?:正解|正答|正しい)(?!では|じゃ)",
+    r"(?:ist|sind)\s+(?:auch\s+)?(?:richtig|korrekt)(?!\s+(?:nur|wenn))",
+    r"(?:è|sono)\s+(?:anche\s+)?(?:corrett[aoie]|giust[aoie]|esatt[aoie])",
+    r"(?:번\s*)?(?:이|가)\s*정답",
+    r"सही\s+(?:उत्तर\s+)?है",
+    r"(?:هي|هو)\s+(?:الإجابة\s+)?الصحيح(?:ة)?",
 )
 
 # What makes a following statement add to the answer line ("OPTION D IS ALSO CORRECT.").
@@ -80,6 +105,7 @@ ALSO_PREDICATES: tuple[str, ...] = (
 LINK_WORDS: tuple[str, ...] = (
     r"is", r"are", r"and", r"or", r"because", r"since", r"as", r"which", r"et", r"ou", r"car", r"est", r"y",
     r"o", r"es", r"porque", r"pues", r"и", r"или", r"так", r"потому", r"поскольку",
+    r"und", r"oder", r"ist", r"weil", r"e", r"oppure", r"è", r"perché",
 )
 
 # Leading words dropped before comparing a reply with an option's text ("la metformina", "L'hypoglycémie").
@@ -109,6 +135,9 @@ NEGATION_AFTER: tuple[str, ...] = (
     r"no\s+(?:es|son)\b", r"(?:es|son)\s+(?:incorrectas?|falsas?)", r":\s*no\b",
     r"(?:[—–-]\s*)?не\s+(?:является|подходит|верн|правильн)", r"(?:[—–-]\s*)?неверн", r"(?:[—–-]\s*)?неправильн",
     r"では(?:な|あり)", r"じゃな", r"は(?:誤|不正解|否定)", r"が誤", r"不(?:正确|对|是)", r"(?:是)?错误", r"は正しくない",
+    r"(?:ist|sind)\s+(?:nicht|falsch)", r"non\s+è", r"(?:è|sono)\s+(?:sbagliat[aoie]|errat[aoie])",
+    r"(?:번\s*)?(?:은|는|이|가)?\s*(?:정답이\s+)?아니", r"(?:은|는|이|가)?\s*틀", r"सही\s+नहीं", r"गलत",
+    r"(?:ليست?|غير)\s+(?:ال)?صحيح",
 )
 # Said right before labels or an option's text, they deny it: "not B", "不是B", "не В", "no es la B", "pas la B".
 NEGATION_BEFORE: tuple[str, ...] = (r"not", r"no", r"pas", r"ni", r"non", r"не", r"нет", r"不是", r"并非", r"非",

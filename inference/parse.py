@@ -74,7 +74,7 @@ _NEGATED = re.compile(r"[)\]]?\s*(?:IS|ARE)\s+NOT\b", re.IGNORECASE)
 _NUMBER = re.compile(rf"(?:n[°º]\s*|#|№\s*|第\s*)?(\d{{1,2}})(?![.,]\d)(?:\s*(?:个|個|番目?|号))?"
                      rf"(?=[ \t]*(?:$|\n|[^\w\s]|[{_CJK}]))")
 _LABEL_TAIL = re.compile(r"[ \t]*[.):\-–—]?[ \t]*")
-_LINE_LABEL = re.compile(r"^\s*[(\[]?[A-Ea-e][.):\]]", re.MULTILINE)
+_LINE_LABEL = re.compile(r"^\s*[(\[]?[A-Ja-j][.):\]]", re.MULTILINE)  # up to ten options
 _ARTICLES = re.compile(rf"^(?:(?:{'|'.join(vocab.ARTICLES)})(?:\s+|(?<=['’])))+", re.IGNORECASE)
 _SEGMENT_END = re.compile(r"[.;。!?\n](?:\s|$)|[。\n]")
 _TEXT_JOIN = re.compile(r"\s*(?:,|、|と|和|及び|及|/|&|;|\+)\s*(?:(?i:and|et|y|и)\s+)?|\s+(?i:and|et|y|и)\s+")
@@ -116,7 +116,7 @@ _PROSE_BEFORE = re.compile(rf"(?:(?<![{_WORDCH}])(?:{'|'.join(vocab.PROSE_BEFORE
 _PROSE_AFTER = re.compile(rf"(?:{'|'.join(vocab.PROSE_AFTER)})", re.IGNORECASE)
 _ENDS_SENTENCE = re.compile(r"[ \t]*(?:[.。!?;\n]|$)")
 _KANJI_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
-_BRACKET_LABEL = re.compile(r"\(\s*([A-E])\s*\)")
+_BRACKET_LABEL = re.compile(r"\(\s*([A-J])\s*\)")  # up to ten options (MMLU-ProX)
 # what may stand between option texts named together ("la cataracte, à l'ostéoporose et à la rétention")
 _MENTION_JOIN = re.compile(r"\s*(?:[,、;/&+]|と|和|及び?|以及)?\s*(?:(?i:and|et|y|и|as well as)\s+)?"
                            r"(?:(?i:à la|à l'|à|de la|de l'|de|the|la|le|les|l'|el|los|las)\s*)?\Z")

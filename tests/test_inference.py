@@ -258,6 +258,8 @@ def test_shipped_configs_load(repo_root):
             assert load_config(evaluate.EvaluateConfig, ["--config", str(path)]).predictions
         elif path.name.startswith("judge"):
             continue  # inference.judge's configs: tests/test_judge*.py load them
+        elif path.name.startswith(("suite", "lm_eval_benchmarks")):
+            continue  # inference.suite's and inference.lm_eval_benchmarks': tests/test_suite.py loads them
         else:
             generate.check_config(load_config(generate.GenerateConfig, ["--config", str(path)]))
 

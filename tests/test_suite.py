@@ -161,3 +161,15 @@ def test_help_prints_and_exits_0(module, capsys):
     with pytest.raises(SystemExit) as exited:
         importlib.import_module(module).main(["--help"])
     assert exited.value.code == 0 and "--config" in capsys.readouterr().out
+
+
+def test_shipped_suite_configs_load(repo_root):
+    from common.config import load_config
+    from inference.lm_eval_benchmarks import LmEvalBenchmarksConfig
+
+    for path in sorted((repo_root / "configs" / "inference").glob("suite*.yaml")):
+        cfg = load_config(suite.SuiteConfig, ["--config", str(path)])
+        suite.check_config(cfg)
+        assert {b.name for b in cfg.benchmarks} == set(suite.SUITE_BENCHMARKS), path
+    lm = load_config(LmEvalBenchmarksConfig, ["--config", str(repo_root / "configs/inference/lm_eval_benchmarks.yaml")])
+    assert {b.name for b in lm.benchmarks} == set(suite.SUITE_BENCHMARKS) - {"mmedbench"}
