@@ -260,8 +260,10 @@ PARSERS = {"xmedbench": parse_xmedbench, "medexpqa": parse_medexpqa, "kormedmcqa
 
 
 def _records(name: str, path: Path, on_bad_record: str, rejects: RejectLog | None) -> Iterator[tuple[str, object]]:
-    if name == "xmedbench":
-        return iter_json_list(path)
+    if name == "xmedbench":  # a JSON list as published; a JSON-lines copy is read too
+        with open(path, encoding="utf-8-sig") as f:
+            first = f.read(4096).lstrip()[:1]
+        return iter_json_list(path) if first == "[" else iter_jsonl(path, on_bad_record, rejects)
     if name == "medexpqa":
         return iter_jsonl(path, on_bad_record, rejects)
     return _rows(path)

@@ -26,6 +26,16 @@ def test_xmedbench_options_string_and_bracketed_answer(bench):
     assert sorted(available_languages("xmedbench", bench / "xmedbench")) == ["ar", "en", "es", "fr", "hi", "zh"]
 
 
+def test_xmedbench_json_lines_copy_reads_the_same(bench, tmp_path):
+    rows = json.loads((bench / "xmedbench" / "test" / "fr.json").read_text(encoding="utf-8"))
+    (tmp_path / "fr.json").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                                      encoding="utf-8")
+    listed = load_language("xmedbench", bench / "xmedbench", "fr")
+    lines = load_language("xmedbench", tmp_path, "fr")
+    assert [(q.question, q.options, q.answer) for q in lines] == [(q.question, q.options, q.answer) for q in listed]
+    assert lines[1].where.endswith("fr.json:2")
+
+
 def test_medexpqa_numbered_options_and_doctors_explanation(bench):
     qs = load_language("medexpqa", bench / "medexpqa", "it")
     (q,) = qs
