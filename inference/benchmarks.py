@@ -8,6 +8,9 @@
     mmlu      MMLU CSVs without header (question, A, B, C, D, answer), one `<subject>_test.csv` per subject;
               the six medical subjects by default
 
+`load_benchmark` also takes the multilingual benchmarks (xmedbench, medexpqa, kormedmcqa, global_mmlu, mmlu_prox;
+`<name>:<code>` for one language): inference/multilingual_benchmarks.py reads them.
+
 Every loader yields `Question`s (the same record MMedBench questions become), with ids `<Benchmark>-<line>-<digest>`
 (`MMLU-<subject>-<row>-<digest>`; `PubMedQA-<pmid>`, a PMID names its content): the digest of the question's content
 lets a rerun recognise it wherever it moved (common.mmedbench.question_key). Bad records follow `on_bad_record` (error with file and line, or
