@@ -44,13 +44,10 @@ def _case(shape: dict, precision: str, checkpointing: bool, accum: int, sync: st
 
 
 WORLD2 = [
-    _case(LAYER_HEAVY, "fp32", False, 1), _case(LAYER_HEAVY, "fp32", True, 4), _case(LAYER_HEAVY, "bf16", False, 4),
-    _case(LAYER_HEAVY, "bf16", True, 1), _case(LAYER_HEAVY, "bf16", True, 4),
-    _case(LAYER_HEAVY, "bf16", True, 4, sync="last_micro_batch"),
-    _case(LAYER_HEAVY, "fp32", True, 4, sync="last_micro_batch"),
-    _case(LAYER_HEAVY, "bf16", True, 1, padding=True), _case(LAYER_HEAVY, "bf16", False, 1, padding=True),
-    _case(ROOT_HEAVY, "fp32", False, 4, micro=2), _case(ROOT_HEAVY, "bf16", True, 1, micro=2),
-    _case(ROOT_HEAVY, "bf16", False, 4, micro=2, padding=True),
+    _case(LAYER_HEAVY, "fp32", False, 1), _case(LAYER_HEAVY, "bf16", False, 4), _case(LAYER_HEAVY, "bf16", True, 1),
+    _case(LAYER_HEAVY, "bf16", True, 4), _case(LAYER_HEAVY, "bf16", True, 4, sync="last_micro_batch"),
+    _case(LAYER_HEAVY, "fp32", True, 4, sync="last_micro_batch"), _case(LAYER_HEAVY, "bf16", True, 1, padding=True),
+    _case(ROOT_HEAVY, "fp32", False, 4, micro=2), _case(ROOT_HEAVY, "bf16", False, 4, micro=2, padding=True),
 ]
 WORLD4 = [_case(LAYER_HEAVY, "bf16", True, 2), _case(ROOT_HEAVY, "fp32", True, 2, micro=2)]
 
@@ -107,7 +104,7 @@ def test_planned_memory_matches_fsdp2_at_two_ranks_group_by_group(tmp_path):
         _assert_plan_matches(case, measured, 2)
     params = ModelShape(**LAYER_HEAVY).params
     # accumulation keeps the gradient sharded by default; last_micro_batch holds it unsharded, as planned
-    every, last_fp32 = peaks[1], peaks[6]
+    every, last_fp32 = peaks[3], peaks[5]
     assert every["SHARDED_GRAD"] == 4 * params // 2 and every["UNSHARDED_GRAD"] == 0
     assert last_fp32["UNSHARDED_GRAD"] >= 4 * (params - ModelShape(**LAYER_HEAVY).layer_params)
 
