@@ -3,7 +3,7 @@
     python scripts/bench_tokenize.py                         # 20 MB of English web-style text, tiny tokenizer
     python scripts/bench_tokenize.py --mb 40 --repeat 3 --baseline_ref 068653c   # and an older commit
 
-Input: English web-style documents of 1-8 of bench_build_corpus's ~1.5 KB texts each (~6 KB on average, so many
+Input: English web-style documents of 1-8 of bench_build_corpus's ~1.7 KB texts each (~7.5 KB on average, so many
 are longer than a 2048-token window of the tiny tokenizer), written once as one parquet shard (ours) and as one
 text file per document (theirs). Each run is one process, in a fresh subprocess; `--repeat` rounds, alternating:
 
