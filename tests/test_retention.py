@@ -19,8 +19,9 @@ def test_retention_table_has_every_benchmark_and_the_change(repo_root, tiny_mode
 
     after = tmp_path / "after"  # the tiny model with its head perturbed: another model, other choices
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    gen = torch.Generator().manual_seed(0)
     with torch.no_grad():
-        model.lm_head.weight.add_(torch.randn_like(model.lm_head.weight), alpha=5.0)
+        model.lm_head.weight.add_(torch.randn(model.lm_head.weight.shape, generator=gen), alpha=5.0)
     model.save_pretrained(after)
     AutoTokenizer.from_pretrained(tiny_model_dir).save_pretrained(after)
     assert retention.main(["--before", str(tiny_model_dir), "--after", str(after), "--out", str(tmp_path / "r"),
