@@ -269,32 +269,12 @@ LONG_TEXT_CHARS = 1 << 20
 
 def cut_safe(backend) -> bool:
     """Whether encoding a text in pieces cut before " X" (a space between two non-spaces) gives exactly the ids of
-    the whole text, for a `tokenizers` Tokenizer: byte-level BPE with no normalizer, whose pre-tokenizer always
-    starts a pre-token at such a space (data_collection.token_count.chunkable; also isolating Split steps whose
-    pattern never matches a space, like the tiny model's "#+"). Other tokenizers encode every text whole."""
+    the whole text, for a `tokenizers` Tokenizer: byte-level BPE with no normalizer whose pre-tokenizer always
+    starts a pre-token at such a space (data_collection.token_count.chunkable, which also admits isolating Split
+    steps that never match a space, like the tiny model's "#+"). Other tokenizers encode every text whole."""
     from data_collection.token_count import chunkable
 
-    if backend is None:
-        return False
-    spec = json.loads(backend.to_str())
-    if chunkable(spec):
-        return True
-    pre, model = spec.get("pre_tokenizer") or {}, spec.get("model") or {}
-    if spec.get("normalizer") is not None or model.get("type") != "BPE" or model.get("dropout"):
-        return False
-    steps = pre.get("pretokenizers", []) if pre.get("type") == "Sequence" else [pre]
-    *splits, last = steps or [{}]
-
-    def space_free(step: dict) -> bool:
-        pattern = (step.get("pattern") or {}).get("Regex")
-        try:
-            return (step.get("type") == "Split" and step.get("behavior") == "Isolated" and not step.get("invert")
-                    and pattern is not None and not re.search(pattern, " \t\n\u3000"))
-        except re.error:
-            return False
-
-    return (last.get("type") == "ByteLevel" and last.get("use_regex", True) and not last.get("add_prefix_space")
-            and all(space_free(step) for step in splits))
+    return backend is not None and chunkable(json.loads(backend.to_str()))
 
 
 _EXACT_CUT = re.compile(r"(?<=\S) (?=\S)")  # a space with a non-space on both sides
