@@ -10,19 +10,26 @@ from finetune.lora import LoraSection, apply_lora
 from finetune.merge import main as merge_main
 
 
+def write_random_adapter(base_dir, tok, adapter):
+    """A LoRA adapter (r 4, alpha 8) on `base_dir` whose B matrices are random, so it changes the output."""
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(0)
+    model = apply_lora(AutoModelForCausalLM.from_pretrained(base_dir), LoraSection(r=4, alpha=8))
+    with torch.no_grad():  # a fresh adapter is a no-op (B = 0)
+        for name, p in model.named_parameters():
+            if "lora_B" in name:
+                p.normal_(std=0.5)
+    model.save_pretrained(adapter)
+    tok.save_pretrained(adapter)
+    return adapter
+
+
 def test_merged_model_equals_base_plus_adapter(tmp_path, ft_model_dir, tokenizer):  # noqa: F811
     from peft import AutoPeftModelForCausalLM
     from transformers import AutoModelForCausalLM
 
-    torch.manual_seed(0)
-    model = apply_lora(AutoModelForCausalLM.from_pretrained(ft_model_dir), LoraSection(r=4, alpha=8))
-    with torch.no_grad():  # a fresh adapter is a no-op (B = 0): give it weights that change the output
-        for name, p in model.named_parameters():
-            if "lora_B" in name:
-                p.normal_(std=0.5)
-    adapter = tmp_path / "adapter"
-    model.save_pretrained(adapter)
-    tokenizer.save_pretrained(adapter)
+    adapter = write_random_adapter(ft_model_dir, tokenizer, tmp_path / "adapter")
 
     out = tmp_path / "merged"
     merge_main(["--base", str(ft_model_dir), "--adapter", str(adapter), "--out", str(out)])

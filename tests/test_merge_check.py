@@ -6,28 +6,16 @@ from __future__ import annotations
 import json
 
 import pytest
-import torch
 from test_finetune_data import ft_model_dir, tokenizer  # noqa: F401  (session fixtures)
+from test_finetune_merge import write_random_adapter
 
 from common.cli import cli
-from finetune.lora import LoraSection, apply_lora
 from finetune.merge import main as merge_main
 
 
 @pytest.fixture(scope="module")
 def adapter(tmp_path_factory, ft_model_dir, tokenizer):  # noqa: F811
-    from transformers import AutoModelForCausalLM
-
-    torch.manual_seed(0)
-    model = apply_lora(AutoModelForCausalLM.from_pretrained(ft_model_dir), LoraSection(r=4, alpha=8))
-    with torch.no_grad():  # a fresh adapter is a no-op (B = 0): give it weights that change the output
-        for name, p in model.named_parameters():
-            if "lora_B" in name:
-                p.normal_(std=0.5)
-    out = tmp_path_factory.mktemp("adapter")
-    model.save_pretrained(out)
-    tokenizer.save_pretrained(out)
-    return out
+    return write_random_adapter(ft_model_dir, tokenizer, tmp_path_factory.mktemp("adapter"))
 
 
 def test_merge_records_how_close_it_is_to_base_plus_adapter(tmp_path, ft_model_dir, adapter, capsys):  # noqa: F811
