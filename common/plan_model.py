@@ -257,6 +257,10 @@ def _fsdp_moments(shape: ModelShape, run: RunShape, trainable: int) -> dict[str,
         acts = left * kept_per_layer + recompute + mask
         comm = (prefetch if left else 0.0) + (4.0 * layer_t if done or pending_rs else 0.0)
         moments[f"layer {layers - done - 1} backward"] = _moment(grads, root_g, comm, acts + grad_temps)
+        if not left and run.activation_checkpointing and run.reshard_after_forward:
+            # the first layer just recomputed, its own all-gather output not yet released (seen when the
+            # collectives finish late), before its gradients exist
+            moments["layer 0 recomputed"] = _moment(grads, root_g, comm + c * shape.layer_params, acts)
     end_grads = sharded * (trainable if accumulating and not unsharded_acc else trainable - root_t)
     moments["root reduce-scatter"] = _moment(end_grads + c * root_t, 0.0, 4.0 * root_t, 0.0)
     return moments
