@@ -105,7 +105,7 @@ def test_step_gradients_are_the_global_token_mean_on_one_and_two_ranks(tiny_mode
         (logged,) = [json.loads(line) for line in (tmp_path / run / "metrics.jsonl").read_text().splitlines()]
         assert logged["loss"] == pytest.approx(loss, rel=1e-6)
         assert logged["grad_norm"] == pytest.approx(norm, rel=1e-5)
-        grads = torch.load(tmp_path / run / "grads.pt")
+        grads = torch.load(tmp_path / run / "grads.pt", weights_only=True)
         assert set(grads) == set(reference)
         for name, ref in reference.items():
             torch.testing.assert_close(grads[name], ref, rtol=1e-4, atol=1e-7,
