@@ -9,7 +9,7 @@ scripts/slurm/build_corpus_array.sbatch, the units of a stage split by shard_ind
    boilerplate_min_docs documents of the shard) stripped, documents shorter than min_chars dropped, language
    checked with fastText lid.176 (mismatches counted; dropped or kept by `langid`).
    -> _work/cleaned/<name>.parquet + .stats.json
-2. signature (unit: language x cleaned shard): datatrove MinHash signatures (data_collection/dt_dedup.py) and
+2. signature (unit: language x cleaned shard): datatrove MinHash signatures (data_collection/corpus/dt_dedup.py) and
    which documents share an n-gram with a benchmark test question.
 3. buckets (unit: language x band): datatrove's bucket stage, duplicate pairs per band (+ one exact-key band).
 4. cluster (unit: language): clusters of duplicates; the copy from the earliest source in source_priority survives.
@@ -41,7 +41,7 @@ from common.config import load_config
 from common.languages import LANGUAGES, by_code
 from common.records import RejectLog, iter_parquet, iter_records, record_format, write_jsonl
 from common.run import ON_MISMATCH, Run, Unit, config_values, digest, input_identity
-from data_collection.clean import boilerplate_lines, min_chars_for, normalise_text, strip_lines
+from data_collection.corpus.clean import boilerplate_lines, min_chars_for, normalise_text, strip_lines
 from data_collection.documents import DocumentShardWriter, normalise_document
 from data_collection.filter import ShardTask, plan_tasks
 from data_collection.shards import read_shard_stats, resolve_shard_args, stats_path, write_shard_stats
@@ -156,7 +156,7 @@ def clean_unit(cfg: BuildCorpusConfig, task: ShardTask) -> Unit:
 def clean_shard(unit: Unit) -> dict:
     """Clean one input shard into _work/cleaned/<name>.parquet (+ .stats.json with its counts per language and
     the fingerprint that later stages plan with); returns its counts and output files."""
-    from data_collection.langid import agrees, detect_many
+    from data_collection.corpus.langid import agrees, detect_many
 
     cfg, task = unit.payload
     t0 = time.monotonic()
@@ -249,15 +249,15 @@ def check_config(cfg: BuildCorpusConfig) -> None:
     except ValueError as err:
         raise UserError(f"key 'languages': {err}") from None
     if cfg.stage != "clean":
-        from data_collection.decontaminate import check_sources
-        from data_collection.token_count import check_tokenizer_dir
+        from common.token_count import check_tokenizer_dir
+        from data_collection.corpus.decontaminate import check_sources
 
         check_tokenizer_dir(cfg.tokenizer)
         check_sources(cfg.mmedbench_test, cfg.benchmark_files)
 
 
 def main(argv: list[str] | None = None) -> int:
-    from data_collection import corpus_dedup
+    from data_collection.corpus import stages as corpus_dedup
 
     cfg = load_config(BuildCorpusConfig, argv, description=__doc__, prog=f"python -m {COMMAND}")
     check_config(cfg)

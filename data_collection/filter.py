@@ -1,8 +1,8 @@
 """Medical keyword filter (MKC / DENS) over web-corpus shards (CulturaX-style parquet, JSONL, HF datasets).
 
 Keeps a document when MKC >= t_mkc and DENS >= t_dens for its language (thresholds in the config; definition in
-data_collection/matcher.py; keyword lists: `keywords: paper` (default, the authors' lists; de/ar: extended) or
-`extended`, see data_collection/keyword_lists.py). One output shard per input shard, resumable, shard-parallel:
+data_collection/filtering/matcher.py; keyword lists: `keywords: paper` (default, the authors' lists; de/ar: extended) or
+`extended`, see data_collection/filtering/keyword_lists.py). One output shard per input shard, resumable, shard-parallel:
 
     python -m data_collection.filter --config configs/data_collection/filter.yaml \\
         --input 'culturax/*/*.parquet' --lang auto --output out/filtered --num_proc 8
@@ -57,8 +57,8 @@ from common.records import (
 )
 from common.run import ON_MISMATCH, Run, Unit
 from data_collection.documents import DocumentShardWriter, document_schema, make_doc_id, meta_json
-from data_collection.keyword_lists import LIST_NAMES
-from data_collection.matcher import PAPER_THRESHOLDS, KeywordRule, Score, prepare_batch_tables
+from data_collection.filtering.keyword_lists import LIST_NAMES
+from data_collection.filtering.matcher import PAPER_THRESHOLDS, KeywordRule, Score, prepare_batch_tables
 from data_collection.shards import read_shard_stats, resolve_shard_args, safe_output_name, write_shard_stats
 
 # the settings the outputs of a shard depend on (num_proc, batch_size, sharding and progress change nothing there)

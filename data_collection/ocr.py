@@ -8,9 +8,9 @@ Each page is read from the PDF's text layer when that text is long enough and mo
 else OCR'd, offline: a scanned page (one picture) at the picture's own pixels and resolution, anything else
 rendered at `dpi`; skewed pages are turned back first. `--backend auto` (the default) takes per language the
 engine that read our held-out book pages best (scripts/bench_ocr.py: RapidOCR for zh, Tesseract for en ja fr ru es
-de ar; data_collection/ocr_backends.py); `rapidocr`, `tesseract` or `paddleocr` (its models on disk) can be named.
+de ar; data_collection/sources/ocr_backends.py); `rapidocr`, `tesseract` or `paddleocr` (its models on disk) can be named.
 Tesseract lays the page out itself (columns, tables, right-to-left lines: its blocks, paragraphs and lines are
-kept); the boxes of the other engines are put in reading order here (data_collection/reading_order.py). Nothing is
+kept); the boxes of the other engines are put in reading order here (data_collection/sources/reading_order.py). Nothing is
 lost unseen: boxes under `min_confidence` (0 = keep all) and detections read as empty are counted per page, and a
 page whose text is much shorter than its ink holds is flagged `short_text`. Long books skip front matter and the
 last pages.
@@ -54,7 +54,8 @@ from common.languages import by_code
 from common.records import write_json
 from common.run import ON_MISMATCH, Run, Unit
 from data_collection.documents import DocumentShardWriter, make_doc_id
-from data_collection.ocr_backends import (
+from data_collection.shards import find_named_inputs, resolve_shard_args
+from data_collection.sources.ocr_backends import (
     CHOICES,
     BackendOptions,
     OcrBackendError,
@@ -62,7 +63,7 @@ from data_collection.ocr_backends import (
     get_backend,
     resolve_backend,
 )
-from data_collection.pdf_pages import (
+from data_collection.sources.pdf_pages import (
     PAGE_ERRORS,
     PageRule,
     is_text_page,
@@ -72,8 +73,7 @@ from data_collection.pdf_pages import (
     pages_to_read,
     render_page,
 )
-from data_collection.reading_order import engine_paragraphs, order_page
-from data_collection.shards import find_named_inputs, resolve_shard_args
+from data_collection.sources.reading_order import engine_paragraphs, order_page
 
 # the settings a book's JSON depends on (the engine that reads it is the unit's key; num_proc, threads, doc_unit
 # and chunk_chars change nothing in it: documents are cut from the JSONs again on every run)

@@ -5,7 +5,7 @@
     sbatch --array=0-9 ...  python -m data_collection.web ...   # --shard_index/--num_shards from the Slurm array
 
 Each page's bytes are decoded with its declared encoding when it fits, else a detected one
-(data_collection/page_encoding.py: a Latin-1 page without a charset is read as Latin-1, not Czech). The main
+(data_collection/sources/page_encoding.py: a Latin-1 page without a charset is read as Latin-1, not Czech). The main
 text is extracted with trafilatura (navigation, footers and boilerplate removed); the title and url go to `meta`.
 The language is detected offline (py3langid, restricted to `languages`, on the first `langid_max_chars`
 characters: enough for a sure guess at any page size) unless `--lang` is given. Pages with no main text, too
@@ -45,8 +45,8 @@ from common.languages import LANGUAGES, by_code
 from common.records import RejectLog, UnreadableFileError, write_json, write_jsonl
 from common.run import ON_MISMATCH, Run, Unit
 from data_collection.documents import DocumentShardWriter, iter_document_shard, make_doc_id
-from data_collection.page_encoding import UndecodableError, decode_page
 from data_collection.shards import find_named_inputs, resolve_shard_args, safe_output_name
+from data_collection.sources.page_encoding import UndecodableError, decode_page
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 WARC_SUFFIXES = (".warc", ".warc.gz")

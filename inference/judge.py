@@ -37,8 +37,8 @@ from common.config import load_config
 from common.records import RejectLog, write_json, write_jsonl, write_text
 from common.run import Run
 from inference.evaluate import gather_prediction_args
-from inference.judge_backends import BackendConfigError
-from inference.judge_items import StudyItem, load_model_rationales, question_texts, select_items
+from inference.judging.backends import BackendConfigError
+from inference.judging.items import StudyItem, load_model_rationales, question_texts, select_items
 
 COMMANDS = ("sheets", "score", "run", "agreement")
 
@@ -110,7 +110,7 @@ def study_items(cfg: JudgeConfig, out_dir: Path, counts: Counter) -> list[StudyI
 
 
 def cmd_sheets(cfg: JudgeConfig, run: Run, out_dir: Path) -> None:
-    from inference.judge_sheets import write_sheets
+    from inference.judging.sheets import write_sheets
 
     counts = run.counts
 
@@ -136,9 +136,9 @@ def _sheet_paths(specs: list[str]) -> list[Path]:
 
 
 def cmd_score(cfg: JudgeConfig, run: Run, out_dir: Path) -> None:
-    from inference.judge_report import alpha_markdown, write_scores
-    from inference.judge_sheets import read_sheets
-    from inference.judge_stats import human_item_scores, inter_rater_alpha, model_scores, write_items
+    from inference.judging.report import alpha_markdown, write_scores
+    from inference.judging.sheets import read_sheets
+    from inference.judging.stats import human_item_scores, inter_rater_alpha, model_scores, write_items
     from inference.tables import write_csv
 
     counts = run.counts
@@ -163,7 +163,7 @@ def cmd_score(cfg: JudgeConfig, run: Run, out_dir: Path) -> None:
 
 
 def make_backend(cfg: JudgeBackendConfig):
-    from inference.judge_backends import HTTPChatBackend, LocalHFChatBackend, RetryPolicy
+    from inference.judging.backends import HTTPChatBackend, LocalHFChatBackend, RetryPolicy
 
     if cfg.kind == "http":
         return HTTPChatBackend(cfg.base_url, cfg.model, cfg.api_key_env, cfg.temperature, cfg.max_tokens,
@@ -175,8 +175,8 @@ def make_backend(cfg: JudgeBackendConfig):
 
 def cmd_run(cfg: JudgeConfig, run: Run, out_dir: Path) -> None:
     from common.records import read_json_file
-    from inference.judge_report import write_scores
-    from inference.judge_run import (
+    from inference.judging.report import write_scores
+    from inference.judging.run import (
         ReplyCache,
         Usage,
         judge_item_scores,
@@ -184,7 +184,7 @@ def cmd_run(cfg: JudgeConfig, run: Run, out_dir: Path) -> None:
         run_judge,
         usage_all_runs,
     )
-    from inference.judge_stats import model_scores, write_items
+    from inference.judging.stats import model_scores, write_items
 
     counts = run.counts
     if cfg.orders < 2:
@@ -246,8 +246,8 @@ def _items_path(spec: str, name: str) -> Path:
 
 
 def cmd_agreement(cfg: JudgeConfig, run: Run, out_dir: Path) -> None:
-    from inference.judge_report import plot_agreement, write_agreement
-    from inference.judge_stats import agreement, read_items
+    from inference.judging.report import plot_agreement, write_agreement
+    from inference.judging.stats import agreement, read_items
 
     counts = run.counts
     if not cfg.human_scores or not cfg.judge_scores:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from common.cli import UserError, cli
 from common.config import load_config
-from inference.judge_backends import ChatReply, Messages
+from inference.judging.backends import ChatReply, Messages
 
 
 class ServeError(Exception):
@@ -132,7 +132,7 @@ class ServeConfig:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from inference.judge_backends import LocalHFChatBackend
+    from inference.judging.backends import LocalHFChatBackend
 
     cfg = load_config(ServeConfig, argv, description=__doc__, prog="python -m inference.judge_serve")
     api_key = os.environ.get(cfg.api_key_env, "") if cfg.api_key_env else ""

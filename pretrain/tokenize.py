@@ -60,7 +60,7 @@ from common.records import (
 )
 from common.run import ON_MISMATCH, Run, Unit, digest
 from common.sharding import resolve_shard_args
-from data_collection.token_count import _cuts_exact
+from common.token_count import _cuts_exact
 
 SPLITS = ("train", "validation")
 # a part's rows: Arrow stream files; parquet from earlier versions of this command is still read
@@ -270,9 +270,9 @@ LONG_TEXT_CHARS = 1 << 20
 def cut_safe(backend) -> bool:
     """Whether encoding a text in pieces cut before " X" (a space between two non-spaces) gives exactly the ids of
     the whole text, for a `tokenizers` Tokenizer: byte-level BPE with no normalizer whose pre-tokenizer always
-    starts a pre-token at such a space (data_collection.token_count.chunkable, which also admits isolating Split
+    starts a pre-token at such a space (common.token_count.chunkable, which also admits isolating Split
     steps that never match a space, like the tiny model's "#+"). Other tokenizers encode every text whole."""
-    from data_collection.token_count import chunkable
+    from common.token_count import chunkable
 
     return backend is not None and chunkable(json.loads(backend.to_str()))
 

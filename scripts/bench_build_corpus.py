@@ -135,7 +135,7 @@ def removal_quality(n: int, out: Path) -> str:
     copy. Planted copies (one word changed) are at about 0.95."""
     from collections import Counter, defaultdict
 
-    from data_collection.dedup import units
+    from data_collection.corpus.dedup import units
 
     docs = {d["id"]: d["text"] for d in make_docs(n)}
     shingles = {}

@@ -47,9 +47,9 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 
 from common.languages import by_code  # noqa: E402
-from data_collection.keyword_lists import keyword_list, load_keywords  # noqa: E402
-from data_collection.matcher import PAPER_THRESHOLDS, Score, keep  # noqa: E402
-from data_collection.normalise import normalise  # noqa: E402
+from data_collection.filtering.keyword_lists import keyword_list, load_keywords  # noqa: E402
+from data_collection.filtering.matcher import PAPER_THRESHOLDS, Score, keep  # noqa: E402
+from data_collection.filtering.normalise import normalise  # noqa: E402
 
 LANGS = ("en", "zh", "ja", "fr", "ru", "es")
 

@@ -48,7 +48,7 @@ def labelled_texts() -> list[tuple[str, str, str]]:
 
 
 def identifiers() -> dict:
-    from data_collection.langid import detect
+    from data_collection.corpus.langid import detect
 
     def py3langid():
         from py3langid.langid import MODEL_FILE, LanguageIdentifier
@@ -75,7 +75,7 @@ def window_check(texts: list[tuple[str, str, str]], windows: list[int], default:
     with the CPU microseconds per document of each window."""
     import random
 
-    from data_collection.langid import detect
+    from data_collection.corpus.langid import detect
 
     docs = [(lang, text) for kind, lang, text in texts if kind != "question" and len(text) > 200]
     rng = random.Random(1)
@@ -118,8 +118,8 @@ def batch_check(texts: list[tuple[str, str, str]], max_chars: int = 1000) -> Non
 
 
 def _batch_vs_library(docs: list[str], max_chars: int) -> tuple[float, float, bool, int]:
-    from data_collection.fasttext_model import FastTextModel
-    from data_collection.langid import _line, detect, model_path
+    from data_collection.corpus.fasttext_model import FastTextModel
+    from data_collection.corpus.langid import _line, detect, model_path
 
     lines = [_line(t, max_chars) for t in docs]
     t0 = time.process_time()

@@ -10,7 +10,7 @@ and scanned as an image-only PDF in each layout (clean, noisy, rotated 1.5 degre
 gutter, a table, low-contrast JPEG) at 200 and 300 dpi. Every page is read by the real command's code
 (data_collection.ocr.read_book with the default settings and each --backends entry) and by plain
 `tesseract <image> - -l <pack>` on the scanned image; CER is NFKC with whitespace removed
-(data_collection.ocr_quality). The goal per cell: CER <= max(5%, plain Tesseract + 0.5 points).
+(data_collection.sources.ocr_quality). The goal per cell: CER <= max(5%, plain Tesseract + 0.5 points).
 Results (texts included) go to --out/results.json.
 """
 
@@ -26,8 +26,8 @@ import make_sample_pdfs as samples  # scripts/, the folder of this script
 
 from common.languages import LANGUAGES
 from data_collection.ocr import OcrConfig, read_book
-from data_collection.ocr_backends import BACKENDS, TESSERACT_LANGS, get_backend, resolve_backend
-from data_collection.ocr_quality import char_error_rate
+from data_collection.sources.ocr_backends import BACKENDS, TESSERACT_LANGS, get_backend, resolve_backend
+from data_collection.sources.ocr_quality import char_error_rate
 
 GOAL_FLOOR = 0.05  # a cell passes at CER <= max(5%, plain Tesseract + 0.5 points)
 GOAL_MARGIN = 0.005

@@ -91,18 +91,18 @@ MUTANTS: tuple[Mutant, ...] = (
            "return not (has_content(candidate) or has_content(reference))", METRIC_TESTS),
     Mutant("bootstrap_one_sided_tail", "inference/metrics.py",
            "tail = (1 - level) / 2 * 100", "tail = (1 - level) * 100", METRIC_TESTS),
-    # -- keyword matcher (data_collection/matcher.py)
-    Mutant("keep_strictly_above_thresholds", "data_collection/matcher.py",
+    # -- keyword matcher (data_collection/filtering/matcher.py)
+    Mutant("keep_strictly_above_thresholds", "data_collection/filtering/matcher.py",
            "return score.mkc >= t_mkc and score.dens >= t_dens",
            "return score.mkc > t_mkc and score.dens >= t_dens", MATCHER_TESTS),
-    Mutant("array_keep_either_threshold", "data_collection/matcher.py",
+    Mutant("array_keep_either_threshold", "data_collection/filtering/matcher.py",
            "return (self.mkc >= t_mkc) & (self.dens >= t_dens)",
            "return (self.mkc >= t_mkc) | (self.dens >= t_dens)", MATCHER_TESTS),
-    Mutant("overlapping_occurrences_counted", "data_collection/matcher.py",
+    Mutant("overlapping_occurrences_counted", "data_collection/filtering/matcher.py",
            "            next_free[idx] = end\n", "            next_free[idx] = start + 1\n", MATCHER_TESTS),
-    Mutant("no_word_boundary_after", "data_collection/matcher.py",
+    Mutant("no_word_boundary_after", "data_collection/filtering/matcher.py",
            "            return not _ASCII_ALNUM[c]\n", "            return True\n", MATCHER_TESTS),
-    Mutant("density_in_bytes", "data_collection/matcher.py",
+    Mutant("density_in_bytes", "data_collection/filtering/matcher.py",
            "self._keyword_chars = np.array([len(k) for k in self.keywords], dtype=np.int64)",
            "self._keyword_chars = np.array([len(_utf8(k)) for k in self.keywords], dtype=np.int64)",
            MATCHER_TESTS),
@@ -175,8 +175,8 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("padding_labels_are_pad_ids", "finetune/data.py",
            "labels = torch.full((len(batch), longest), IGNORE_INDEX, dtype=torch.long)",
            "labels = torch.full((len(batch), longest), self.pad_token_id, dtype=torch.long)", FINETUNE_DATA_TESTS),
-    # -- LLM judge (inference/judge_run.py)
-    Mutant("judge_second_order_not_reversed", "inference/judge_run.py",
+    # -- LLM judge (inference/judging/run.py)
+    Mutant("judge_second_order_not_reversed", "inference/judging/run.py",
            "found = [first, first[::-1]] if len(first) > 1 else [first]", "found = [first]", JUDGE_TESTS),
 )
 

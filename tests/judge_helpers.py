@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from common.mmedbench import load_split
-from inference.judge_backends import ChatReply
+from inference.judging.backends import ChatReply
 
 MODELS = ("gold", "swapped", "empty")
 

@@ -8,8 +8,8 @@ import sys
 import pyarrow as pa
 import pytest
 
-from data_collection.matcher import KeywordMatcher
-from data_collection.normalise import arrow_normalise, normalise
+from data_collection.filtering.matcher import KeywordMatcher
+from data_collection.filtering.normalise import arrow_normalise, normalise
 
 TRICKY = ["\u00a0", "№", "²", "…", "ß", "İ", "ς", "Σ", "ﬁ", "Ａ", "：", "\u3000", "\u0301", "\u0308", "e", "\u1100",
           "\u1161", "\u11a8", "가", "Ꭰ", "ꭰ", "µ", "ǅ", "ſ", "㎏", "½", "\ufb01", "\u0b47", "\u0b3e", "\u0cd5", "😀",
@@ -56,7 +56,7 @@ def test_mappable_characters_are_replaced_and_hard_ones_left_to_python():
 
 
 def test_many_distinct_mappable_characters_go_to_python(monkeypatch):
-    from data_collection import normalise as mod
+    from data_collection.filtering import normalise as mod
 
     monkeypatch.setattr(mod, "_MAX_MAPPED_CHARS", 2)
     texts = ["№ ² … ½ ﬁ", "№ only"]

@@ -120,7 +120,7 @@ def test_language_mismatches_can_be_kept(shards, tmp_path, tiny_model_dir, repo_
 
 
 def test_boilerplate_is_counted_over_distinct_documents_and_never_empties_one():
-    from data_collection.clean import boilerplate_lines, strip_lines
+    from data_collection.corpus.clean import boilerplate_lines, strip_lines
 
     article = "Metformin lowers hepatic glucose output.\nIt is first-line therapy in type 2 diabetes.\nDose: 500 mg."
     # five copies of one article are duplicates (dedup keeps one), not five pages sharing boilerplate

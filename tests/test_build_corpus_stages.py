@@ -13,8 +13,8 @@ import pytest
 from common.languages import by_code
 from common.records import write_jsonl
 from data_collection.build_corpus import main
-from data_collection.decontaminate import build_index
-from data_collection.dedup import units
+from data_collection.corpus.decontaminate import build_index
+from data_collection.corpus.dedup import units
 from data_collection.documents import make_doc_id, write_document_shard
 
 

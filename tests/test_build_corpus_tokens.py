@@ -14,9 +14,9 @@ import pyarrow.parquet as pq
 import pytest
 from tokenizers import Tokenizer
 
-from data_collection import clean
-from data_collection.dedup import units
-from data_collection.token_count import KNOWN_SPLITS, TokenCounter, chunkable
+from common.token_count import KNOWN_SPLITS, TokenCounter, chunkable
+from data_collection.corpus import clean
+from data_collection.corpus.dedup import units
 
 ODD = ["", " ", "  ", "a  b", " a", "a ", "a \nb", "a\n b", "x\u3000 y", "x \u00a0y", "tab\t x", "a\x1c b",
        "é\u2028 ü", "it's  ok 's 123 4567 8", "<|begin_of_text|> hi <|begin_of_text|>", "new\r\nline  \n\n\n end ",
@@ -123,7 +123,7 @@ def test_exact_keys_of_ascii_text_equal_the_definition(samples_dir):
     of the NFKC casefolded text without whitespace."""
     import hashlib
 
-    from data_collection.dedup import dedup_key
+    from data_collection.corpus.dedup import dedup_key
 
     rng = random.Random(0)
     ascii_chars = [chr(c) for c in range(128)]
@@ -138,7 +138,7 @@ def test_exact_keys_of_ascii_text_equal_the_definition(samples_dir):
 def test_gram_hashes_are_the_polynomial_of_each_window():
     import numpy as np
 
-    from data_collection.dedup import _Q, _mix, gram_hashes
+    from data_collection.corpus.dedup import _Q, _mix, gram_hashes
 
     rng = np.random.default_rng(0)
     mask, q = (1 << 64) - 1, int(_Q)

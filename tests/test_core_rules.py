@@ -13,7 +13,7 @@ import pytest
 
 from common.cli import UserError
 from common.run import Run, Unit
-from data_collection.matcher import KeywordRule, Score
+from data_collection.filtering.matcher import KeywordRule, Score
 from inference.metrics import bootstrap_ci
 from inference.parse import parse_lenient
 

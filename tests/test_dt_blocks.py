@@ -11,8 +11,8 @@ from datatrove.executor import LocalPipelineExecutor
 from datatrove.pipeline.readers import ParquetReader
 from datatrove.pipeline.writers import ParquetWriter
 
-from data_collection.dt_blocks import MedicalKeywordFilter
 from data_collection.filter import main as filter_main
+from data_collection.filtering.dt_blocks import MedicalKeywordFilter
 
 
 def language_from_folder(reader, data: dict, path: str, id_in_file: int) -> dict:
@@ -77,7 +77,7 @@ def test_a_batch_arrow_cannot_take_is_scored_text_by_text():
     """A lone surrogate (valid in Python, not in Arrow) in a batch: every document still gets the CLI's rule."""
     from datatrove.data import Document
 
-    from data_collection.matcher import PAPER_THRESHOLDS, KeywordRule
+    from data_collection.filtering.matcher import PAPER_THRESHOLDS, KeywordRule
 
     texts = ["糖尿病、高血压和心脏病患者在医院接受手术和治疗，医生开了药物。", "今天天气很好。",
              "糖尿病\ud800患者，医院的医生和护士，手术与治疗、药物、疾病。", "ＤＮＡ检查，癌症……"]

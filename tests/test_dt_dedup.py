@@ -17,9 +17,9 @@ from datatrove.data import Document
 from datatrove.pipeline.dedup.minhash import MinhashDedupBuckets, MinhashDedupSignature
 from loguru import logger
 
-from data_collection.decontaminate import build_index
-from data_collection.dedup import batch_gram_hashes, dedup_key, gram_hashes, unit_hashes, units
-from data_collection.dt_dedup import ArrayBuckets, PrioritySignature, minhash_config
+from data_collection.corpus.decontaminate import build_index
+from data_collection.corpus.dedup import batch_gram_hashes, dedup_key, gram_hashes, unit_hashes, units
+from data_collection.corpus.dt_dedup import ArrayBuckets, PrioritySignature, minhash_config
 
 CONFIG = minhash_config(num_buckets=6, hashes_per_bucket=4, shingle_size=5)
 

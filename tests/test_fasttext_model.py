@@ -1,4 +1,4 @@
-"""lid.176 applied in numpy (data_collection/fasttext_model.py) answers exactly as the fasttext library does."""
+"""lid.176 applied in numpy (data_collection/corpus/fasttext_model.py) answers exactly as the fasttext library does."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from data_collection import fasttext_model, langid
-from data_collection.fasttext_model import FastTextModel, UnsupportedModel
+from data_collection.corpus import fasttext_model, langid
+from data_collection.corpus.fasttext_model import FastTextModel, UnsupportedModel
 
 REPO = Path(__file__).resolve().parent.parent
 

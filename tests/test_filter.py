@@ -282,7 +282,7 @@ def test_mixed_language_large_string_batches_decide_as_the_rule(tmp_path, sample
     """One parquet shard whose batches mix languages (so each language's rows are taken out of the Arrow column),
     with a large_string text column, nulls and empty texts, read in small batches: the kept rows and their scores
     are those of KeywordRule.decide on plain Python strings."""
-    from data_collection.matcher import PAPER_THRESHOLDS, KeywordRule
+    from data_collection.filtering.matcher import PAPER_THRESHOLDS, KeywordRule
 
     monkeypatch.chdir(repo_root)
     texts, langs = [], []

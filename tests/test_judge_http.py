@@ -16,10 +16,10 @@ from judge_helpers import MODELS, fill_sheet, oracle_reply, read_mapping, refere
 from common.cli import cli
 from common.records import RejectLog
 from inference import judge
-from inference.judge_backends import ChatReply, LocalHFChatBackend
-from inference.judge_items import load_model_rationales, question_texts, select_items
-from inference.judge_prompt import judge_messages
 from inference.judge_serve import ChatServer, ServeError
+from inference.judging.backends import ChatReply, LocalHFChatBackend
+from inference.judging.items import load_model_rationales, question_texts, select_items
+from inference.judging.prompt import judge_messages
 
 
 class Scripted:
@@ -255,7 +255,7 @@ def test_a_malformed_200_reply_is_retried_and_spend_adds_up_across_runs(tmp_path
     assert usage["all_runs"]["runs"] == 1 and usage["all_runs"]["fresh_calls"] == 2
     # no question judged in two parsed orders: the shares are undefined, written as null (NaN is not JSON)
     from common.records import write_json
-    from inference.judge_run import position_bias
+    from inference.judging.run import position_bias
 
     write_json(tmp_path / "bias.json", position_bias([]))
     bias = json.loads((tmp_path / "bias.json").read_text(encoding="utf-8"), parse_constant=pytest.fail)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from inference.judge_items import StudyItem
-from inference.judge_prompt import judge_messages, parse_reply
+from inference.judging.items import StudyItem
+from inference.judging.prompt import judge_messages, parse_reply
 
 FULL = {"R1": {"accuracy": 5, "reasoning": 4, "knowledge": 3}, "R2": {"accuracy": 1, "reasoning": 2, "knowledge": 1}}
 

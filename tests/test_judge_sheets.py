@@ -12,8 +12,8 @@ from judge_helpers import MODELS, fill_sheet, read_mapping, references, write_pr
 
 from common.cli import cli
 from inference import judge
-from inference.judge_sheets import Rating, SheetError, read_sheets
-from inference.judge_stats import inter_rater_alpha
+from inference.judging.sheets import Rating, SheetError, read_sheets
+from inference.judging.stats import inter_rater_alpha
 
 
 @pytest.fixture(scope="module")

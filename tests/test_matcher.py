@@ -1,4 +1,4 @@
-"""The fast keyword matcher equals the definition (PAPER.md / data_collection.matcher docstring) on random texts."""
+"""The fast keyword matcher equals the definition (PAPER.md / data_collection.filtering.matcher docstring) on random texts."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from common.languages import LANGUAGES
-from data_collection.keyword_lists import keyword_list
-from data_collection.matcher import KeywordMatcher, KeywordRule, keep
+from data_collection.filtering.keyword_lists import keyword_list
+from data_collection.filtering.matcher import KeywordMatcher, KeywordRule, keep
 
 
 # ------------------------------------------------------------------ the definition, written literally
@@ -251,7 +251,7 @@ def test_arrow_nfkc_equals_python_on_every_code_point_python_knows():
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from data_collection.normalise import unassigned_class
+    from data_collection.filtering.normalise import unassigned_class
 
     chars = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c < 0xE000]
     arrow = pc.utf8_normalize(pa.array(chars), "NFKC").to_pylist()
@@ -262,7 +262,7 @@ def test_arrow_nfkc_equals_python_on_every_code_point_python_knows():
 
 
 def test_normalise_many_equals_normalise():
-    from data_collection.normalise import normalise, normalise_many
+    from data_collection.filtering.normalise import normalise, normalise_many
 
     texts = ["糖尿病，高血压：", "ＣＯＶＩＤ－１９", "plain ascii", "straße", "e\u0301", "x\U000107bb ｙ", "ﬁbrose",
              "", "\ud800 lone surrogate，", "Ｅ\u0301\u0323"]

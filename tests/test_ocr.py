@@ -18,9 +18,14 @@ from sample_pdf_maker import samples
 from common.cli import cli
 from data_collection import ocr
 from data_collection.documents import read_document_shard
-from data_collection.ocr_backends import BackendOptions, OcrBackendError, PaddleOcrBackend, resolve_backend
-from data_collection.ocr_quality import char_error_rate
-from data_collection.pdf_pages import PageRule, is_text_page, pages_to_read
+from data_collection.sources.ocr_backends import (
+    BackendOptions,
+    OcrBackendError,
+    PaddleOcrBackend,
+    resolve_backend,
+)
+from data_collection.sources.ocr_quality import char_error_rate
+from data_collection.sources.pdf_pages import PageRule, is_text_page, pages_to_read
 
 REPO = Path(__file__).resolve().parent.parent
 PROG = "python -m data_collection.ocr"
@@ -209,7 +214,7 @@ def test_help_lists_fields(capsys):
 
 
 def test_low_confidence_boxes_are_dropped_and_counted(tmp_path, monkeypatch):
-    from data_collection.reading_order import Box
+    from data_collection.sources.reading_order import Box
 
     class FakeBackend:
         name = "fake"

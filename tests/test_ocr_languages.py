@@ -17,8 +17,8 @@ from sample_pdf_maker import samples
 
 from data_collection import ocr
 from data_collection.documents import read_document_shard
-from data_collection.ocr_backends import AUTO, BackendOptions, OcrBackendError, resolve_backend
-from data_collection.ocr_quality import char_error_rate
+from data_collection.sources.ocr_backends import AUTO, BackendOptions, OcrBackendError, resolve_backend
+from data_collection.sources.ocr_quality import char_error_rate
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -14,8 +14,8 @@ from rapidfuzz import fuzz
 from sample_pdf_maker import samples
 
 from data_collection import ocr
-from data_collection.ocr_quality import char_error_rate
-from data_collection.reading_order import Box, group_lines
+from data_collection.sources.ocr_quality import char_error_rate
+from data_collection.sources.reading_order import Box, group_lines
 
 
 def read(tmp_path: Path, pdf: Path, lang: str, *flags: str) -> tuple[dict, dict]:

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from data_collection.reading_order import Box, join_lines, order_page
+from data_collection.sources.reading_order import Box, join_lines, order_page
 
 
 def _line(y: float, x: float, *words: str, h: float = 20, w: float = 60) -> list[Box]:

@@ -1,10 +1,10 @@
-"""data_collection/page_encoding.py: the text of a saved page in any of our languages' encodings."""
+"""data_collection/sources/page_encoding.py: the text of a saved page in any of our languages' encodings."""
 
 from __future__ import annotations
 
 import pytest
 
-from data_collection.page_encoding import UndecodableError, decode_page
+from data_collection.sources.page_encoding import UndecodableError, decode_page
 
 TEXTS = {
     "fr": ("La grippe saisonnière est une infection virale aiguë; la fièvre élevée et les céphalées sont fréquentes.",

@@ -1,4 +1,4 @@
-"""The zh/ja raw-text path of the keyword filter (data_collection/raw_scores.py) equals the definition."""
+"""The zh/ja raw-text path of the keyword filter (data_collection/filtering/raw_scores.py) equals the definition."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import random
 import pyarrow as pa
 import pytest
 
-from data_collection.keyword_lists import keyword_list
-from data_collection.matcher import KeywordMatcher, Score
-from data_collection.raw_scores import raw_scorer
+from data_collection.filtering.keyword_lists import keyword_list
+from data_collection.filtering.matcher import KeywordMatcher, Score
+from data_collection.filtering.raw_scores import raw_scorer
 
 # keywords whose characters have other forms: Latin letters (upper case, full width, "ⅱ" -> "ii"), a kana that
 # composes ("か" + U+3099, half-width "ｶﾞ"), an ideograph with a compatibility twin (U+F900 -> "豈"), and "..."

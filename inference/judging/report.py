@@ -10,7 +10,7 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from inference.judge_stats import PAPER_CORRELATION, SCORES, ItemScore
+from inference.judging.stats import PAPER_CORRELATION, SCORES, ItemScore
 from inference.tables import markdown_table, write_csv
 
 AGREEMENT_COLUMNS = ("score", "level", "method", "value", "ci_low", "ci_high", "n")

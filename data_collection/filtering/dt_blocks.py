@@ -7,7 +7,7 @@ document it keeps is a document our CLI keeps. Example (reader -> our filter -> 
     from datatrove.executor import LocalPipelineExecutor
     from datatrove.pipeline.readers import ParquetReader
     from datatrove.pipeline.writers import ParquetWriter
-    from data_collection.dt_blocks import MedicalKeywordFilter
+    from data_collection.filtering.dt_blocks import MedicalKeywordFilter
 
     LocalPipelineExecutor(pipeline=[
         ParquetReader("culturax/en", glob_pattern="*.parquet"),
@@ -30,18 +30,18 @@ from collections.abc import Mapping
 import pyarrow as pa
 
 from common.languages import resolve
-from data_collection.matcher import PAPER_THRESHOLDS, KeywordRule
+from data_collection.filtering.matcher import PAPER_THRESHOLDS, KeywordRule
 
 try:
     from datatrove.data import Document
     from datatrove.pipeline.filters.base_filter import BaseFilter
     from datatrove.pipeline.writers.disk_base import DiskWriter
 except ImportError as err:  # pragma: no cover - datatrove is a dependency of the package
-    raise ImportError("data_collection.dt_blocks needs datatrove: pip install datatrove") from err
+    raise ImportError("data_collection.filtering.dt_blocks needs datatrove: pip install datatrove") from err
 
 
 class MedicalKeywordFilter(BaseFilter):
-    """Keep medical documents by MKC/DENS (data_collection/matcher.py), as our filter CLI does.
+    """Keep medical documents by MKC/DENS (data_collection/filtering/matcher.py), as our filter CLI does.
 
     lang: the language code of every document, or None to read it per document from `metadata[language_key]`
     (a code or a name: "en", "English"; datatrove's LanguageFilter writes `language`). thresholds, keywords,

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from common.records import JsonlAppender, iter_jsonl
-from inference.judge_backends import ChatBackend, ChatCallError, ChatReply
-from inference.judge_items import CRITERIA, StudyItem, label, view_order
-from inference.judge_prompt import judge_messages, parse_reply
-from inference.judge_stats import ItemScore, correlation, item_scores
+from inference.judging.backends import ChatBackend, ChatCallError, ChatReply
+from inference.judging.items import CRITERIA, StudyItem, label, view_order
+from inference.judging.prompt import judge_messages, parse_reply
+from inference.judging.stats import ItemScore, correlation, item_scores
 
 
 class ReplyCache:

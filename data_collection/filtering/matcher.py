@@ -33,11 +33,11 @@ Results are therefore identical to `score`. (Not used for space-delimited langua
 common letter pairs, so nearly every document would be a candidate.)
 
 Batches in Arrow (`score_many(texts, column)`; the filter passes its parquet column): texts are scored together,
-one automaton pass over an Arrow buffer and numpy counting (data_collection/buffer_counts.py), with the same
+one automaton pass over an Arrow buffer and numpy counting (data_collection/filtering/buffer_counts.py), with the same
 rules. Space-delimited languages: the texts whose normalised form Arrow computes exactly
-(data_collection/normalise.py: `arrow_normalise`). zh/ja: the texts whose scores normalising cannot change, from
+(data_collection/filtering/normalise.py: `arrow_normalise`). zh/ja: the texts whose scores normalising cannot change, from
 their raw text, every spelling of a keyword a pattern, with the length the normalised text would have
-(data_collection/raw_scores.py).
+(data_collection/filtering/raw_scores.py).
 The others as above. tests/test_arrow_normalise.py and tests/test_raw_scores.py compare both ways.
 """
 
@@ -55,10 +55,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from common.languages import by_code
-from data_collection.buffer_counts import buffer_scores
-from data_collection.keyword_lists import KeywordList, keyword_list
-from data_collection.normalise import arrow_normalise, normalise, normalise_many
-from data_collection.raw_scores import raw_scorer
+from data_collection.filtering.buffer_counts import buffer_scores
+from data_collection.filtering.keyword_lists import KeywordList, keyword_list
+from data_collection.filtering.normalise import arrow_normalise, normalise, normalise_many
+from data_collection.filtering.raw_scores import raw_scorer
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ class KeywordMatcher:
     @classmethod
     def for_language(cls, lang: str, keywords_dir: str | Path | None = None,
                      keywords: str = "paper") -> KeywordMatcher:
-        """The matcher of a language's keyword list (data_collection/keyword_lists.py: `keywords` names the
+        """The matcher of a language's keyword list (data_collection/filtering/keyword_lists.py: `keywords` names the
         list, paper by default; `keywords_dir` holds custom <lang>.txt lists and wins)."""
         return cls.for_list(keyword_list(lang, keywords, keywords_dir))
 
@@ -150,16 +150,16 @@ class KeywordMatcher:
 
     def score_many(self, texts: Sequence[str], column: pa.Array | None = None) -> list[Score]:
         """`[score(t) for t in texts]`, faster: texts not yet in NFKC are normalised in one vectorised call
-        (data_collection/normalise.py), and for zh/ja one vectorised prefilter over the whole batch skips the
+        (data_collection/filtering/normalise.py), and for zh/ja one vectorised prefilter over the whole batch skips the
         automaton pass for documents that cannot contain a keyword. Its memory grows with the batch (about 15
         bytes per character, part of it kept for the next call), so pass batches: the filter passes one parquet
         read batch at a time.
 
         `column`, the same texts as an Arrow string array (the filter has it from parquet): then most texts are
-        scored together in one automaton pass over an Arrow buffer (data_collection/buffer_counts.py): for
-        space-delimited languages the texts that Arrow normalises exactly (data_collection/normalise.py:
+        scored together in one automaton pass over an Arrow buffer (data_collection/filtering/buffer_counts.py): for
+        space-delimited languages the texts that Arrow normalises exactly (data_collection/filtering/normalise.py:
         `arrow_normalise`), for zh/ja those whose scores normalising cannot change, from their raw text
-        (data_collection/raw_scores.py); the others as above."""
+        (data_collection/filtering/raw_scores.py); the others as above."""
         if column is not None and len(texts):
             return self.score_arrays(texts, column).to_list()
         norms = normalise_many(texts)
@@ -186,7 +186,7 @@ class KeywordMatcher:
 
     def _column_scores(self, column: pa.Array) -> Iterator[tuple[np.ndarray, ...]]:
         """(rows, MKC, matched characters, normalised lengths) for the rows of an Arrow column that need no
-        Python normalisation: zh/ja from the raw text (data_collection/raw_scores.py), others normalised by
+        Python normalisation: zh/ja from the raw text (data_collection/filtering/raw_scores.py), others normalised by
         Arrow."""
         if not self.space_delimited:
             piece = raw_scorer(tuple(self.keywords)).score_column(column, self._keyword_chars)
@@ -216,8 +216,8 @@ class KeywordMatcher:
 def prepare_batch_tables() -> None:
     """Build now the per-process tables of `score_many` (about 0.9 s: which characters Arrow normalises exactly,
     isalnum per code point, the code points this Python does not know), e.g. before timing a shard."""
-    from data_collection.buffer_counts import isalnum_table
-    from data_collection.normalise import char_classes, unassigned_class
+    from data_collection.filtering.buffer_counts import isalnum_table
+    from data_collection.filtering.normalise import char_classes, unassigned_class
 
     char_classes()
     isalnum_table()
@@ -365,8 +365,8 @@ def _cached_matcher(lang: str, keywords: str, keywords_dir: str | None) -> tuple
 
 class KeywordRule:
     """The keyword filter's keep decision for every language it knows: per language a keyword list
-    (data_collection/keyword_lists.py) and thresholds {mkc, dens}. `decide` is the one decision that
-    `python -m data_collection.filter` and the datatrove block (data_collection/dt_blocks.py) both apply."""
+    (data_collection/filtering/keyword_lists.py) and thresholds {mkc, dens}. `decide` is the one decision that
+    `python -m data_collection.filter` and the datatrove block (data_collection/filtering/dt_blocks.py) both apply."""
 
     def __init__(self, thresholds: Mapping[str, Mapping[str, float]], keywords: str = "paper",
                  keywords_dir: str | None = None):

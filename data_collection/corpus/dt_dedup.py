@@ -7,7 +7,7 @@ deciding which copy survives. Usable inside any datatrove pipeline; build_corpus
     cluster   (one task)                             PriorityCluster     -> remove/RRRRRR.remove + removed.parquet
     filter    (per input file, same order as above)  MinhashDedupFilter  (datatrove's own)
 
-Shingles: `shingle_size` consecutive units hashed as in data_collection/dedup.py: words for space-delimited
+Shingles: `shingle_size` consecutive units hashed as in data_collection/corpus/dedup.py: words for space-delimited
 languages, characters for zh/ja (datatrove's spaCy tokenizers for zh/ja need models we cannot download; character
 shingles are the usual choice for scripts without spaces). Exact duplicates: the signature carries one extra
 band (bucket `num_buckets`) holding the document's exact key (NFKC, casefolded, whitespace removed), so the
@@ -44,7 +44,14 @@ from datatrove.utils.hashing import HashConfig
 from datatrove.utils.typeshelper import StatHints
 from datatrove.utils.word_tokenizers import WordTokenizer
 
-from data_collection.dedup import batch_gram_hashes, dedup_key, gram_hashes, survivor_key, unit_hashes, units
+from data_collection.corpus.dedup import (
+    batch_gram_hashes,
+    dedup_key,
+    gram_hashes,
+    survivor_key,
+    unit_hashes,
+    units,
+)
 
 __all__ = ["ArrayBuckets", "MinhashDedupBuckets", "MinhashDedupFilter", "PriorityCluster", "PrioritySignature", "UnitTokenizer",
            "minhash_config"]

@@ -1,4 +1,4 @@
-"""The per-language stages of build_corpus after cleaning: datatrove MinHash deduplication (data_collection/dt_dedup.py),
+"""The per-language stages of build_corpus after cleaning: datatrove MinHash deduplication (data_collection/corpus/dt_dedup.py),
 decontamination and the output shards. Each stage is a list of units (common/run.py) that the task's Run slices,
 skips when done with the same fingerprint, and runs with per-unit error capture.
 
@@ -28,17 +28,17 @@ from common.cli import UserError
 from common.languages import by_code
 from common.records import atomic_path, write_json, write_jsonl
 from common.run import Run, Unit, digest
-from data_collection.corpus_stats import add_to, new_bucket
-from data_collection.decontaminate import ContaminationIndex
-from data_collection.dt_dedup import (
+from common.token_count import TokenCounter, tokenizer_files
+from data_collection.corpus.decontaminate import ContaminationIndex
+from data_collection.corpus.dt_dedup import (
     ArrayBuckets,
     MinhashDedupFilter,
     PriorityCluster,
     PrioritySignature,
     minhash_config,
 )
+from data_collection.corpus.stats import add_to, new_bucket
 from data_collection.shards import read_shard_stats
-from data_collection.token_count import TokenCounter, tokenizer_files
 
 
 @dataclass
@@ -260,7 +260,7 @@ def run_stage_unit(unit: Unit) -> dict:
 
 @functools.lru_cache(maxsize=1)
 def _index(test: str | None, files: tuple[str, ...], word_n: int, char_n: int, char_min: int) -> ContaminationIndex:
-    from data_collection.decontaminate import build_index
+    from data_collection.corpus.decontaminate import build_index
 
     return build_index(test, list(files), word_n, char_n, char_min)
 
@@ -313,7 +313,7 @@ def run_assemble(cfg, tasks, run: Run) -> None:
 def write_corpus_stats(cfg, plans: list[LangPlan], clean_stats: dict[str, dict]) -> dict:
     """removed/ lists, stats.json, stats.md (and stats.png) over all languages; returns the steps per language."""
     from data_collection.build_corpus import CLEAN_COUNTS, LANGUAGE_CODES
-    from data_collection.corpus_stats import write_stats
+    from data_collection.corpus.stats import write_stats
 
     out = Path(cfg.output)
     clean_by_lang: dict[str, dict] = {}

@@ -11,7 +11,7 @@ returns an ISO 639-1 code from lid.176's 176 languages. Unrestricted on purpose:
 Italian should disagree with `lang`, not be forced into the nearest of our eight languages.
 
 `detect_many(texts)` gives the same answers for a batch, cheaper per document (2.5-4x on web text whose words
-repeat): lid.176 is applied in numpy with a cache of per-word row sums (data_collection/fasttext_model.py), and
+repeat): lid.176 is applied in numpy with a cache of per-word row sums (data_collection/corpus/fasttext_model.py), and
 the library decides every text on which float rounding could make the two differ.
 """
 
@@ -71,7 +71,7 @@ def _line(text: str, max_chars: int) -> str:
 @lru_cache(maxsize=1)
 def _batch_model():
     """The numpy reading of lid.176, or None for a model file it does not compute (the library is used)."""
-    from data_collection.fasttext_model import FastTextModel, UnsupportedModel
+    from data_collection.corpus.fasttext_model import FastTextModel, UnsupportedModel
 
     try:
         return FastTextModel(_existing_model_path())

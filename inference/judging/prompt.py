@@ -1,6 +1,6 @@
 """What the LLM judge is asked, and how its reply is read.
 
-The judge sees what a human rater sees (inference/judge_sheets.py): the question, its options, the correct
+The judge sees what a human rater sees (inference/judging/sheets.py): the question, its options, the correct
 answer, optionally the reference rationale, and the rationales of every model labelled R1, R2, ... in one order,
 and is asked for the same three 1-5 scores per rationale, as JSON. The parser is tolerant: the JSON may sit in a
 code fence or among prose, may be a list or an object keyed by label; failing that, lines such as
@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from inference.judge_items import CRITERIA, SCALE, StudyItem, label, options_text
+from inference.judging.items import CRITERIA, SCALE, StudyItem, label, options_text
 
 SYSTEM = ("You are a senior physician and medical educator who grades the written rationales for medical "
           "licensing exam questions. You are strict, fair and consistent, and you judge content, not length.")

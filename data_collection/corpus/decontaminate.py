@@ -1,6 +1,6 @@
 """Benchmark decontamination: drop corpus documents that share a long n-gram with a benchmark test question.
 
-Units (data_collection/dedup.py): words (NFKC, casefolded, runs of letters/digits) for space-delimited languages,
+Units (data_collection/corpus/dedup.py): words (NFKC, casefolded, runs of letters/digits) for space-delimited languages,
 n = 13 by default; characters (NFKC, casefolded, whitespace and punctuation removed) for zh/ja, n = 50 by default.
 Every n-gram of every test question (MMedBench `Test/`, plus any English benchmark test files given: JSONL/parquet
 records with a `question` field, options appended when present) goes into an index of 64-bit n-gram hashes; a
@@ -22,7 +22,7 @@ import numpy as np
 
 from common.languages import LANGUAGES, by_code, by_name
 from common.records import expand_inputs, iter_records
-from data_collection.dedup import batch_gram_hashes, gram_hashes, unit_hashes, units
+from data_collection.corpus.dedup import batch_gram_hashes, gram_hashes, unit_hashes, units
 
 
 @dataclass
@@ -96,7 +96,7 @@ class ContaminationIndex:
         return self.check_units(u, unit_hashes(u), space)
 
     def check_units(self, u: list[str] | str, hashes: np.ndarray, space: bool) -> Hit | None:
-        """`check` on a document's units and unit hashes already computed (data_collection/dedup.py)."""
+        """`check` on a document's units and unit hashes already computed (data_collection/corpus/dedup.py)."""
         return self.check_batch([u], hashes, np.array([0, len(hashes)], dtype=np.int64), space).get(0)
 
     def check_batch(self, unit_lists: list, hashes: np.ndarray, offsets: np.ndarray, space: bool) -> dict[int, Hit]:

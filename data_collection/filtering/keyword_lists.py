@@ -17,7 +17,7 @@ from pathlib import Path
 
 from common.languages import by_code
 
-KEYWORDS_DIR = Path(__file__).resolve().parent / "keywords"
+KEYWORDS_DIR = Path(__file__).resolve().parent.parent / "keywords"  # data beside the stage package
 LIST_NAMES = ("paper", "extended")
 PAPER_LANGS = ("en", "zh", "ja", "fr", "ru", "es")
 PAPER_PARTS = ("medical", "medical_biology")

@@ -1,6 +1,6 @@
 """zh/ja keyword scores straight from the raw text, for the texts whose scores normalising cannot change.
 
-The definition (data_collection/matcher.py) matches keywords in normalise(T) = NFKC(T).casefold() and divides by
+The definition (data_collection/filtering/matcher.py) matches keywords in normalise(T) = NFKC(T).casefold() and divides by
 its length. Normalising a whole Chinese or Japanese web text costs more than matching it: nearly every such text
 holds full-width punctuation ("，", "："), so it is never already in NFKC. But for zh/ja (no word-boundary rule) the
 scores depend on the normalised text only through
@@ -11,7 +11,7 @@ scores depend on the normalised text only through
 
 Let every character c of T start a normalisation segment (`CodePoints.starts`; unassigned code points count as
 starters: this Python's NFKC and casefold leave them alone and nothing composes with them). Then normalise(T) is
-f(c1) f(c2) ... with f(c) = NFKC(c).casefold() (data_collection/normalise.py, `arrow_normalise`), and
+f(c1) f(c2) ... with f(c) = NFKC(c).casefold() (data_collection/filtering/normalise.py, `arrow_normalise`), and
 len(normalise(T)) = len(T) + sum over c of (len(f(c)) - 1). Call c a variant of x when f(c) = x: "D", "Ｄ" and
 "ｄ" are variants of "d", U+F900 of "豈". Register as automaton patterns, for each keyword, every spelling made
 of chosen variants of its characters (all of them, up to a budget: ASCII first, then full-width forms, then the
@@ -40,8 +40,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from data_collection.buffer_counts import buffer_matches, match_scores, offsets_and_data
-from data_collection.normalise import CHECKED_PLANES, CodePoints, code_points
+from data_collection.filtering.buffer_counts import buffer_matches, match_scores, offsets_and_data
+from data_collection.filtering.normalise import CHECKED_PLANES, CodePoints, code_points
 
 # lead bytes of code points beyond plane 3 (U+40000 and up), which the table does not cover
 _BEYOND_LEAD_BYTES = (0xF1, 0xF2, 0xF3, 0xF4)

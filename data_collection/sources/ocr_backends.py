@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from data_collection.reading_order import Box, box_from_quad
+from data_collection.sources.reading_order import Box, box_from_quad
 
 # PP-OCRv4 Chinese models (the ones in the rapidocr_onnxruntime wheel) read Chinese and English (ASCII) text.
 RAPIDOCR_DEFAULT_LANGUAGES = ("en", "zh")

@@ -27,7 +27,7 @@ that is rare (scripts/bench_langid.py prints the share), and tests/test_fasttext
 the library on every sample document and on texts built to sit near a tie.
 
 Supported: supervised models with hierarchical softmax (lid.176's loss) and word n-grams 1, quantized (.ftz) or
-not (.bin). Other models raise `UnsupportedModel`; data_collection/langid.py then uses the library for all texts.
+not (.bin). Other models raise `UnsupportedModel`; data_collection/corpus/langid.py then uses the library for all texts.
 """
 
 from __future__ import annotations

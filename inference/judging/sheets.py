@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from common.records import atomic_path, write_text
-from inference.judge_items import CRITERIA, SCALE, StudyItem, label, options_text, view_order
+from inference.judging.items import CRITERIA, SCALE, StudyItem, label, options_text, view_order
 
 SHEET_COLUMNS = ("rater", "question_id", "language", "question", "options", "correct_answer",
                  "reference_rationale", "label", "rationale", *CRITERIA, "comment")

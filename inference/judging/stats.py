@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from inference.judge_items import CRITERIA, SCALE
-from inference.judge_sheets import Rating
+from inference.judging.items import CRITERIA, SCALE
+from inference.judging.sheets import Rating
 from inference.tables import write_csv
 
 SCORES = (*CRITERIA, "overall")  # overall = the mean of the three criteria

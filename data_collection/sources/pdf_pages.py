@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pymupdf
 
-from data_collection.reading_order import join_lines
+from data_collection.sources.reading_order import join_lines
 
 pymupdf.TOOLS.mupdf_display_errors(False)  # warnings about damaged files come back to us as exceptions instead
 

@@ -1,8 +1,8 @@
 """Keyword scores of a whole batch of normalised texts from one automaton pass over their Arrow buffer.
 
-`KeywordMatcher.score_many` (data_collection/matcher.py) scores a text at a time: a Python call, an encode and an
+`KeywordMatcher.score_many` (data_collection/filtering/matcher.py) scores a text at a time: a Python call, an encode and an
 automaton call per text. For a batch already in Arrow (the filter's parquet batches) that Arrow normalised
-(data_collection/normalise.py: `arrow_normalise`), this module runs the automaton once over the batch's UTF-8
+(data_collection/filtering/normalise.py: `arrow_normalise`), this module runs the automaton once over the batch's UTF-8
 data and does the rest in numpy, with the same rules as `KeywordMatcher.counts_normalised`:
 
 - an occurrence counts only inside one text (the texts lie back to back in the buffer);

@@ -1,6 +1,6 @@
 """Corpus statistics: tokens per language and per source (stats.json, stats.md, stats.png; cf. the paper's Fig. 2).
 
-Token counts (data_collection/token_count.py) use a HF tokenizer dir given in the config (default: the tiny
+Token counts (common/token_count.py) use a HF tokenizer dir given in the config (default: the tiny
 project tokenizer, artifacts/tiny-llama; for paper-comparable numbers a Llama 3 tokenizer dir). Loaded from disk
 only.
 """

@@ -1,4 +1,4 @@
-"""Text units and their hashes, shared by near-duplicate removal (data_collection/dt_dedup.py, datatrove MinHash)
+"""Text units and their hashes, shared by near-duplicate removal (data_collection/corpus/dt_dedup.py, datatrove MinHash)
 and decontamination: exact-duplicate keys, n-gram hashes and the source-priority survivor rule.
 
 Units: the NFKC, casefolded text split into words (runs of letters/digits) for space-delimited languages, or into
