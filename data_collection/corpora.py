@@ -47,9 +47,8 @@ from common.languages import by_code
 from common.records import ON_BAD_RECORD, RejectLog, handle_bad_record, json_error, surrogate_problem
 from common.run import ON_MISMATCH, Run, Unit, digest
 from data_collection.documents import DocumentShardWriter, make_doc_id
-from data_collection.filter import PAPER_THRESHOLDS
 from data_collection.filtering.keyword_lists import keyword_list
-from data_collection.filtering.matcher import KeywordMatcher, keep
+from data_collection.filtering.matcher import PAPER_THRESHOLDS, KeywordMatcher, keep
 from data_collection.shards import find_named_inputs, resolve_shard_args, safe_output_name
 
 KINDS = ("wikipedia", "baike", "ufal")

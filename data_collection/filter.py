@@ -47,8 +47,6 @@ from common.records import (
     ON_BAD_RECORD,
     RejectLog,
     UnreadableFileError,
-    expand_inputs,
-    is_hf_dataset_dir,
     iter_hf_dataset,
     iter_jsonl,
     record_format,
@@ -59,7 +57,13 @@ from common.run import ON_MISMATCH, Run, Unit
 from data_collection.documents import DocumentShardWriter, document_schema, make_doc_id, meta_json
 from data_collection.filtering.keyword_lists import LIST_NAMES
 from data_collection.filtering.matcher import PAPER_THRESHOLDS, KeywordRule, Score, prepare_batch_tables
-from data_collection.shards import read_shard_stats, resolve_shard_args, safe_output_name, write_shard_stats
+from data_collection.shards import (
+    ShardTask,
+    plan_tasks,
+    read_shard_stats,
+    resolve_shard_args,
+    write_shard_stats,
+)
 
 # the settings the outputs of a shard depend on (num_proc, batch_size, sharding and progress change nothing there)
 DEPENDS_ON = ("lang", "lang_field", "text_field", "source", "thresholds", "keywords", "keep_rejected_scores")
@@ -102,36 +106,6 @@ class FilterConfig:
 
 
 # ------------------------------------------------------------------------------------------------ planning
-@dataclass(frozen=True)
-class ShardTask:
-    path: str
-    rel: str  # path relative to its input root: the id key and the output name
-    name: str
-
-
-def _input_root(spec: str) -> Path:
-    if any(ch in spec for ch in "*?["):
-        prefix = spec[: min(spec.index(ch) for ch in "*?[" if ch in spec)]
-        return Path(prefix) if prefix.endswith(("/", "\\")) else Path(prefix).parent
-    p = Path(spec)
-    return p if p.is_dir() and not is_hf_dataset_dir(p) else p.parent
-
-
-def plan_tasks(specs: list[str]) -> list[ShardTask]:
-    """All input shards, in a stable order, each with its relative name and output name (unique)."""
-    tasks: dict[str, ShardTask] = {}
-    for spec in specs:
-        root = _input_root(spec)
-        for path in expand_inputs(spec):
-            rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
-            name = safe_output_name(rel)
-            if name in tasks and tasks[name].path != str(path):
-                raise UserError(f"two inputs map to the same output name {name!r}: {tasks[name].path} and {path}"
-                                 " (give them under one common input folder)")
-            tasks[name] = ShardTask(str(path), rel, name)
-    return sorted(tasks.values(), key=lambda t: t.name)
-
-
 def language_from_path(path: str) -> str | None:
     """The nearest folder named after a language (`en`, `English`), else a file name starting `en_`/`en-`."""
     p = Path(path)

@@ -15,10 +15,12 @@ import json
 import os
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from common.records import write_json
+from common.cli import UserError
+from common.records import expand_inputs, is_hf_dataset_dir, write_json
 from common.sharding import resolve_shard_args, slice_for_task  # noqa: F401  (re-exported for the stages)
 
 STATS_SUFFIX = ".stats.json"
@@ -95,3 +97,34 @@ def find_named_inputs(specs: Sequence[str], keep: Callable[[Path], bool] | None 
         else:
             add(p.name, p)
     return sorted(((path, rel) for rel, path in found.items()), key=lambda t: t[1])
+
+
+# ------------------------------------------------------------------------------------------------ planning
+@dataclass(frozen=True)
+class ShardTask:
+    path: str
+    rel: str  # path relative to its input root: the id key and the output name
+    name: str
+
+
+def _input_root(spec: str) -> Path:
+    if any(ch in spec for ch in "*?["):
+        prefix = spec[: min(spec.index(ch) for ch in "*?[" if ch in spec)]
+        return Path(prefix) if prefix.endswith(("/", "\\")) else Path(prefix).parent
+    p = Path(spec)
+    return p if p.is_dir() and not is_hf_dataset_dir(p) else p.parent
+
+
+def plan_tasks(specs: list[str]) -> list[ShardTask]:
+    """All input shards, in a stable order, each with its relative name and output name (unique)."""
+    tasks: dict[str, ShardTask] = {}
+    for spec in specs:
+        root = _input_root(spec)
+        for path in expand_inputs(spec):
+            rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+            name = safe_output_name(rel)
+            if name in tasks and tasks[name].path != str(path):
+                raise UserError(f"two inputs map to the same output name {name!r}: {tasks[name].path} and {path}"
+                                 " (give them under one common input folder)")
+            tasks[name] = ShardTask(str(path), rel, name)
+    return sorted(tasks.values(), key=lambda t: t.name)

@@ -17,7 +17,7 @@ import fcntl
 import functools
 import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +29,15 @@ from common.languages import by_code
 from common.records import atomic_path, write_json, write_jsonl
 from common.run import Run, Unit, digest
 from common.token_count import TokenCounter, tokenizer_files
+from data_collection.corpus.clean_stage import clean_unit
+from data_collection.corpus.config import (
+    ASSEMBLE_FIELDS,
+    CLEAN_COUNTS,
+    LANGUAGE_CODES,
+    STAGES,
+    BuildCorpusConfig,
+    cleaned_path,
+)
 from data_collection.corpus.decontaminate import ContaminationIndex
 from data_collection.corpus.dt_dedup import (
     ArrayBuckets,
@@ -38,7 +47,7 @@ from data_collection.corpus.dt_dedup import (
     minhash_config,
 )
 from data_collection.corpus.stats import add_to, new_bucket
-from data_collection.shards import read_shard_stats
+from data_collection.shards import ShardTask, read_shard_stats
 
 
 @dataclass
@@ -173,29 +182,25 @@ def _reset_language(out: Path, lang: str) -> None:
         (out / "removed" / name).unlink(missing_ok=True)
 
 
-def plan_unit(cfg, plan: LangPlan) -> Unit:
+def plan_unit(cfg: BuildCorpusConfig, plan: LangPlan) -> Unit:
     """A language's plan; its fingerprint holds the content of the benchmark files (decontamination) and of the
     tokenizer's files (token counts), so that files changed in place are not mixed with earlier work."""
-    from data_collection.build_corpus import ASSEMBLE_FIELDS
-
     sources = [str(Path(x).resolve()) for x in (cfg.mmedbench_test, *cfg.benchmark_files) if x and Path(x).exists()]
     sources += [str(p.resolve()) for p in tokenizer_files(cfg.tokenizer)]
     return Unit(f"plan {plan.lang}", inputs=tuple(sources), key=plan.data, config=ASSEMBLE_FIELDS)
 
 
-def plan_languages(cfg, tasks, run: Run) -> tuple[list[LangPlan], dict[str, dict]]:
+def plan_languages(cfg: BuildCorpusConfig, tasks: list[ShardTask], run: Run) -> tuple[list[LangPlan], dict[str, dict]]:
     """Per language, its cleaned shards in file order. A language whose cleaned shards changed is reset; one
     whose settings changed is a mismatch (run.is_done raises, or with redo the language is reset)."""
-    from data_collection.build_corpus import LANGUAGE_CODES, _cleaned_path
-
     out = Path(cfg.output)
-    clean_stats = {t.name: read_shard_stats(_cleaned_path(cfg, t)) for t in tasks}
+    clean_stats = {t.name: read_shard_stats(cleaned_path(cfg, t)) for t in tasks}
     plans = []
     with _exclusive(out / "_work" / "dedup" / ".plan-lock"):  # the tasks of an array plan one after another
         for lang in cfg.languages or sorted(LANGUAGE_CODES):
             names = [t.name for t in tasks if clean_stats[t.name]["by_lang"].get(lang, {}).get("docs_out", 0) > 0]
             work = out / "_work" / "dedup" / lang
-            plan = LangPlan(lang, work, [str(_cleaned_path(cfg, t)) for t in tasks if t.name in names],
+            plan = LangPlan(lang, work, [str(cleaned_path(cfg, t)) for t in tasks if t.name in names],
                             cfg.minhash_buckets, cfg.minhash_hashes_per_bucket, cfg.shingle_size,
                             cfg.source_priority, digest([[n, clean_stats[n]["fp"]] for n in names]))
             old = json.loads((work / "plan.json").read_text(encoding="utf-8")) if (work / "plan.json").exists() else {}
@@ -217,45 +222,65 @@ def _result(plan: LangPlan, name: str) -> Path:
     return plan.work / "results" / f"{name.replace(' ', '-')}.json"
 
 
-def stage_units(stage: str, plans: list[LangPlan], cfg) -> list[Unit]:
-    """The units of one stage over all languages (fingerprint: the language's data digest and ASSEMBLE_FIELDS)."""
-    from data_collection.build_corpus import ASSEMBLE_FIELDS
+@dataclass(frozen=True)
+class StageWork:
+    """What one unit of a dedup stage works on: a language's plan and, per stage, a file index, a band or None."""
+    stage: str
+    cfg: BuildCorpusConfig
+    plan: LangPlan
+    part: int | None
 
-    units = []
-    for p in plans:
-        if stage == "signature" or stage == "filter":
-            parts: list = list(range(len(p.files)))
-        elif stage == "buckets":
-            parts = _buckets_wanted(cfg, p.config.num_buckets)
-        else:
-            parts = [None]
-        for x in parts:
-            name = f"{stage} {p.lang}" + ("" if x is None else f" {x}")
-            units.append(Unit(name, key=p.data, config=ASSEMBLE_FIELDS, payload=(stage, cfg, p, x)))
-    return units
+
+def _stage_parts(stage: str, plan: LangPlan, cfg: BuildCorpusConfig) -> list[int | None]:
+    if stage in ("signature", "filter"):
+        return list(range(len(plan.files)))
+    if stage == "buckets":
+        return list(_buckets_wanted(cfg, plan.config.num_buckets))
+    return [None]
+
+
+def stage_units(stage: str, plans: list[LangPlan], cfg: BuildCorpusConfig) -> list[Unit]:
+    """The units of one stage over all languages (fingerprint: the language's data digest and ASSEMBLE_FIELDS)."""
+    return [Unit(f"{stage} {p.lang}" + ("" if x is None else f" {x}"), key=p.data, config=ASSEMBLE_FIELDS,
+                 payload=StageWork(stage, cfg, p, x))
+            for p in plans for x in _stage_parts(stage, p, cfg)]
+
+
+def _signature(w: StageWork) -> tuple[dict, list[Path]]:
+    cfg = w.cfg
+    index = _index(cfg.mmedbench_test, tuple(cfg.benchmark_files), cfg.decontam_word_n, cfg.decontam_char_n,
+                   cfg.decontam_char_min)
+    return signature_unit(w.plan, w.part, index), [w.plan.work / "contaminated" / f"{w.part:05d}.jsonl"]
+
+
+def _buckets(w: StageWork) -> tuple[dict, list[Path]]:
+    return buckets_unit(w.plan, w.part), []
+
+
+def _cluster(w: StageWork) -> tuple[dict, list[Path]]:
+    return cluster_unit(w.plan), [w.plan.work / "remove" / "removed.parquet"]
+
+
+def _filter(w: StageWork) -> tuple[dict, list[Path]]:
+    out = Path(w.cfg.output)
+    result = filter_unit(w.plan, w.part, out, _counter(w.cfg.tokenizer))
+    return result, [out / w.plan.lang / f"part-{w.part:05d}.parquet"]
+
+
+# what each dedup stage runs for one unit: (its counts, the files it wrote)
+STAGE_RUNNERS: dict[str, Callable[[StageWork], tuple[dict, list[Path]]]] = {
+    "signature": _signature, "buckets": _buckets, "cluster": _cluster, "filter": _filter}
 
 
 def run_stage_unit(unit: Unit) -> dict:
     """One unit of a dedup stage (module level: it may run in a worker process); its counts go to
     results/<unit>.json, which the stats stage reads."""
-    stage, cfg, plan, x = unit.payload
-    (plan.work / "buckets").mkdir(parents=True, exist_ok=True)
-    outputs = []
-    if stage == "signature":
-        result = signature_unit(plan, x, _index(cfg.mmedbench_test, tuple(cfg.benchmark_files), cfg.decontam_word_n,
-                                                cfg.decontam_char_n, cfg.decontam_char_min))
-        outputs.append(plan.work / "contaminated" / f"{x:05d}.jsonl")
-    elif stage == "buckets":
-        result = buckets_unit(plan, x)
-    elif stage == "cluster":
-        result = cluster_unit(plan)
-        outputs.append(plan.work / "remove" / "removed.parquet")
-    else:
-        result = filter_unit(plan, x, Path(cfg.output), _counter(cfg.tokenizer))
-        outputs.append(Path(cfg.output) / plan.lang / f"part-{x:05d}.parquet")
-    write_json(_result(plan, unit.name), result)
+    work: StageWork = unit.payload
+    (work.plan.work / "buckets").mkdir(parents=True, exist_ok=True)
+    result, outputs = STAGE_RUNNERS[work.stage](work)
+    write_json(_result(work.plan, unit.name), result)
     flat = {k: v for k, v in result.items() if isinstance(v, int)}
-    return {**flat, "outputs": [str(p) for p in (_result(plan, unit.name), *outputs)]}
+    return {**flat, "outputs": [str(p) for p in (_result(work.plan, unit.name), *outputs)]}
 
 
 @functools.lru_cache(maxsize=1)
@@ -276,17 +301,15 @@ def _cached_counter(tokenizer: str, stamp: tuple) -> TokenCounter:
     return TokenCounter(tokenizer)
 
 
-def _buckets_wanted(cfg, n_buckets: int) -> list[int]:
+def _buckets_wanted(cfg: BuildCorpusConfig, n_buckets: int) -> list[int]:
     """Near bands only when dedup_near, the exact band only when dedup_exact (an empty band finds nothing)."""
     return [b for b in range(n_buckets) if (b == n_buckets - 1 and cfg.dedup_exact)
             or (b < n_buckets - 1 and cfg.dedup_near)]
 
 
-def run_assemble(cfg, tasks, run: Run) -> None:
+def run_assemble(cfg: BuildCorpusConfig, tasks: list[ShardTask], run: Run) -> None:
     """Stages 2-6 (or the one named by cfg.stage) for this task; counts go to run.counts, failures to run."""
     from loguru import logger
-
-    from data_collection.build_corpus import STAGES, clean_unit, map_stage
 
     logger.disable("datatrove")  # its per-step INFO lines would drown our one line per stage
     missing = [t.rel for t in tasks if not run.is_done(clean_unit(cfg, t))]
@@ -310,9 +333,8 @@ def run_assemble(cfg, tasks, run: Run) -> None:
             return
 
 
-def write_corpus_stats(cfg, plans: list[LangPlan], clean_stats: dict[str, dict]) -> dict:
+def write_corpus_stats(cfg: BuildCorpusConfig, plans: list[LangPlan], clean_stats: dict[str, dict]) -> dict:
     """removed/ lists, stats.json, stats.md (and stats.png) over all languages; returns the steps per language."""
-    from data_collection.build_corpus import CLEAN_COUNTS, LANGUAGE_CODES
     from data_collection.corpus.stats import write_stats
 
     out = Path(cfg.output)
@@ -352,3 +374,13 @@ def write_corpus_stats(cfg, plans: list[LangPlan], clean_stats: dict[str, dict])
     print((out / "stats.md").read_text(encoding="utf-8"))
     return {lang: v["steps"] for lang, v in per_lang.items()} | {"total_tokens": stats["total_tokens"],
                                                                  "bad_records_unknown_language": unknown}
+
+
+def map_stage(cfg: BuildCorpusConfig, run: Run, stage: str, fn: Callable[[Unit], dict], units: list[Unit]) -> None:
+    """Run a stage's units of this task (skipping done ones, capturing failures) and say what happened."""
+    failed_before = len(run.failed)
+    ran = len(run.map(fn, units, workers=cfg.num_proc, context="fork"))
+    failed = len(run.failed) - failed_before
+    if cfg.progress:
+        print(f"{stage}: {len(units)} unit(s) in this task: {ran} done now, {len(units) - ran - failed} done "
+              f"before, {failed} failed", flush=True)
