@@ -5,6 +5,7 @@ export a trained (sharded) model as a plain HF dir with safetensors shards, load
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import torch
@@ -114,3 +115,9 @@ def export_hf(model: nn.Module, unwrapped: nn.Module, out_dir: str | Path, token
     if dist.is_initialized():
         dist.barrier()
     return Path(out_dir)
+
+
+def copy_remote_code(model_dir: str, out_dir: Path) -> None:
+    """A trust_remote_code model's modeling files must travel with its weights."""
+    for py in Path(model_dir).glob("*.py"):
+        shutil.copy2(py, out_dir / py.name)

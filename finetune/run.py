@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,33 +33,10 @@ import torch
 from common.cli import UserError, cli
 from common.config import load_config
 from common.records import RejectLog
-from common.run import ON_MISMATCH, AllFieldsBut
-from common.train_config import TrainConfig
-from common.train_run import TRAIN_NOT_RESULTS
-from finetune.data import FinetuneDataConfig, PadCollator, build_dataset
-from finetune.lora import LoraSection, apply_lora
-
-METHODS = ("full", "lora")
-MODEL_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}
-
-
-@dataclass
-class FinetuneConfig:
-    model: str = field(default="artifacts/tiny-llama", metadata={"help": "base HF model dir (offline)"})
-    method: str = field(default="lora", metadata={"help": "full (all weights, FSDP2) | lora (PEFT adapter)"})
-    model_dtype: str = field(default="fp32", metadata={
-        "help": "fp32 | bf16: dtype the base weights are loaded in. Full fine-tuning keeps fp32 master weights "
-                "(train.mixed_precision sets the compute dtype); LoRA may load the frozen base in bf16 (the "
-                "adapter stays fp32)"})
-    trust_remote_code: bool = field(default=False, metadata={"help": "run model code from the model dir "
-                                                                     "(needed by InternLM2)"})
-    data: FinetuneDataConfig = field(default_factory=FinetuneDataConfig)
-    lora: LoraSection = field(default_factory=LoraSection)
-    on_mismatch: str = field(default="error", metadata={
-        "help": "checkpoints in train.output_dir of another model, recipe or data: error | redo (delete them and "
-                "start over)"})
-    train: TrainConfig = field(default_factory=lambda: TrainConfig(
-        output_dir="outputs/finetune/run", lr=1e-6, warmup_ratio=0.03, global_batch_size=128, epochs=5.0))
+from common.run import ON_MISMATCH
+from finetune.config import METHODS, MODEL_DTYPES, RESUME_KEYS, FinetuneConfig
+from finetune.data import PadCollator, build_dataset
+from finetune.lora import apply_lora
 
 
 def check_config(cfg: FinetuneConfig) -> None:
@@ -90,15 +66,6 @@ def check_config(cfg: FinetuneConfig) -> None:
     if out.exists() and not out.is_dir():
         raise UserError(f"key 'train.output_dir': {out} is a file; name a folder")
     cfg.train.validate()
-
-
-# what the checkpoints depend on: every field but these (and common.train_run.TRAIN_NOT_RESULTS), so a field added
-# to the config is compared on resume unless it is listed here with the reason it cannot change the result
-RESUME_KEYS = AllFieldsBut({
-    **TRAIN_NOT_RESULTS,
-    "on_mismatch": "what to do on a mismatch", "trust_remote_code": "permission to run the model's code",
-    "data.train_dir": "the files' content is the data key", "data.instructions": "the file's content is the data key",
-})
 
 
 def data_key(cfg: FinetuneConfig) -> str:

@@ -64,8 +64,7 @@ def export_checkpoint(cfg: ExportConfig, ckpt: Path) -> Path:
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     from common.checkpoint import load_dcp
-    from common.hf_export import check_model_dir, save_hf_model
-    from pretrain.train import copy_remote_code
+    from common.hf_export import check_model_dir, copy_remote_code, save_hf_model
 
     base = check_model_dir(cfg.model, weights=False)
     config = AutoConfig.from_pretrained(base, trust_remote_code=cfg.trust_remote_code)

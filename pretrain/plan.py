@@ -117,11 +117,11 @@ def _load_train_config(path: str):
         raise FileNotFoundError(f"--train_config {path}: no such file")
     raw = read_yaml(path)
     if "method" in raw:
-        from finetune.run import FinetuneConfig
+        from finetune.config import FinetuneConfig
 
         run_cfg = load_config(FinetuneConfig, ["--config", path])
         return run_cfg, run_cfg.data.max_seq_len, True
-    from pretrain.train import PretrainConfig
+    from pretrain.config import PretrainConfig
 
     return load_config(PretrainConfig, ["--config", path]), 2048, False
 
