@@ -17,7 +17,7 @@ import sys
 import types
 import typing
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import yaml
 
@@ -28,7 +28,47 @@ _MISSING = dataclasses.MISSING
 
 
 class ConfigError(UserError):
-    """A config key or value that cannot be used; the message names the file and key, or the flag."""
+    """A config key or value that cannot be used: `<source>: key '<dotted.key>': <problem>`, where the source is the
+    YAML file or `command line: --<flag>`. `key` and `problem` are kept apart so the loader can name where a value
+    came from (a file, a flag) after the sections were merged."""
+
+    def __init__(self, message: str, key: str = "", problem: str = ""):
+        super().__init__(message)
+        self.key, self.problem = key, problem
+
+
+def bad(key: str, problem: str) -> NoReturn:
+    """Reject a value from a config's `validate()`: `key` is the field (dotted for a subsection's field) relative to
+    the dataclass; the loader adds the file or flag and the section the dataclass sits in."""
+    raise ConfigError(f"key {key!r}: {problem}", key=key, problem=problem)
+
+
+# Old spellings of a field, refused with a hint rather than as an unknown key (the output folder was `out` in some
+# commands and `output_dir` in others; every command now calls it `output`).
+RENAMED_KEYS = {"out": "output", "out_dir": "output", "output_dir": "output"}
+
+
+@dataclasses.dataclass(frozen=True)
+class _At:
+    """Where a value came from: a source (YAML file, "<dict>") and a dotted key, or a command-line flag."""
+
+    source: str
+    key: str = ""
+    flag: bool = False
+
+    def __str__(self) -> str:
+        if self.flag:
+            return f"command line: --{self.key}"
+        return f"{self.source}: key {self.key!r}" if self.key else self.source
+
+    def child(self, name: str) -> _At:
+        return dataclasses.replace(self, key=f"{self.key}.{name}" if self.key else name)
+
+    def item(self, index: int) -> _At:
+        return dataclasses.replace(self, key=f"{self.key}[{index}]")
+
+    def error(self, problem: str) -> ConfigError:
+        return ConfigError(f"{self}: {problem}", key=self.key, problem=problem)
 
 
 def _type_hints(cls: type) -> dict[str, Any]:
@@ -48,7 +88,26 @@ def _describe(tp: Any) -> str:
     return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
 
 
-def _coerce(value: Any, tp: Any, where: str) -> Any:
+def _choice_text(choice: Any) -> str:
+    return choice if isinstance(choice, str) and choice and choice.strip() == choice else repr(choice)
+
+
+def choices_of(tp: Any) -> tuple | None:
+    """The values a `Literal[...]` field (also Optional or a list of one) may take, or None for any other type."""
+    inner, _ = _unwrap_optional(tp)
+    if typing.get_origin(inner) in (list, tuple):
+        inner = (typing.get_args(inner) or (Any,))[0]
+    return typing.get_args(inner) if typing.get_origin(inner) is typing.Literal else None
+
+
+def _literal(value: Any, choices: tuple, at: _At) -> Any:
+    for choice in choices:  # a flag's value is text: `--top_k 5` may be the choice 5
+        if value == choice and type(value) is type(choice) or isinstance(value, str) and value == str(choice):
+            return choice
+    raise at.error(f"expected one of {', '.join(map(_choice_text, choices))}; got {value!r}")
+
+
+def _coerce(value: Any, tp: Any, at: _At) -> Any:
     """Check (and minimally convert) a YAML or CLI value against a field type."""
     inner, optional = _unwrap_optional(tp)
     if optional and isinstance(value, str) and value.strip().lower() == "null":  # `--field null` on the CLI
@@ -56,15 +115,15 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
     if value is None:
         if optional or inner is Any:
             return None
-        raise ConfigError(f"{where}: null is not allowed (expected {_describe(inner)})")
+        raise at.error(f"null is not allowed (expected {_describe(inner)})")
     tp = inner
     origin = typing.get_origin(tp)
     if tp is Any:
         return value
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
-            raise ConfigError(f"{where}: expected a mapping for section {_describe(tp)}, got {value!r}")
-        return _build(tp, value, where)
+            raise at.error(f"expected a mapping for section {_describe(tp)}, got {value!r}")
+        return _build(tp, value, at)
     if tp is bool:
         if isinstance(value, bool):
             return value
@@ -72,46 +131,44 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
             return True
         if isinstance(value, str) and value.lower() in ("false", "no", "0", "off"):
             return False
-        raise ConfigError(f"{where}: expected a boolean, got {value!r}")
+        raise at.error(f"expected a boolean, got {value!r}")
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, (int, str)):
-            raise ConfigError(f"{where}: expected an integer, got {value!r}")
+            raise at.error(f"expected an integer, got {value!r}")
         try:
             return int(value)
         except ValueError:
-            raise ConfigError(f"{where}: expected an integer, got {value!r}") from None
+            raise at.error(f"expected an integer, got {value!r}") from None
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise ConfigError(f"{where}: expected a number, got {value!r}")
+            raise at.error(f"expected a number, got {value!r}")
         try:
             return float(value)
         except ValueError:
-            raise ConfigError(f"{where}: expected a number, got {value!r}") from None
+            raise at.error(f"expected a number, got {value!r}") from None
     if tp is str:
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            raise ConfigError(f"{where}: expected a string, got {value!r}")
+            raise at.error(f"expected a string, got {value!r}")
         return str(value)
     if origin in (list, tuple):
         (item_tp, *_) = typing.get_args(tp) or (Any,)
         if isinstance(value, str):
             value = _parse_list_flag(value)
         if not isinstance(value, (list, tuple)):
-            raise ConfigError(f"{where}: expected a list, got {value!r}")
-        return [_coerce(v, item_tp, f"{where}[{i}]") for i, v in enumerate(value)]
+            raise at.error(f"expected a list, got {value!r}")
+        return [_coerce(v, item_tp, at.item(i)) for i, v in enumerate(value)]
     if origin is dict:
         if isinstance(value, str):
             try:
                 value = json.loads(value)
             except json.JSONDecodeError:
-                raise ConfigError(f"{where}: expected a mapping (JSON on the command line), got {value!r}") from None
+                raise at.error(f"expected a mapping (JSON on the command line), got {value!r}") from None
         if not isinstance(value, dict):
-            raise ConfigError(f"{where}: expected a mapping, got {value!r}")
+            raise at.error(f"expected a mapping, got {value!r}")
         key_tp, val_tp = typing.get_args(tp) or (Any, Any)
-        return {_coerce(k, key_tp, f"{where}.{k}"): _coerce(v, val_tp, f"{where}.{k}") for k, v in value.items()}
+        return {_coerce(k, key_tp, at.child(str(k))): _coerce(v, val_tp, at.child(str(k))) for k, v in value.items()}
     if origin is typing.Literal:
-        if value not in typing.get_args(tp):
-            raise ConfigError(f"{where}: expected one of {typing.get_args(tp)}, got {value!r}")
-        return value
+        return _literal(value, typing.get_args(tp), at)
     return value
 
 
@@ -127,21 +184,44 @@ def _parse_list_flag(text: str) -> list:
     return [v for v in text.split(",") if v != ""]
 
 
-def _build(cls: type[T], data: dict, where: str) -> T:
+def _unknown_key(key: str, fields: Any, at: _At) -> ConfigError:
+    new = RENAMED_KEYS.get(key)
+    if new in fields and key not in fields:
+        return ConfigError(f"{at.child(key)} is now {at.child(new).key!r}", key=at.child(key).key,
+                           problem=f"is now {new!r}")
+    where = f"{at.source}: section {at.key!r}" if at.key else at.source
+    return ConfigError(f"{where}: unknown key {key!r} (known keys: {', '.join(sorted(fields))})", key=at.child(key).key,
+                       problem="unknown key")
+
+
+def _build(cls: type[T], data: dict, at: _At) -> T:
     hints = _type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = [k for k in data if k not in fields]
     if unknown:
-        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known keys: {', '.join(sorted(fields))})")
-    kwargs = {}
-    for name, value in data.items():
-        kwargs[name] = _coerce(value, hints[name], f"{where}: key {name!r}" if ": key" not in where
-                               else f"{where}.{name}")
+        raise _unknown_key(unknown[0], fields, at)
+    kwargs = {name: _coerce(value, hints[name], at.child(name)) for name, value in data.items()}
     missing = [f.name for f in fields.values() if f.name not in kwargs and f.default is _MISSING
                and f.default_factory is _MISSING]
     if missing:
-        raise ConfigError(f"{where}: required key {missing[0]!r} is not set")
-    return cls(**kwargs)
+        raise at.child(missing[0]).error("required, but not set")
+    cfg = cls(**kwargs)
+    _validate(cfg, at)
+    return cfg
+
+
+def _validate(cfg: Any, at: _At) -> None:
+    """Run the dataclass's own `validate()` (its subsections ran theirs when they were built): range and
+    cross-field checks that a type cannot say. A `bad(key, ...)` in it is reported under this section's key."""
+    check = getattr(cfg, "validate", None)
+    if not callable(check):
+        return
+    try:
+        check()
+    except ConfigError as err:
+        if not err.key:
+            raise
+        raise at.child(err.key).error(err.problem) from None
 
 
 def _flatten_fields(cls: type, prefix: str = "") -> list[tuple[str, Any, dataclasses.Field]]:
@@ -226,7 +306,36 @@ def _merge(base: dict, override: dict) -> dict:
 
 
 def config_from_dict(cls: type[T], data: dict, source: str = "<dict>") -> T:
-    return _build(cls, data, source)
+    """Build and validate `cls` from plain data; errors name `source` and the key."""
+    return _build(cls, data, _At(source))
+
+
+def _metavar_and_help(tp: Any, f: dataclasses.Field) -> tuple[str, str]:
+    """A flag's metavar ({a,b} for a choice) and help text, with its choices and default."""
+    help_text = f.metadata.get("help", "").replace("%", "%%")  # argparse formats help with %: "50%" is text
+    inner, _ = _unwrap_optional(tp)
+    choices = choices_of(tp)
+    if choices is None:
+        return _describe(inner).upper(), f"{help_text} [default: {_default_repr(f)}]"
+    listed = ", ".join(map(_choice_text, choices)).replace("%", "%%")
+    metavar = "{" + ",".join(map(_choice_text, choices)) + "}"
+    if typing.get_origin(inner) in (list, tuple):
+        metavar += ",..."
+    return metavar, f"{help_text} [choices: {listed}; default: {_default_repr(f)}]"
+
+
+def _refuse_renamed_flags(argv: list[str], flags: set[str]) -> None:
+    """`--out DIR` (an old spelling of `--output`) is one line naming the new flag; argparse would otherwise take it
+    as an abbreviation of `--output`, or refuse it without saying what it became."""
+    for arg in argv:
+        if arg == "--":
+            return
+        name = arg[2:].split("=", 1)[0] if arg.startswith("--") else ""
+        head, _, last = name.rpartition(".")
+        new = RENAMED_KEYS.get(last)
+        renamed = f"{head}.{new}" if head else new
+        if new and name not in flags and renamed in flags:
+            raise ConfigError(f"command line: --{name} is now --{renamed}", key=name, problem=f"is now --{renamed}")
 
 
 def load_config(
@@ -236,7 +345,8 @@ def load_config(
     prog: str | None = None,
     positional: tuple[str, ...] = (),
 ) -> T:
-    """Parse `--config FILE` plus one `--<field>` flag per field (dotted for sections) into `cls`."""
+    """Parse `--config FILE` plus one `--<field>` flag per field (dotted for sections) into `cls`, then run the
+    `validate()` of every section that has one."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog=prog, description=description,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -245,44 +355,53 @@ def load_config(
         parser.add_argument(name, nargs="?", default=None, help=f"same as --{name}")
     flat = _flatten_fields(cls)
     for dotted, tp, f in flat:
-        help_text = f.metadata.get("help", "").replace("%", "%%")  # argparse formats help with %: "50%" is text
-        inner, _ = _unwrap_optional(tp)
-        kind = _describe(inner)
-        extra = {"nargs": "?", "const": "true"} if inner is bool else {}
-        parser.add_argument(f"--{dotted}", dest=f"cfg::{dotted}", default=_MISSING, metavar=kind.upper(),
-                            help=f"{help_text} [default: {_default_repr(f)}]", **extra)
+        metavar, help_text = _metavar_and_help(tp, f)
+        extra = {"nargs": "?", "const": "true"} if _unwrap_optional(tp)[0] is bool else {}
+        parser.add_argument(f"--{dotted}", dest=f"cfg::{dotted}", default=_MISSING, metavar=metavar, help=help_text,
+                            **extra)
+    _refuse_renamed_flags(argv, {dotted for dotted, _, _ in flat})
     ns = parser.parse_args(argv)
     data: dict = read_yaml(ns.config) if ns.config else {}
     source = str(ns.config) if ns.config else "<defaults>"
     # validate the YAML alone first, so an error names the file, then apply flags
-    _check_keys(cls, data, source)
+    _check_keys(cls, data, _At(source))
     overrides: dict = {}
+    flags: set[str] = set()
     for name in positional:
         if getattr(ns, name) is not None:
             overrides[name] = getattr(ns, name)
+            flags.add(name)
     for dotted, tp, _f in flat:
         value = getattr(ns, f"cfg::{dotted}")
         if value is not _MISSING:
-            _coerce(value, tp, f"command line: --{dotted}")  # a bad flag is named as a flag, not as the file
+            _coerce(value, tp, _At(source, dotted, flag=True))  # a bad flag is named as a flag, not as the file
             _set_dotted(overrides, dotted, value)
-    merged = _merge(data, overrides)
+            flags.add(dotted)
     try:
-        return _build(cls, merged, source)
+        return _build(cls, _merge(data, overrides), _At(source))
     except ConfigError as err:
-        raise ConfigError(f"{err} (after command-line overrides)" if overrides else str(err)) from None
+        raise _attributed(err, flags, bool(ns.config)) from None
 
 
-def _check_keys(cls: type, data: dict, where: str) -> None:
+def _attributed(err: ConfigError, flags: set[str], from_file: bool) -> ConfigError:
+    """An error of the merged config (a `validate()` check, a required key) named where its key was set: the flag
+    that set it, else the file; a key set nowhere is named as the flag that would set it."""
+    if not err.key or not err.problem or err.key not in flags and from_file:
+        return err
+    return ConfigError(f"command line: --{err.key}: {err.problem}", key=err.key, problem=err.problem)
+
+
+def _check_keys(cls: type, data: dict, at: _At) -> None:
     hints = _type_hints(cls)
     fields = {f.name for f in dataclasses.fields(cls)}
     for key, value in data.items():
         if key not in fields:
-            raise ConfigError(f"{where}: unknown key {key!r} (known keys: {', '.join(sorted(fields))})")
+            raise _unknown_key(key, fields, at)
         tp, _ = _unwrap_optional(hints[key])
         if dataclasses.is_dataclass(tp) and isinstance(value, dict):
-            _check_keys(tp, value, f"{where}: section {key!r}")
+            _check_keys(tp, value, at.child(key))
         else:
-            _coerce(value, hints[key], f"{where}: key {key!r}")
+            _coerce(value, hints[key], at.child(key))
 
 
 def config_to_dict(cfg: Any) -> dict:

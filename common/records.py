@@ -20,9 +20,10 @@ import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
-ON_BAD_RECORD = ("error", "skip")
+OnBadRecord = Literal["error", "skip"]  # a config field's type: what a malformed input record does
+ON_BAD_RECORD: tuple[str, ...] = get_args(OnBadRecord)
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".json.gz", ".ndjson")
 PARQUET_SUFFIXES = (".parquet",)
 

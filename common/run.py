@@ -39,7 +39,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from common.cli import UserError, one_line
 from common.manifest import RunManifest
@@ -47,7 +47,8 @@ from common.records import write_json, write_jsonl
 from common.run_lock import RunLock
 
 RUN_DIR = "_run"  # names starting with "_" are not data for expand_inputs
-ON_MISMATCH = ("error", "redo")
+OnMismatch = Literal["error", "redo"]  # a config field's type: what a unit whose fingerprint changed does
+ON_MISMATCH: tuple[str, ...] = get_args(OnMismatch)
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import pytest
 import yaml
 
-from common.config import ConfigError, load_config, save_config
+from common.config import ConfigError, bad, config_from_dict, load_config, save_config
 
 
 @dataclass
@@ -85,3 +86,80 @@ def test_list_flags_take_globs_and_json_and_optional_takes_null():
     cfg = load_config(RunCfg, ["--langs", "[ab]*.parquet", "--note", "null"])
     assert cfg.langs == ["[ab]*.parquet"] and cfg.note is None
     assert load_config(RunCfg, ["--langs", '["a,b.parquet", "c"]']).langs == ["a,b.parquet", "c"]
+
+
+@dataclass
+class Sched:
+    warmup_ratio: float = 0.1
+    kind: Literal["cosine", "linear"] = "cosine"
+
+    def validate(self) -> None:
+        if not 0 <= self.warmup_ratio < 1:
+            bad("warmup_ratio", f"must be in [0, 1), got {self.warmup_ratio}")
+
+
+@dataclass
+class ChoiceCfg:
+    on_mismatch: Literal["error", "redo"] = field(default="error", metadata={"help": "what a changed unit does"})
+    dtype: Literal["bfloat16", "float32"] | None = None
+    metrics: list[Literal["answer", "rationale"]] = field(default_factory=lambda: ["answer"])
+    output: str = "out"
+    global_batch: int = 8
+    micro_batch: int = 2
+    sched: Sched = field(default_factory=Sched)
+
+    def validate(self) -> None:
+        if self.global_batch % self.micro_batch:
+            bad("micro_batch", f"{self.micro_batch} does not divide global_batch {self.global_batch}")
+
+
+def test_help_shows_the_choices_of_a_literal_field(capsys):
+    with pytest.raises(SystemExit):
+        load_config(ChoiceCfg, ["--help"])
+    out = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    assert "--on_mismatch {error,redo}" in out and "choices: error, redo" in out
+    assert "--dtype {bfloat16,float32}" in out and "--metrics {answer,rationale},..." in out
+    assert "--sched.kind {cosine,linear}" in out
+
+
+def test_a_value_outside_the_choices_is_one_line_naming_file_key_and_choices(tmp_path):
+    path = write(tmp_path, {"on_mismatch": "merge"})
+    with pytest.raises(ConfigError) as err:
+        load_config(ChoiceCfg, ["--config", path])
+    assert str(err.value) == f"{path}: key 'on_mismatch': expected one of error, redo; got 'merge'"
+    with pytest.raises(ConfigError, match=r"cfg\.yaml: key 'sched\.kind': expected one of cosine, linear; got 'x'"):
+        load_config(ChoiceCfg, ["--config", write(tmp_path, {"sched": {"kind": "x"}})])
+    with pytest.raises(ConfigError, match=r"^command line: --metrics\[1\]: expected one of answer, rationale; got 'x'$"):
+        load_config(ChoiceCfg, ["--metrics", "answer,x"])
+    with pytest.raises(ConfigError, match=r"^command line: --dtype: expected one of bfloat16, float32; got 'fp8'$"):
+        load_config(ChoiceCfg, ["--dtype", "fp8"])
+    cfg = load_config(ChoiceCfg, ["--dtype", "null", "--metrics", "rationale", "--on_mismatch", "redo"])
+    assert (cfg.dtype, cfg.metrics, cfg.on_mismatch) == (None, ["rationale"], "redo")
+
+
+@pytest.mark.parametrize("old", ["out", "output_dir", "out_dir"])
+def test_an_old_spelling_of_the_output_folder_names_the_new_one(tmp_path, old):
+    with pytest.raises(ConfigError) as err:
+        load_config(ChoiceCfg, ["--config", write(tmp_path, {old: "x"})])
+    assert str(err.value) == f"{tmp_path / 'cfg.yaml'}: key '{old}' is now 'output'"
+    for argv in ([f"--{old}", "x"], [f"--{old}=x"]):
+        with pytest.raises(ConfigError) as err:
+            load_config(ChoiceCfg, argv)
+        assert str(err.value) == f"command line: --{old} is now --output"
+
+
+def test_validate_errors_name_the_key_where_it_was_set(tmp_path):
+    path = write(tmp_path, {"global_batch": 8, "micro_batch": 3})
+    with pytest.raises(ConfigError) as err:
+        load_config(ChoiceCfg, ["--config", path])
+    assert str(err.value) == f"{path}: key 'micro_batch': 3 does not divide global_batch 8"
+    with pytest.raises(ConfigError, match=r"^command line: --micro_batch: 5 does not divide global_batch 8$"):
+        load_config(ChoiceCfg, ["--config", path, "--micro_batch", "5"])
+    assert load_config(ChoiceCfg, ["--config", path, "--micro_batch", "4"]).micro_batch == 4
+    # a section's validate() runs too, and its key is named inside the section
+    with pytest.raises(ConfigError, match=r"cfg\.yaml: key 'sched\.warmup_ratio': must be in \[0, 1\), got 1\.0$"):
+        load_config(ChoiceCfg, ["--config", write(tmp_path, {"sched": {"warmup_ratio": 1.0}})])
+    with pytest.raises(ConfigError, match=r"^command line: --sched\.warmup_ratio: must be in"):
+        load_config(ChoiceCfg, ["--sched.warmup_ratio", "-0.5"])
+    with pytest.raises(ConfigError, match=r"^<dict>: key 'sched.warmup_ratio': must be in"):
+        config_from_dict(ChoiceCfg, {"sched": {"warmup_ratio": 2}})
