@@ -13,41 +13,13 @@ it); 130 interrupted. Any other exception is a bug and keeps its traceback.
 
 from __future__ import annotations
 
-import errno
 import re
 import sys
 from collections.abc import Callable
 
+from common.errors import USER_ERRORS, UserError, is_disk_error  # noqa: F401  (UserError: the commands' import)
+
 EXIT_OK, EXIT_FAILED_UNITS, EXIT_USER_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
-
-
-class UserError(ValueError):
-    """A problem with what the user gave (config, flag, file, record): the message names where, and the fix.
-    A ValueError, so callers that catch ValueError keep working."""
-
-
-# What the user can fix from the message alone. ValueError covers our validation (ConfigError, BadRecordError,
-# UserError); OSErrors about paths name the path. KeyError/TypeError/... are bugs and keep their traceback.
-USER_ERRORS: tuple[type[BaseException], ...] = (ValueError, FileNotFoundError, FileExistsError, NotADirectoryError,
-                                                IsADirectoryError, PermissionError)
-
-
-# Errors of the place a command writes to, not of the command: a full disk or quota, a read-only mount, a folder the
-# user may not write. Any command meeting one stops with one line naming the folder (common.records names it at
-# the write layer), never a traceback; what was already written stays (writes are atomic).
-DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG})
-
-
-def is_disk_error(err: BaseException) -> bool:
-    """An OSError about where the output goes (full, read-only, not permitted), not a bug of the command."""
-    return isinstance(err, OSError) and err.errno in DISK_ERRNOS
-
-
-def _user_error_types() -> tuple[type[BaseException], ...]:
-    from common.records import UnreadableFileError
-    from common.run_lock import RunLockedError
-
-    return (*USER_ERRORS, UnreadableFileError, RunLockedError)
 
 
 def one_line(err: BaseException) -> str:
@@ -71,7 +43,7 @@ def cli(main: Callable[[list[str]], int | None], prog: str, argv: list[str] | No
         print(f"{prog}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as err:
-        if not (isinstance(err, _user_error_types()) or is_disk_error(err)) or debug:
+        if not (isinstance(err, USER_ERRORS) or is_disk_error(err)) or debug:
             raise
         print(f"{prog}: error: {one_line(err)}", file=sys.stderr)
         for detail in getattr(err, "details", ()):  # an error that lists several problems: one per line

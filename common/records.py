@@ -22,14 +22,12 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from common.errors import UnreadableFileError, is_disk_error
+
 OnBadRecord = Literal["error", "skip"]  # a config field's type: what a malformed input record does
 ON_BAD_RECORD: tuple[str, ...] = get_args(OnBadRecord)
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".json.gz", ".ndjson")
 PARQUET_SUFFIXES = (".parquet",)
-
-
-class UnreadableFileError(OSError):
-    """A file that cannot be read to its end (truncated or corrupt compression); the message names it."""
 
 
 class BadRecordError(ValueError):
@@ -86,10 +84,8 @@ class OutputFolderError(OSError):
 
 @contextlib.contextmanager
 def naming_folder(target: Path) -> Iterator[None]:
-    """Re-raise a disk error (common.cli.DISK_ERRNOS) met while writing `target` as one naming its folder: a full
+    """Re-raise a disk error (common.errors.DISK_ERRNOS) met while writing `target` as one naming its folder: a full
     disk's "[Errno 28] No space left on device" names no file."""
-    from common.cli import is_disk_error
-
     try:
         yield
     except OSError as err:

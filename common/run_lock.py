@@ -19,12 +19,10 @@ import socket
 import sys
 from pathlib import Path
 
+from common.errors import RunLockedError
+
 LOCK_NAME = ".lock"
 _HELD: dict[Path, RunLock] = {}
-
-
-class RunLockedError(RuntimeError):
-    """Another live run writes into the same folder."""
 
 
 def _me() -> dict:
