@@ -87,9 +87,6 @@ class TrainConfig:
     loss_spike_ratio: float = field(default=3.0, metadata={
         "help": "report a logged loss above this multiple of the median of the last 20 logged losses, with its "
                 "step and batch (0 = off). A loss or gradient norm that is not finite always stops the run"})
-    stop_after_steps: int = field(default=0, metadata={
-        "help": "stop (as if killed) after this many steps of this run, after any checkpoint due; 0 = off. "
-                "For tests and for fitting a job's time limit"})
     max_train_minutes: float = field(default=0.0, metadata={
         "help": "save a checkpoint and stop after this many minutes (0 = off), e.g. before a Slurm time limit"})
 

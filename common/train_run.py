@@ -37,7 +37,6 @@ TRAIN_NOT_RESULTS = {
     "train.checkpoint_every": "how often it is saved", "train.keep_last": "how many saves are kept",
     "train.resume": "where to continue from", "train.log_every": "logging", "train.eval_every": "reporting",
     "train.eval_max_batches": "reporting", "train.tensorboard": "logging", "train.device_peak_flops": "MFU only",
-    "train.stop_after_steps": "when this job stops to be resumed",
     "train.max_train_minutes": "when this job stops to be resumed",
     "train.num_workers": "speed", "train.backend": "speed", "train.device": "where the same steps run",
     # the loss of a step does not depend on how its batch is split or sharded (common/train_config.py), and these

@@ -231,8 +231,9 @@ class Trainer:
         self.total_steps = cfg.max_steps if cfg.max_steps > 0 else max(1, int(cfg.epochs * self.sampler.steps_per_epoch))
         self._seed_everything(cfg.seed + self.dist.rank)
 
-        self._model = model
-        self._flops_model = model  # parameter counts are taken before sharding
+        # module: the HF model as built (config, embeddings, save_pretrained); model: what the step loop calls, the
+        # same object sharded in place under FSDP2, a DistributedDataParallel wrapper around it under DDP
+        self.module = model
         self.peak_flops = resolve_peak_flops(cfg.device_peak_flops, self.device.type,
                                              torch.cuda.get_device_name(self.device) if self.device.type == "cuda" else "")
         self.model = parallelize(model, cfg, self.device)
@@ -257,10 +258,6 @@ class Trainer:
     def _seed_everything(seed: int) -> None:
         random.seed(seed)
         torch.manual_seed(seed)
-
-    @property
-    def unwrapped_model(self) -> nn.Module:
-        return self._model
 
     def _build_optimizer(self) -> torch.optim.Optimizer:
         # no decay on norms and biases (1-D tensors), as HF Trainer, which the paper's runs used
@@ -397,7 +394,7 @@ class Trainer:
     def _check_first_loss(self, stats: dict) -> None:
         if self.cfg.first_loss_max_ratio <= 0:
             return
-        vocab = self._model.get_output_embeddings().weight.shape[0]
+        vocab = self.module.get_output_embeddings().weight.shape[0]
         problem = untrained_loss_message(self._global_loss(stats), vocab, self.cfg.first_loss_max_ratio)
         if problem:
             raise TrainingHealthError(problem)
@@ -457,21 +454,48 @@ class Trainer:
                  "tokens_seen": self.tokens_seen, "last_loss": self.last_loss, "final_eval": self.final_eval}
         return self.checkpoints.save(self.step, self.model, self.optimizer, state)
 
-    def _log_row(self, stats: dict, window_inputs: torch.Tensor, window_seconds: float, seq_len: int) -> dict:
+    def _start_window(self) -> None:
+        """Throughput is measured from here to the next metrics row: training steps only, no evaluation."""
+        self._window_inputs = torch.zeros((), dtype=torch.int64, device=self.device)
+        self._window_start = time.perf_counter()
+
+    def _train_row(self, stats: dict, seq_len: int) -> dict:
         """The metrics row of this step: the only place a training step's tensors are read on the host."""
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+        self._check_finite()
         loss_sum = stats["loss_sum"].clone()
         if self.dist.world_size > 1:
             dist.all_reduce(loss_sum)
         loss_sum, targets, grad_norm, inputs = torch.stack(
-            [loss_sum, stats["targets"].double(), stats["grad_norm"].double(), window_inputs.double()]).tolist()
-        tps = inputs / max(window_seconds, 1e-9)
+            [loss_sum, stats["targets"].double(), stats["grad_norm"].double(), self._window_inputs.double()]).tolist()
+        tps = inputs / max(time.perf_counter() - self._window_start, 1e-9)
         tps_dev = tps / self.dist.world_size
         mfu = None
         if self.peak_flops:
-            mfu = 100.0 * model_flops_per_token(self._flops_model, seq_len) * tps_dev / self.peak_flops
-        return {"step": self.step, "loss": loss_sum / max(targets, 1.0), "lr": self.scheduler.get_last_lr()[0],
-                "grad_norm": grad_norm, "tokens_per_s": tps, "tokens_per_s_per_device": tps_dev,
-                "mfu": mfu, "peak_mem_gb": peak_memory_gb(self.device), "tokens_seen": self._flush_tokens_seen()}
+            mfu = 100.0 * model_flops_per_token(self.module, seq_len) * tps_dev / self.peak_flops
+        row = {"step": self.step, "loss": loss_sum / max(targets, 1.0), "lr": self.scheduler.get_last_lr()[0],
+               "grad_norm": grad_norm, "tokens_per_s": tps, "tokens_per_s_per_device": tps_dev,
+               "mfu": mfu, "peak_mem_gb": peak_memory_gb(self.device), "tokens_seen": self._flush_tokens_seen()}
+        self._watch_spikes(row)
+        self.last_loss = row["loss"]
+        return row
+
+    def _record_step(self, stats: dict, seq_len: int) -> dict | None:
+        """The bookkeeping after a step, collective: a training row every log_every steps, an evaluation every
+        eval_every steps, both at the last step; an evaluation goes into the step's row, or a row of its own. Returns
+        the row logged, if any."""
+        final = self.step == self.total_steps
+        row = self._train_row(stats, seq_len) if final or self.step % self.cfg.log_every == 0 else None
+        if self.eval_datasets and (final or (self.cfg.eval_every > 0 and self.step % self.cfg.eval_every == 0)):
+            evaluation = self.evaluate()
+            if final:  # before the final save, so a rerun of the finished run finds it in the checkpoint
+                self.final_eval = evaluation
+            row = {**(row or {"step": self.step}), **evaluation}
+        if row is not None:
+            self.metrics.log(row)
+            self._start_window()
+        return row
 
     def _on_stop_signal(self, signum, frame) -> None:
         self._stop_signal = signum  # only a flag: the loop saves at the next step boundary, on every rank
@@ -512,59 +536,34 @@ class Trainer:
     def _train_loop(self, started: float) -> dict:
         from common.progress import progress_bar
 
-        cfg = self.cfg
         start_step, stopped = self.step, None
         # a tqdm bar on a terminal; in a Slurm log one plain line every 30 s (MMED_PROGRESS_EVERY)
         bar = progress_bar(total=self.total_steps, initial=self.step, disable=not self.dist.is_main, desc="train",
                            unit="step", dynamic_ncols=True)
         batches = iter(self._loader())
-        window_inputs, window_start = torch.zeros((), dtype=torch.int64, device=self.device), time.perf_counter()
+        self._start_window()
         last_saved = self.step if self.resumed_from else None
-        last_eval = None
         while self.step < self.total_steps:
             micro = [next(batches) for _ in range(self.grad_accum)]
             stats = self.train_step(micro)
             self.step += 1
-            window_inputs += stats["inputs"]
+            self._window_inputs += stats["inputs"]
             bar.update(1)
             if self.step == 1:
                 self._check_first_loss(stats)
-            if self.step % cfg.log_every == 0 or self.step == self.total_steps:
-                if self.device.type == "cuda":
-                    torch.cuda.synchronize(self.device)
-                self._check_finite()
-                row = self._log_row(stats, window_inputs, time.perf_counter() - window_start,
-                                    micro[0]["input_ids"].shape[1])
-                self._watch_spikes(row)
-                if cfg.eval_every > 0 and self.step % cfg.eval_every == 0 and self.eval_datasets:
-                    last_eval = (self.step, self.evaluate())
-                    row.update(last_eval[1])
-                self.metrics.log(row)
-                self.last_loss = row["loss"]
+            row = self._record_step(stats, micro[0]["input_ids"].shape[1])
+            if row is not None and "loss" in row:
                 bar.set_postfix(loss=f"{row['loss']:.4f}", lr=f"{row['lr']:.2e}")
-                window_inputs, window_start = torch.zeros_like(window_inputs), time.perf_counter()
-            elif cfg.eval_every > 0 and self.step % cfg.eval_every == 0 and self.eval_datasets:
-                last_eval = (self.step, self.evaluate())
-                self.metrics.log({"step": self.step, **last_eval[1]})
-            if self.step == self.total_steps and self.eval_datasets:
-                # before the final save, so a rerun of the finished run finds it in the checkpoint
-                if last_eval is None or last_eval[0] != self.step:
-                    last_eval = (self.step, self.evaluate())
-                    self.metrics.log({"step": self.step, **last_eval[1]})
-                self.final_eval = last_eval[1]
-            if cfg.checkpoint_every > 0 and self.step % cfg.checkpoint_every == 0:
+            if self.cfg.checkpoint_every > 0 and self.step % self.cfg.checkpoint_every == 0:
                 self.save_checkpoint()
                 last_saved = self.step
-            if cfg.stop_after_steps > 0 and self.step - start_step >= cfg.stop_after_steps:
-                stopped = "stop_after_steps"  # a simulated kill: nothing beyond the regular checkpoints
-                break
             stopped = self.should_stop(started)
             if stopped:
                 if self.dist.is_main:
                     print(f"stopping at step {self.step} ({stopped}): saving a checkpoint", flush=True)
                 break
         bar.close()
-        if stopped != "stop_after_steps" and last_saved != self.step and cfg.checkpoint_every >= 0:
+        if last_saved != self.step and self.cfg.checkpoint_every >= 0:
             self.save_checkpoint()
         return self._summary(start_step, started, stopped)
 
@@ -585,7 +584,7 @@ class Trainer:
             return out
         if self.dist.is_main:
             done.unlink(missing_ok=True)  # an export cut short must not look complete
-        export_hf(self.model, self._model, out, tokenizer or self.tokenizer, dtype=dtype)
+        export_hf(self.model, self.module, out, tokenizer or self.tokenizer, dtype=dtype)
         if self.dist.is_main:
             write_json(done, marker)
         barrier()

@@ -15,6 +15,7 @@ import pytest
 from cli_helpers import one_line_error as _one_line_error
 from cli_helpers import write_placeholder as _file
 from cli_helpers import write_yaml as _yaml
+from killed_run import Killed, killed_after
 from test_finetune_data import QUESTIONS, write_train_dir
 from test_tokenize import write_corpus
 
@@ -232,7 +233,8 @@ def _loss_steps(out: Path) -> list[int]:
 
 def test_train_resume_on_other_data_or_model_is_refused_and_the_run_kept(tiny_model_dir, tokens, tmp_path, capsys):
     out = tmp_path / "run"
-    assert _train(tiny_model_dir, tokens, out, "--train.stop_after_steps", "2") == 0  # "killed" after step 2
+    with killed_after(2), pytest.raises(Killed):
+        _train(tiny_model_dir, tokens, out)
     kept = {p: p.read_bytes() for p in [out / "config.yaml", out / "metrics.jsonl"]}
     other = tmp_path / "other-tokens"
     shutil.copytree(tokens, other)
@@ -416,7 +418,8 @@ def test_finetune_user_errors_are_one_line_before_any_work(case, tiny_model_dir,
 def test_finetune_resume_on_changed_training_files_is_refused(tiny_model_dir, tmp_path, capsys):
     train_dir = write_train_dir(tmp_path)
     out = tmp_path / "run"
-    assert _ft(tiny_model_dir, train_dir, out, "--train.stop_after_steps", "1") == 0  # "killed" after step 1
+    with killed_after(1), pytest.raises(Killed):
+        _ft(tiny_model_dir, train_dir, out)
     write_train_dir(tmp_path, QUESTIONS[:3])  # Chinese gone, English the same: other data behind the same path
     (train_dir / "Chinese.jsonl").unlink()
     assert _ft(tiny_model_dir, train_dir, out) == 2

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from killed_run import Killed, killed_after
 from safetensors import safe_open
 from test_finetune_data import QUESTIONS, ft_model_dir, tokenizer, write_train_dir  # noqa: F401
 
@@ -95,7 +96,8 @@ def test_killed_lora_run_resumes_to_the_same_adapter(lora_run, ft_model_dir, tmp
     train = write_train_dir(tmp_path)
     out = tmp_path / "run"
     flags = [*_lora_flags(ft_model_dir, train, out), "--train.checkpoint_every", "5"]
-    finetune_main([*flags, "--train.stop_after_steps", "7"])  # "killed" after step 7, last checkpoint at 5
+    with killed_after(7), pytest.raises(Killed):  # last checkpoint at step 5
+        finetune_main(flags)
     assert not (out / "adapter").exists()
     finetune_main(flags)
     with safe_open(out / "adapter" / "adapter_model.safetensors", "pt") as resumed, \

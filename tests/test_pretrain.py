@@ -28,15 +28,19 @@ def tokens(tiny_model_dir, tmp_path_factory) -> Path:
     return root / "tokens"
 
 
-def pretrain(model_dir: Path, data: Path, out: Path, *flags: str) -> str:
+def pretrain(model_dir: Path, data: Path, out: Path, *flags: str, killed_after: int = 0) -> str:
+    """The run's output; killed_after=N: every rank is SIGKILLed where step N + 1 would start (tests/killed_run.py)."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+    entry = [str(REPO / "tests" / "killed_run.py"), str(killed_after)] if killed_after else ["-m"]
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port",
-           str(free_port()), "-m", "pretrain.train", "--config", str(REPO / "configs/pretrain/tiny.yaml"),
+           str(free_port()), *entry, "pretrain.train", "--config", str(REPO / "configs/pretrain/tiny.yaml"),
            "--model", str(model_dir), "--data", str(data), "--train.output_dir", str(out),
            "--export_dir", str(out / "hf"), "--train.max_steps", "6", "--train.checkpoint_every", "2",
            "--train.global_batch_size", "4", "--train.micro_batch_size", "1", "--train.eval_every", "3", *flags]
     proc = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    killed = "Signal 9 (SIGKILL)" in proc.stderr
+    assert (proc.returncode, killed) == ((1, True) if killed_after else (0, False)), \
+        proc.stdout[-3000:] + proc.stderr[-5000:]
     return proc.stdout + proc.stderr
 
 
@@ -67,7 +71,7 @@ def checkpoint_tensors(step_dir: Path, tmp: Path) -> dict[str, torch.Tensor]:
 def test_killed_run_resumes_bit_identical_and_exports(tiny_model_dir, tokens, full_run, tmp_path):
     full, cut = full_run, tmp_path / "cut"
     # killed after step 3 (last checkpoint: step 2), then the same command again
-    pretrain(tiny_model_dir, tokens, cut, "--train.stop_after_steps", "3")
+    pretrain(tiny_model_dir, tokens, cut, killed_after=3)
     assert not (cut / "hf").exists()
     log = pretrain(tiny_model_dir, tokens, cut)
     assert "resumed from" in log and "step_00000002" in log

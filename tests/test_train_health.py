@@ -30,7 +30,8 @@ def test_spike_is_a_multiple_of_the_recent_median_after_some_history():
     assert LossSpikeWatch(ratio=0.0, min_history=1).check(1.0) is None
 
 
-def _trainer(model, out_dir, **settings):
+def _trainer(model, out_dir, evaluate: bool = False, **settings):
+    """evaluate: the training blocks are also the validation set "en"."""
     from transformers import AutoTokenizer
 
     from common.trainer import Trainer
@@ -40,7 +41,7 @@ def _trainer(model, out_dir, **settings):
     cfg = TrainConfig(**{"output_dir": str(out_dir), "mixed_precision": "fp32", "device": "cpu",
                          "tensorboard": False, "global_batch_size": 4, "micro_batch_size": 2, "lr": 3e-3,
                          "warmup_ratio": 0.0, "checkpoint_every": 0, "resume": "none", **settings})
-    return Trainer(cfg, model, data, collate)
+    return Trainer(cfg, model, data, collate, eval_datasets={"en": data} if evaluate else None)
 
 
 @pytest.mark.slow

@@ -31,6 +31,26 @@ def test_a_finished_runs_export_is_not_written_again(tiny_model_dir, tmp_path):
     trainer.close()
 
 
+@pytest.mark.slow
+def test_each_evaluation_is_logged_once_and_the_last_one_is_in_the_final_checkpoint(tiny_model_dir, tmp_path):
+    """log_every 2, eval_every 3, 5 steps: training rows at 2, 4 and 5; the step-3 evaluation on a row of its own;
+    the final evaluation in the step-5 row, in the summary and in the final checkpoint (a rerun reports it)."""
+    from common.checkpoint import read_trainer_state
+    from common.hf_export import load_causal_lm
+    from common.metrics_log import read_metrics
+
+    trainer = _trainer(load_causal_lm(str(tiny_model_dir)), tmp_path / "run", model_dir=tiny_model_dir,
+                       evaluate=True, max_steps=5, log_every=2, eval_every=3)
+    summary = trainer.train()
+    trainer.close()
+    rows = read_metrics(tmp_path / "run")
+    assert [(r["step"], "loss" in r, "val_loss_en" in r) for r in rows] == [
+        (2, True, False), (3, False, True), (4, True, False), (5, True, True)]
+    assert summary["val_loss_en"] == rows[-1]["val_loss_en"] < rows[1]["val_loss_en"]
+    final = read_trainer_state(tmp_path / "run" / "checkpoints" / "step_00000005")
+    assert final["final_eval"] == {"val_loss_en": rows[-1]["val_loss_en"]}
+
+
 @pytest.fixture
 def tiny_disk(tmp_path):
     yield from _tmpfs(tmp_path / "disk", "1m")

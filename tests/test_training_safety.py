@@ -84,7 +84,7 @@ def test_training_on_a_locked_folder_stops_before_writing(tiny_model_dir, tokens
 def test_rerun_of_a_finished_run_changes_nothing_and_half_deleted_checkpoints_go(tiny_model_dir, tokens,  # noqa: F811
                                                                                  tmp_path):
     out = tmp_path / "run"
-    pretrain(tiny_model_dir, tokens, out, "--train.stop_after_steps", "2")  # killed after its step-2 checkpoint
+    pretrain(tiny_model_dir, tokens, out, killed_after=2)  # killed after its step-2 checkpoint
     half_deleted = out / "checkpoints" / "step_00000001"  # a prune cut short: COMPLETE already gone
     half_deleted.mkdir()
     (half_deleted / "__0_0.distcp").write_bytes(b"partial")
