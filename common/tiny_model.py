@@ -25,6 +25,13 @@ BOS, EOS, PAD = "<|begin_of_text|>", "<|end_of_text|>", "<|pad|>"
 # are distinct whole tags (no merge can cross them, and "Answer:" is never confused with "Response:")
 TAGS = ("### Instruction:", "### Input:", "### Response:", "###Question:", "###Options:", "###Rationale:",
         "###Answer:")
+# a chat template, so OpenAI-compatible servers (`transformers serve`) can run the tiny model as a chat model (the LLM
+# judge's demo and tests): the plain transcript "System: ...\n\nUser: ...\n\nAssistant:" after BOS, the same tokens
+# a chat client without a template would feed it
+# (the blank lines are Jinja strings: transformers renders with trim_blocks, which eats a newline after a tag)
+CHAT_TEMPLATE = ("{{ bos_token }}{% for m in messages %}{% if not loop.first %}{{ '\\n\\n' }}{% endif %}"
+                 "{{ m['role'] | capitalize }}: {{ m['content'] }}{% endfor %}"
+                 "{% if add_generation_prompt %}{{ '\\n\\nAssistant:' }}{% endif %}")
 
 
 @dataclass
@@ -129,7 +136,7 @@ def train_tokenizer(texts: list[str], vocab_size: int):
         single=f"{BOS} $A", pair=f"{BOS} $A {BOS} $B", special_tokens=[(BOS, bos_id)]
     )
     return PreTrainedTokenizerFast(tokenizer_object=tok, bos_token=BOS, eos_token=EOS, pad_token=PAD,
-                                   model_max_length=4096)
+                                   model_max_length=4096, chat_template=CHAT_TEMPLATE)
 
 
 def build_tiny_model(cfg: TinyModelConfig) -> Path:

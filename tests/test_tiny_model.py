@@ -52,3 +52,15 @@ def test_no_token_crosses_the_prompt_response_boundary(tiny_model_dir):
     assert not [t for t in vocab if "#" in t and t.strip("#") and t not in TAGS]  # "#" merges with nothing else
     answer = tok("###Answer: OPTION A,C IS CORRECT.", add_special_tokens=False).input_ids
     assert tok.convert_ids_to_tokens(answer)[0] == "###Answer:"
+
+
+def test_chat_template_renders_the_plain_transcript(tiny_model_dir):
+    """Chat servers (`transformers serve`) need a chat template; the tiny model's gives the transcript a template-less
+    client would send, after BOS, as the same tokens."""
+    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
+    messages = [{"role": "system", "content": "You rate rationales."},
+                {"role": "user", "content": "R1: Lipase rises. 高血圧"}]
+    transcript = "System: You rate rationales.\n\nUser: R1: Lipase rises. 高血圧\n\nAssistant:"
+    assert tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True) == tok.bos_token + transcript
+    ids = tok.apply_chat_template(messages, tokenize=True, add_generation_prompt=True, return_dict=True)["input_ids"]
+    assert ids == tok(transcript).input_ids and ids[0] == tok.bos_token_id
