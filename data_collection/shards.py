@@ -57,6 +57,16 @@ def safe_output_name(rel_path: str | os.PathLike) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", rel.replace("/", "__")).strip("_") or "shard"
 
 
+def _wanted_file(path: Path, keep: Callable[[Path], bool] | None) -> bool:
+    """An input file `keep` accepts. A link to nothing that `keep` would accept is a file the user meant to give:
+    an error naming it, never skipped in silence (as common.records.expand_inputs does)."""
+    if keep is not None and not keep(path):
+        return False
+    if path.is_symlink() and not path.exists():
+        raise FileNotFoundError(f"{path}: a link to {path.readlink()}, which does not exist")
+    return path.is_file()
+
+
 def find_named_inputs(specs: Sequence[str], keep: Callable[[Path], bool] | None = None) -> list[tuple[Path, str]]:
     """(path, name relative to its input root) for every input file, sorted by name.
 
@@ -81,7 +91,7 @@ def find_named_inputs(specs: Sequence[str], keep: Callable[[Path], bool] | None 
             if not matches:
                 raise FileNotFoundError(f"input glob matched nothing: {spec}")
             for m in matches:
-                if m.is_file() and (keep is None or keep(m)):
+                if _wanted_file(m, keep):
                     add(m.name, m)
             continue
         p = Path(spec)
@@ -91,8 +101,7 @@ def find_named_inputs(specs: Sequence[str], keep: Callable[[Path], bool] | None 
             for f in sorted(p.rglob("*")):
                 rel = f.relative_to(p)
                 # hidden files and `_` names (a command's own state, `_run/`) are not input
-                if f.is_file() and not any(part.startswith((".", "_")) for part in rel.parts) and (
-                        keep is None or keep(f)):
+                if not any(part.startswith((".", "_")) for part in rel.parts) and _wanted_file(f, keep):
                     add(rel.as_posix(), f)
         else:
             add(p.name, p)

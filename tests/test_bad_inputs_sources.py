@@ -117,16 +117,27 @@ def _empty_dir(tmp_path: Path) -> str:
     return str(tmp_path / "empty")
 
 
+def _dangling_links(tmp_path: Path) -> str:
+    """A folder whose input files are links to files since deleted (one per command's file type)."""
+    (tmp_path / "links").mkdir()
+    for name in ("book.pdf", "page.html", "dump.jsonl"):
+        (tmp_path / "links" / name).symlink_to(tmp_path / "deleted" / name)
+    return str(tmp_path / "links")
+
+
 # case -> (commands, extra argv from tmp_path, fragments of the one line)
 USER_ERRORS = {
     "bad command-line value": (COMMANDS, lambda t: ["--num_proc", "many"], ["command line: --num_proc", "integer"]),
     "unknown config key": (COMMANDS, lambda t: ["--config", _yaml(t, {"min_charz": 5})], ["cfg.yaml", "min_charz"]),
     "missing input": (COMMANDS, lambda t: ["--input", str(t / "nowhere")], ["input not found", "nowhere"]),
     "no input files": (COMMANDS, lambda t: ["--input", _empty_dir(t)], ["key 'input'", "no "]),
+    "input files that are links to nothing": (COMMANDS, lambda t: ["--input", _dangling_links(t)],
+                                              ["links/", "which does not exist"]),
     "bad on_mismatch": (COMMANDS, lambda t: ["--on_mismatch", "merge"], ["on_mismatch", "'merge'"]),
     "unknown language": (COMMANDS, lambda t: ["--lang", "xx"], ["unknown language code 'xx'"]),
-    "web: bad favor": (["web"], lambda t: ["--favor", "speed"], ["key 'favor'", "'speed'"]),
-    "ocr: bad doc_unit": (["ocr"], lambda t: ["--doc_unit", "page"], ["key 'doc_unit'", "'page'"]),
+    "web: bad favor": (["web"], lambda t: ["--favor", "speed"], ["command line: --favor", "got 'speed'"]),
+    "ocr: bad doc_unit": (["ocr"], lambda t: ["--doc_unit", "page"],
+                          ["command line: --doc_unit: expected one of book, chunk; got 'page'"]),
     "ocr: engine that cannot read the language": (["ocr"], lambda t: ["--backend", "rapidocr", "--lang", "ru"],
                                                   ["rapidocr", "'ru'"]),
     "corpora: titles file missing": (["corpora"], lambda t: ["--select", "titles", "--titles_file",
