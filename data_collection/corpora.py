@@ -40,19 +40,18 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from common.cli import UserError, cli
-from common.config import load_config
+from common.config import bad, load_config
 from common.languages import by_code
-from common.records import ON_BAD_RECORD, RejectLog, handle_bad_record, json_error, surrogate_problem
-from common.run import ON_MISMATCH, Run, Unit, digest
+from common.records import OnBadRecord, RejectLog, handle_bad_record, json_error, surrogate_problem
+from common.run import OnMismatch, Run, Unit, digest
 from data_collection.documents import DocumentShardWriter, make_doc_id
 from data_collection.filtering.keyword_lists import keyword_list
 from data_collection.filtering.matcher import PAPER_THRESHOLDS, KeywordMatcher, keep
 from data_collection.shards import find_named_inputs, resolve_shard_args, safe_output_name
 
-KINDS = ("wikipedia", "baike", "ufal")
-SELECT = ("keywords", "titles", "all")
 # the settings a converted file depends on (the titles, keywords and this language's thresholds enter through
 # Selector.key: by their content, not a file name)
 DEPENDS_ON = ("kind", "lang", "select", "min_chars", "ufal_pair", "ufal_data_types", "ufal_doc_chars")
@@ -60,13 +59,13 @@ DEPENDS_ON = ("kind", "lang", "select", "min_chars", "ufal_pair", "ufal_data_typ
 
 @dataclass
 class CorporaConfig:
-    kind: str = field(metadata={"help": "wikipedia | baike | ufal (also the first positional argument)"})
+    kind: Literal["wikipedia", "baike", "ufal"] = field(metadata={"help": "the source (also the first positional argument)"})
     input: list[str] = field(metadata={"help": "files, folders (recursive) or globs"})
     output: str = field(metadata={"help": "output folder"})
     lang: str | None = field(default=None, metadata={
         "help": "wikipedia: the dump's language (required); baike: zh; ufal: the side to take (required)"})
-    select: str = field(default="keywords", metadata={
-        "help": "wikipedia/baike: keywords (MKC/DENS filter) | titles (--titles_file) | all"})
+    select: Literal["keywords", "titles", "all"] = field(default="keywords", metadata={
+        "help": "wikipedia/baike: by the MKC/DENS keyword filter, by the titles of --titles_file, or all"})
     titles_file: str | None = field(default=None, metadata={
         "help": "one title per line; `Category:Name` lines match a record's categories"})
     thresholds: dict[str, dict[str, float]] = field(default_factory=lambda: dict(PAPER_THRESHOLDS), metadata={
@@ -78,13 +77,26 @@ class CorporaConfig:
     ufal_data_types: list[str] = field(default_factory=lambda: ["medical"], metadata={
         "help": "ufal: keep rows whose 3rd column is one of these (rows without that column are kept)"})
     ufal_doc_chars: int = field(default=5000, metadata={"help": "ufal: sentences per document up to this size"})
-    on_bad_record: str = field(default="skip", metadata={
+    on_bad_record: OnBadRecord = field(default="skip", metadata={
         "help": "a malformed line: skip (written to rejects/, counted) or error (stop with file:line)"})
     num_proc: int = field(default=1, metadata={"help": "input files converted in parallel (processes)"})
     shard_index: int | None = field(default=None, metadata={"help": "this task (default SLURM_ARRAY_TASK_ID or 0)"})
     num_shards: int | None = field(default=None, metadata={"help": "tasks (default SLURM_ARRAY_TASK_COUNT or 1)"})
-    on_mismatch: str = field(default="error", metadata={
-        "help": f"inputs converted with other settings: {' | '.join(ON_MISMATCH)} (delete and convert again)"})
+    on_mismatch: OnMismatch = field(default="error", metadata={
+        "help": "inputs converted with other settings: error, or redo (delete and convert again)"})
+
+    def validate(self) -> None:
+        if self.lang is None and self.kind != "baike":
+            bad("lang", f"{self.kind} needs it ({'the dump language' if self.kind == 'wikipedia' else 'the side to take'})")
+        try:
+            by_code(self.lang or "zh")
+        except ValueError as err:
+            bad("lang", str(err))
+        if self.select == "titles" and not self.titles_file:
+            bad("titles_file", "--select titles needs it (one title or Category:Name per line)")
+        for name in ("num_proc", "ufal_doc_chars"):
+            if getattr(self, name) < 1:
+                bad(name, f"must be at least 1, got {getattr(self, name)}")
 
 
 # ---------------------------------------------------------------------------------------------------- inputs
@@ -135,14 +147,10 @@ class Selector:
     """Keeps medical records: by the MKC/DENS keyword filter, by a list of titles/categories, or all."""
 
     def __init__(self, cfg: CorporaConfig, lang: str):
-        if cfg.select not in SELECT:
-            raise ValueError(f"key 'select': must be one of {SELECT}, got {cfg.select!r}")
         self.mode = cfg.select
         self.titles: set[str] = set()
         self.categories: set[str] = set()
         if self.mode == "titles":
-            if not cfg.titles_file:
-                raise ValueError("key 'titles_file': --select titles needs it (one title or Category:Name per line)")
             for line in Path(cfg.titles_file).read_text(encoding="utf-8").splitlines():
                 name = line.strip()
                 if name.lower().startswith("category:"):
@@ -313,25 +321,6 @@ CONVERTERS = {"wikipedia": wikipedia_documents, "baike": baike_documents, "ufal"
 # ---------------------------------------------------------------------------------------------------- main
 
 
-def resolve_lang(cfg: CorporaConfig) -> str:
-    if cfg.kind not in KINDS:
-        raise UserError(f"key 'kind': must be one of {KINDS}, got {cfg.kind!r}")
-    lang = cfg.lang or ("zh" if cfg.kind == "baike" else None)
-    if lang is None:
-        raise UserError(f"key 'lang': {cfg.kind} needs --lang "
-                        f"({'the dump language' if cfg.kind == 'wikipedia' else 'the side to take'})")
-    return by_code(lang).code
-
-
-def check_config(cfg: CorporaConfig) -> None:
-    if cfg.on_bad_record not in ON_BAD_RECORD:
-        raise UserError(f"key 'on_bad_record': must be one of {ON_BAD_RECORD}, got {cfg.on_bad_record!r}")
-    if cfg.on_mismatch not in ON_MISMATCH:
-        raise UserError(f"key 'on_mismatch': must be one of {ON_MISMATCH}, got {cfg.on_mismatch!r}")
-    if cfg.num_proc < 1 or cfg.ufal_doc_chars < 1:
-        raise UserError("keys 'num_proc' and 'ufal_doc_chars': must be at least 1")
-
-
 def convert_file(unit: Unit) -> dict:
     """One input file (a unit) -> documents/<kind>-<lang>-<name>.parquet and rejects/<name>.jsonl; its counts."""
     cfg: CorporaConfig = unit.payload
@@ -356,8 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     # settings, inputs and the selection (titles file, keyword list) are checked before any work
     cfg = load_config(CorporaConfig, argv, description=__doc__, prog="python -m data_collection.corpora",
                       positional=("kind",))
-    cfg.lang = resolve_lang(cfg)
-    check_config(cfg)
+    cfg.lang = by_code(cfg.lang or "zh").code  # baike is Chinese; validate() asked the others for --lang
     selection = Selector(cfg, cfg.lang).key() if cfg.kind in ("wikipedia", "baike") else ""
     files = find_files(cfg.input)
     skipped = []

@@ -41,10 +41,10 @@ import numpy as np
 import pyarrow as pa
 
 from common.cli import UserError, cli
-from common.config import load_config
+from common.config import bad, load_config
 from common.languages import resolve
 from common.records import (
-    ON_BAD_RECORD,
+    OnBadRecord,
     RejectLog,
     UnreadableFileError,
     iter_hf_dataset,
@@ -53,9 +53,9 @@ from common.records import (
     write_jsonl,
     write_parquet,
 )
-from common.run import ON_MISMATCH, Run, Unit
+from common.run import OnMismatch, Run, Unit
 from data_collection.documents import DocumentShardWriter, document_schema, make_doc_id, meta_json
-from data_collection.filtering.keyword_lists import LIST_NAMES
+from data_collection.filtering.keyword_lists import KeywordLists
 from data_collection.filtering.matcher import PAPER_THRESHOLDS, KeywordRule, Score, prepare_batch_tables
 from data_collection.shards import (
     ShardTask,
@@ -82,7 +82,7 @@ class FilterConfig:
     source: str = field(default="web", metadata={"help": "source name written into each kept document"})
     thresholds: dict[str, dict[str, float]] = field(default_factory=lambda: dict(PAPER_THRESHOLDS), metadata={
         "help": "per language {mkc: int, dens: float}; keep when MKC >= mkc and DENS >= dens"})
-    keywords: str = field(default="paper", metadata={
+    keywords: KeywordLists = field(default="paper", metadata={
         "help": "keyword lists: paper (the MMedC authors' lists for en zh ja fr ru es; de and ar have none and use "
                 "extended) or extended (this project's lists, 8 languages)"})
     keywords_dir: str | None = field(default=None, metadata={
@@ -95,14 +95,28 @@ class FilterConfig:
     batch_size: int = field(default=4096, metadata={"help": "rows per parquet read batch (bounds memory)"})
     keep_rejected_scores: bool = field(default=False, metadata={
         "help": "also write mkc/dens of rejected documents (rejected_scores/) for threshold tuning"})
-    on_bad_record: str = field(default="skip", metadata={
+    on_bad_record: OnBadRecord = field(default="skip", metadata={
         "help": "an unreadable record (invalid JSON line): skip (logged in rejects/, counted) or error (the "
                 "shard fails and is listed in the errors file)"})
     max_shards: int = field(default=0, metadata={"help": "stop after this many shards this run (0: all)"})
     progress: bool = field(default=True, metadata={"help": "print one line per finished shard"})
-    on_mismatch: str = field(default="error", metadata={
-        "help": f"shards filtered before with other settings or content: {' | '.join(ON_MISMATCH)} (delete their "
-                "outputs and filter them again)"})
+    on_mismatch: OnMismatch = field(default="error", metadata={
+        "help": "shards filtered before with other settings or content: error, or redo (delete their outputs and "
+                "filter them again)"})
+
+    def validate(self) -> None:
+        if not self.input:
+            bad("input", "required (a glob, a list, or a folder of shards)")
+        if not self.output:
+            bad("output", "required (the output folder)")
+        for name in ("num_proc", "batch_size"):
+            if getattr(self, name) < 1:
+                bad(name, f"must be at least 1, got {getattr(self, name)}")
+        if self.max_shards < 0:
+            bad("max_shards", f"must be at least 0, got {self.max_shards}")
+        for lang, t in self.thresholds.items():
+            if set(t) != {"mkc", "dens"}:
+                bad(f"thresholds.{lang}", f"expected {{mkc: <int>, dens: <float>}}, got {t!r}")
 
 
 # ------------------------------------------------------------------------------------------------ planning
@@ -451,11 +465,8 @@ def _summary_line(label: str, r: dict) -> str:
 
 # ------------------------------------------------------------------------------------------------ main
 def check_config(cfg: FilterConfig) -> KeywordRule:
-    """Every setting the user can get wrong, before any shard is read; returns the keep rule."""
-    if not cfg.input:
-        raise UserError("key 'input': required (a glob, a list, or a folder of shards)")
-    if not cfg.output:
-        raise UserError("key 'output': required (the output folder)")
+    """The language and the keyword lists, before any shard is read (the config's own checks ran when it was
+    loaded: FilterConfig.validate); returns the keep rule."""
     if cfg.lang != "auto":
         try:
             cfg.lang = resolve(cfg.lang).code
@@ -463,18 +474,6 @@ def check_config(cfg: FilterConfig) -> KeywordRule:
             raise UserError(f"key 'lang': {err}") from None
         if cfg.lang not in cfg.thresholds:
             raise UserError(f"key 'thresholds': no thresholds for language {cfg.lang!r} (key 'lang')")
-    if cfg.keywords not in LIST_NAMES:
-        raise UserError(f"key 'keywords': must be one of {', '.join(LIST_NAMES)} (or set keywords_dir), "
-                        f"got {cfg.keywords!r}")
-    if cfg.on_bad_record not in ON_BAD_RECORD:
-        raise UserError(f"key 'on_bad_record': must be one of {ON_BAD_RECORD}, got {cfg.on_bad_record!r}")
-    if cfg.on_mismatch not in ON_MISMATCH:
-        raise UserError(f"key 'on_mismatch': must be one of {ON_MISMATCH}, got {cfg.on_mismatch!r}")
-    if cfg.num_proc < 1 or cfg.batch_size < 1 or cfg.max_shards < 0:
-        raise UserError("keys 'num_proc' and 'batch_size': must be at least 1; 'max_shards': at least 0")
-    for lang, t in cfg.thresholds.items():
-        if not isinstance(t, dict) or set(t) != {"mkc", "dens"}:
-            raise UserError(f"key 'thresholds.{lang}': expected {{mkc: <int>, dens: <float>}}, got {t!r}")
     try:
         rule = keyword_rule(cfg)
     except ValueError as err:  # a language code the thresholds name that we do not know

@@ -44,20 +44,21 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pymupdf
 
 from common.cli import UserError, cli
-from common.config import load_config
+from common.config import bad, load_config
 from common.languages import by_code
 from common.records import write_json
-from common.run import ON_MISMATCH, Run, Unit
+from common.run import OnMismatch, Run, Unit
 from data_collection.documents import DocumentShardWriter, make_doc_id
 from data_collection.shards import find_named_inputs, resolve_shard_args
 from data_collection.sources.ocr_backends import (
-    CHOICES,
     BackendOptions,
+    OcrBackendChoice,
     OcrBackendError,
     backend_models,
     get_backend,
@@ -90,8 +91,8 @@ class OcrConfig:
     input: list[str] = field(metadata={"help": "PDF files, folders (searched recursively) or globs"})
     output: str = field(metadata={"help": "output folder"})
     lang: str = field(default="en", metadata={"help": "language of the books (ISO 639-1: en zh ja fr ru es de ar)"})
-    backend: str = field(default="auto", metadata={"help": "OCR backend: " + " | ".join(CHOICES)
-                                                   + " (auto: the best measured one for --lang)"})
+    backend: OcrBackendChoice = field(default="auto", metadata={
+        "help": "OCR backend (auto: the best measured one for --lang)"})
     vertical: bool = field(default=False, metadata={"help": "pages set in vertical columns (Japanese tategaki)"})
     dpi: int = field(default=200, metadata={"help": "render resolution for OCR'd pages"})
     max_dpi: int = field(default=400, metadata={"help": "scans are rendered at their own resolution up to this"})
@@ -109,12 +110,24 @@ class OcrConfig:
                 "mostly real text)"})
     paragraph_gap: float = field(default=0.8, metadata={"help": "new paragraph at a gap > this x line height"})
     column_gap: float = field(default=2.0, metadata={"help": "column split at a gap >= this x line height"})
-    doc_unit: str = field(default="chunk", metadata={"help": "documents: book (one per book) | chunk (page runs)"})
+    doc_unit: Literal["book", "chunk"] = field(default="chunk", metadata={
+        "help": "documents: one per book, or one per chunk (a run of pages)"})
     chunk_chars: int = field(default=20000, metadata={"help": "chunk: close a document after this many chars"})
-    on_mismatch: str = field(default="error", metadata={
-        "help": f"books read with other settings: {' | '.join(ON_MISMATCH)} (delete and read again)"})
+    on_mismatch: OnMismatch = field(default="error", metadata={
+        "help": "books read with other settings: error, or redo (delete and read again)"})
     backend_options: BackendOptions = field(default_factory=BackendOptions,
                                             metadata={"help": "model paths and threads"})
+
+    def validate(self) -> None:
+        try:
+            by_code(self.lang)
+        except ValueError as err:
+            bad("lang", str(err))
+        for name in ("num_proc", "dpi", "chunk_chars"):
+            if getattr(self, name) < 1:
+                bad(name, f"must be at least 1, got {getattr(self, name)}")
+        if self.max_dpi < self.dpi:
+            bad("max_dpi", f"must be at least dpi ({self.dpi}), got {self.max_dpi}")
 
 
 # ---------------------------------------------------------------------------------------------------- inputs
@@ -338,16 +351,7 @@ def book_documents(book: dict, cfg: OcrConfig) -> list[dict]:
 
 
 def check_config(cfg: OcrConfig) -> str:
-    """Checks of the settings before any book; returns the engine that will read the scans."""
-    by_code(cfg.lang)
-    if cfg.doc_unit not in ("book", "chunk"):
-        raise UserError(f"key 'doc_unit': must be book or chunk, got {cfg.doc_unit!r}")
-    if cfg.on_mismatch not in ON_MISMATCH:
-        raise UserError(f"key 'on_mismatch': must be one of {ON_MISMATCH}, got {cfg.on_mismatch!r}")
-    if cfg.num_proc < 1 or cfg.dpi < 1 or cfg.chunk_chars < 1:
-        raise UserError("keys 'num_proc', 'dpi' and 'chunk_chars': must be at least 1")
-    if cfg.max_dpi < cfg.dpi:
-        raise UserError(f"key 'max_dpi': must be at least dpi ({cfg.dpi}), got {cfg.max_dpi}")
+    """The engine that will read the scans, checked before any book (its package, its models for the language)."""
     try:
         return resolve_backend(cfg.backend, cfg.lang, cfg.backend_options, cfg.vertical)
     except OcrBackendError as err:  # a setup problem: every book would fail the same way

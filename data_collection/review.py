@@ -28,12 +28,13 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from common.cli import UserError, cli
-from common.config import load_config
+from common.config import bad, load_config
 from common.languages import by_code
 from common.records import UnreadableFileError, atomic_path, expand_inputs, write_json
-from common.run import ON_MISMATCH, Run, Unit
+from common.run import OnMismatch, Run, Unit
 from data_collection.documents import normalise_document
 
 COLUMNS = ("item", "lang", "source", "doc_id", "sentence", "is_medical")
@@ -45,7 +46,8 @@ DEPENDS_ON = ("per_language", "languages", "min_sentence_chars", "seed")  # what
 
 @dataclass
 class ReviewConfig:
-    command: str = field(default="", metadata={"help": "sample | score"})
+    command: Literal["sample", "score"] | None = field(default=None, metadata={
+        "help": "draw the sheets, or score the filled ones (also the first positional argument)"})
     corpus: str = field(default="", metadata={"help": "sample: corpus folder (<lang>/*.parquet) or document shards"})
     output: str = field(default="", metadata={"help": "sample: folder for review_<lang>.csv"})
     per_language: int = field(default=100, metadata={"help": "sample: sentences per language"})
@@ -53,9 +55,26 @@ class ReviewConfig:
     min_sentence_chars: int = field(default=20, metadata={"help": "sample: shorter sentences are not drawn"})
     seed: int = field(default=0, metadata={"help": "sample: random seed"})
     sheets: list[str] = field(default_factory=list, metadata={"help": "score: filled CSV sheets (globs)"})
-    on_mismatch: str = field(default="error", metadata={
-        "help": f"sample: sheets drawn before from another corpus or settings: {' | '.join(ON_MISMATCH)} "
-                "(redo deletes them, marks included, and draws again)"})
+    on_mismatch: OnMismatch = field(default="error", metadata={
+        "help": "sample: sheets drawn before from another corpus or settings: error, or redo (deletes them, marks "
+                "included, and draws again)"})
+
+    def validate(self) -> None:
+        if self.command is None:
+            bad("command", "give sample or score")
+        if self.command != "sample":
+            return
+        for name in ("corpus", "output"):
+            if not getattr(self, name):
+                bad(name, "sample needs it")
+        for name in ("per_language", "min_sentence_chars"):
+            if getattr(self, name) < 1:
+                bad(name, f"must be at least 1, got {getattr(self, name)}")
+        for code in self.languages:
+            try:
+                by_code(code)
+            except ValueError as err:
+                bad("languages", str(err))
 
 
 def split_sentences(text: str, min_chars: int) -> list[str]:
@@ -175,24 +194,6 @@ def precision_table(marks: dict[str, dict[str, int]]) -> tuple[str, dict]:
     return "\n".join(lines), result
 
 
-def check_config(cfg: ReviewConfig) -> None:
-    """Settings the user can get wrong, before any file is read."""
-    if cfg.command not in ("sample", "score"):
-        raise UserError(f"key 'command': must be sample or score, got {cfg.command!r}")
-    if cfg.command == "sample":
-        if not cfg.corpus or not cfg.output:
-            raise UserError("keys 'corpus' and 'output': sample needs both")
-        if cfg.per_language < 1 or cfg.min_sentence_chars < 1:
-            raise UserError("keys 'per_language' and 'min_sentence_chars': must be at least 1")
-        for code in cfg.languages:
-            try:
-                by_code(code)
-            except ValueError as err:
-                raise UserError(f"key 'languages': {err}") from None
-    if cfg.on_mismatch not in ON_MISMATCH:
-        raise UserError(f"key 'on_mismatch': must be one of {ON_MISMATCH}, got {cfg.on_mismatch!r}")
-
-
 def sample(cfg: ReviewConfig) -> int:
     """Draw the sheets once per corpus and settings: a rerun never overwrites sheets being filled."""
     shards, others = corpus_shards(cfg)
@@ -255,7 +256,6 @@ def expand_inputs_any(spec: str) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     cfg = load_config(ReviewConfig, argv, description=__doc__, prog="python -m data_collection.review",
                       positional=("command",))
-    check_config(cfg)
     return sample(cfg) if cfg.command == "sample" else score(cfg)
 
 

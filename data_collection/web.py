@@ -38,12 +38,13 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from common.cli import UserError, cli
-from common.config import load_config
+from common.config import bad, load_config
 from common.languages import LANGUAGES, by_code
 from common.records import RejectLog, UnreadableFileError, write_json, write_jsonl
-from common.run import ON_MISMATCH, Run, Unit
+from common.run import OnMismatch, Run, Unit
 from data_collection.documents import DocumentShardWriter, iter_document_shard, make_doc_id
 from data_collection.shards import find_named_inputs, resolve_shard_args, safe_output_name
 from data_collection.sources.page_encoding import UndecodableError, decode_page
@@ -69,15 +70,29 @@ class WebConfig:
     langid_max_chars: int = field(default=2000, metadata={"help": "characters of main text given to language ID"})
     min_chars: int = field(default=100, metadata={"help": "drop pages with fewer characters of main text"})
     include_tables: bool = field(default=True, metadata={"help": "keep the text of tables"})
-    favor: str = field(default="balanced", metadata={"help": "trafilatura: balanced | precision | recall"})
+    favor: Literal["balanced", "precision", "recall"] = field(default="balanced", metadata={
+        "help": "what trafilatura favours when it finds the main text"})
     max_page_mb: float = field(default=20.0, metadata={
         "help": "larger pages are rejected, counted as too_large (beyond trafilatura's own 20 MB limit a page "
                 "came back as 'no main text'); raise it for long pages: parsing takes ~10x the page in memory"})
     num_proc: int = field(default=1, metadata={"help": "input files converted in parallel (processes)"})
     shard_index: int | None = field(default=None, metadata={"help": "this task (default SLURM_ARRAY_TASK_ID or 0)"})
     num_shards: int | None = field(default=None, metadata={"help": "tasks (default SLURM_ARRAY_TASK_COUNT or 1)"})
-    on_mismatch: str = field(default="error", metadata={
-        "help": f"inputs converted with other settings: {' | '.join(ON_MISMATCH)} (delete and convert again)"})
+    on_mismatch: OnMismatch = field(default="error", metadata={
+        "help": "inputs converted with other settings: error, or redo (delete and convert again)"})
+
+    def validate(self) -> None:
+        for key, codes in (("languages", self.languages), ("lang", [self.lang] if self.lang else [])):
+            for code in codes:
+                try:
+                    by_code(code)
+                except ValueError as err:
+                    bad(key, str(err))
+        if self.max_page_mb <= 0:
+            bad("max_page_mb", f"must be > 0, got {self.max_page_mb}")
+        for name in ("num_proc", "langid_max_chars"):
+            if getattr(self, name) < 1:
+                bad(name, f"must be at least 1, got {getattr(self, name)}")
 
 
 @dataclass
@@ -264,19 +279,6 @@ def convert_file(unit: Unit) -> dict:
 # ---------------------------------------------------------------------------------------------------- main
 
 
-def check_config(cfg: WebConfig) -> None:
-    for code in cfg.languages + ([cfg.lang] if cfg.lang else []):
-        by_code(code)
-    if cfg.favor not in ("balanced", "precision", "recall"):
-        raise UserError(f"key 'favor': must be balanced, precision or recall, got {cfg.favor!r}")
-    if cfg.on_mismatch not in ON_MISMATCH:
-        raise UserError(f"key 'on_mismatch': must be one of {ON_MISMATCH}, got {cfg.on_mismatch!r}")
-    if cfg.max_page_mb <= 0:
-        raise UserError(f"key 'max_page_mb': must be > 0, got {cfg.max_page_mb}")
-    if cfg.num_proc < 1 or cfg.langid_max_chars < 1:
-        raise UserError("keys 'num_proc' and 'langid_max_chars': must be at least 1")
-
-
 def check_task_count(out: Path, num: int) -> None:
     """Shards of a run with another number of tasks would hold the same pages twice beside ours."""
     other = sorted(p.name for p in (out / "documents").glob("website-part-*-of-*.parquet")
@@ -310,7 +312,6 @@ def join_parts(units: list[Unit], out: Path, shard: Path, rejects_file: Path) ->
 def main(argv: list[str] | None = None) -> int:
     # settings and inputs are checked before any work
     cfg = load_config(WebConfig, argv, description=__doc__, prog="python -m data_collection.web")
-    check_config(cfg)
     files = find_inputs(cfg.input)
     if not files:
         raise UserError(f"key 'input': no saved pages ({', '.join(HTML_SUFFIXES + WARC_SUFFIXES)}) in {cfg.input}")

@@ -76,7 +76,8 @@ FILTER_USER_ERRORS = {
     "output path is a file": (lambda t: ["--output", str(_file(t / "taken"))], ["taken", "is a file"]),
     "missing input": (lambda t: ["--input", str(t / "nowhere")], ["nowhere"]),
     "unknown language": (lambda t: ["--lang", "klingon"], ["key 'lang'", "klingon"]),
-    "unknown keyword list": (lambda t: ["--keywords", "mine"], ["key 'keywords'", "'mine'"]),
+    "unknown keyword list": (lambda t: ["--keywords", "mine"],
+                              ["command line: --keywords: expected one of paper, extended; got 'mine'"]),
     "missing keyword list file": (lambda t: ["--keywords_dir", str(_folder(t / "lists"))], ["lists/en.txt"]),
     "bad on_mismatch": (lambda t: ["--on_mismatch", "merge"], ["on_mismatch", "'merge'"]),
     "bad on_bad_record": (lambda t: ["--on_bad_record", "ignore"], ["on_bad_record", "'ignore'"]),
@@ -267,7 +268,7 @@ def _sheet(tmp_path, text: str | bytes):
 
 HEADER = "item,lang,source,doc_id,sentence,is_medical\n"
 REVIEW_USER_ERRORS = {
-    "unknown command": (lambda t, c: ["tally"], ["key 'command'", "'tally'"]),
+    "unknown command": (lambda t, c: ["tally"], ["command line: --command: expected one of sample, score; got 'tally'"]),
     "bad command-line value": (lambda t, c: ["sample", "--corpus", str(c), "--output", str(t / "s"),
                                               "--per_language", "many"], ["command line: --per_language"]),
     "unknown config key": (lambda t, c: ["sample", "--config", str(_yaml(t, {"per_langauge": 3}))],
@@ -275,7 +276,7 @@ REVIEW_USER_ERRORS = {
     "missing corpus": (lambda t, c: ["sample", "--corpus", str(t / "nowhere"), "--output", str(t / "s")],
                        ["nowhere"]),
     "unknown language": (lambda t, c: ["sample", "--corpus", str(c), "--output", str(t / "s"), "--languages",
-                                       "xx"], ["key 'languages'"]),
+                                       "xx"], ["command line: --languages", "unknown language code 'xx'"]),
     "output path is a file": (lambda t, c: ["sample", "--corpus", str(c), "--output", str(_file(t / "taken"))],
                               ["taken", "is a file"]),
     "bad mark": (lambda t, c: ["score", "--sheets", str(_sheet(t, HEADER + "en-1,en,web,d,x,maybe\n"))],

@@ -261,7 +261,7 @@ def test_paper_lists_by_default_extended_by_name_and_recorded(tmp_path, samples_
     manifest = json.loads((paper / "manifest.json").read_text())
     assert manifest["keywords"]["ru"] == "paper" and manifest["keywords"]["ar"] == "extended (no paper list for ar)"
     assert json.loads((extended / "manifest.json").read_text())["keywords"]["ru"] == "extended"
-    with pytest.raises(UserError, match="key 'keywords': must be one of paper, extended"):
+    with pytest.raises(UserError, match="--keywords: expected one of paper, extended; got 'mine'"):
         _run(ru, tmp_path / "bad", "--keywords", "mine")
     custom = tmp_path / "lists"
     custom.mkdir()

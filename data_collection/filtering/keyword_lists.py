@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, get_args
 
 from common.languages import by_code
 
 KEYWORDS_DIR = Path(__file__).resolve().parent.parent / "keywords"  # data beside the stage package
-LIST_NAMES = ("paper", "extended")
+KeywordLists = Literal["paper", "extended"]  # the built-in lists a config may name
+LIST_NAMES: tuple[str, ...] = get_args(KeywordLists)
 PAPER_LANGS = ("en", "zh", "ja", "fr", "ru", "es")
 PAPER_PARTS = ("medical", "medical_biology")
 

@@ -27,7 +27,7 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, get_args
 
 import numpy as np
 
@@ -312,7 +312,9 @@ class PaddleOcrBackend(OcrBackend):
 
 
 BACKENDS: dict[str, type[OcrBackend]] = {b.name: b for b in (RapidOcrBackend, TesseractBackend, PaddleOcrBackend)}
-CHOICES = ("auto", *BACKENDS)
+OcrBackendChoice = Literal["auto", "rapidocr", "tesseract", "paddleocr"]  # a config field's type
+CHOICES: tuple[str, ...] = get_args(OcrBackendChoice)
+assert set(CHOICES) == {"auto", *BACKENDS}, "OcrBackendChoice lists every backend"
 
 
 def resolve_backend(name: str, lang: str, opts: BackendOptions | None = None, vertical: bool = False) -> str:
