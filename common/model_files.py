@@ -80,9 +80,17 @@ def _check_weights(folder: Path, names: tuple[str, ...], what: str) -> None:
         check_safetensors(f)
 
 
-def check_tokenizer_files(folder: str | Path) -> Path:
-    """The tokenizer's JSON files that are present parse (a truncated tokenizer.json is named here)."""
+# the files that hold a tokenizer's vocabulary: a dir with none of them cannot tokenize anything
+VOCABULARY_FILES = ("tokenizer.json", "tokenizer.model", "vocab.json", "vocab.txt")
+
+
+def check_tokenizer_files(folder: str | Path, require_vocabulary: bool = False) -> Path:
+    """The tokenizer's JSON files that are present parse (a truncated tokenizer.json is named here); with
+    `require_vocabulary`, the folder also holds one of VOCABULARY_FILES (a tokenizer_config.json alone is not one)."""
     p = Path(folder)
+    if require_vocabulary and not any((p / name).is_file() for name in VOCABULARY_FILES):
+        raise UserError(f"{p}: no tokenizer vocabulary ({', '.join(VOCABULARY_FILES)}); give a HF tokenizer or model "
+                        "dir (nothing is downloaded)")
     for name in TOKENIZER_JSON:
         if (p / name).is_file():
             read_json_file(p / name)

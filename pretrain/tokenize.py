@@ -43,13 +43,15 @@ import sys
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
 from common.cli import UserError, cli
-from common.config import load_config
+from common.config import bad, load_config
+from common.model_files import check_tokenizer_files
 from common.records import (
-    ON_BAD_RECORD,
+    OnBadRecord,
     RejectLog,
     expand_inputs,
     handle_bad_record,
@@ -58,7 +60,7 @@ from common.records import (
     write_json,
     write_jsonl,
 )
-from common.run import ON_MISMATCH, Run, Unit, digest
+from common.run import OnMismatch, Run, Unit, digest
 from common.sharding import resolve_shard_args
 from common.token_count import _cuts_exact
 
@@ -74,7 +76,8 @@ class TokenizeConfig:
     tokenizer: str = field(default="", metadata={"help": "HF tokenizer (or model) dir"})
     output: str = field(default="", metadata={"help": "output dir: train/, validation/, meta.json"})
     seq_len: int = field(default=2048, metadata={"help": "tokens per sequence"})
-    mode: str = field(default="pack", metadata={"help": "pack (concatenate, no padding) | window (the paper)"})
+    mode: Literal["pack", "window"] = field(default="pack", metadata={
+        "help": "pack (concatenate, no padding) or window (the paper)"})
     overlap: int = field(default=512, metadata={"help": "window mode: tokens shared by consecutive windows"})
     mask_overlap: bool = field(default=False, metadata={
         "help": "window mode: no loss on tokens already trained in the previous window (the paper: false)"})
@@ -92,13 +95,27 @@ class TokenizeConfig:
     shard_index: int = field(default=-1, metadata={"help": "this task's share of the input files (default: "
                                                            "SLURM_ARRAY_TASK_ID or 0)"})
     num_shards: int = field(default=-1, metadata={"help": "number of tasks (default: SLURM_ARRAY_TASK_COUNT or 1)"})
-    stage: str = field(default="all", metadata={
-        "help": "all (parts, then assemble when every part is done) | parts | assemble"})
+    stage: Literal["all", "parts", "assemble"] = field(default="all", metadata={
+        "help": "all: parts, then assemble when every part is done"})
     output_shards: int = field(default=0, metadata={"help": "files per split in save_to_disk (0 = by size)"})
     keep_parts: bool = field(default=False, metadata={"help": "keep parts/ after assembling"})
-    on_bad_record: str = field(default="error", metadata={"help": "error | skip (skipped ones go to rejects)"})
-    on_mismatch: str = field(default="error", metadata={
-        "help": f"outputs made with other settings or inputs: {' | '.join(ON_MISMATCH)} (delete and redo them)"})
+    on_bad_record: OnBadRecord = field(default="error", metadata={"help": "skipped ones go to rejects"})
+    on_mismatch: OnMismatch = field(default="error", metadata={
+        "help": "outputs made with other settings or inputs: error, or redo (delete and redo them)"})
+
+    def validate(self) -> None:
+        for key in ("input", "tokenizer", "output"):
+            if not getattr(self, key):
+                bad(key, "not set (set input, tokenizer and output)")
+        if self.seq_len < 2:
+            bad("seq_len", f"must be at least 2, got {self.seq_len}")
+        if self.mode == "window" and not 0 <= self.overlap < self.seq_len:
+            bad("overlap", f"{self.overlap} must be in [0, seq_len={self.seq_len})")
+        if not 0 <= self.val_ratio < 1:
+            bad("val_ratio", f"must be in [0, 1), got {self.val_ratio}")
+        for name in ("num_proc", "batch_docs"):
+            if getattr(self, name) < 1:
+                bad(name, f"must be at least 1, got {getattr(self, name)}")
 
 
 # the settings the tokenized output depends on (num_proc, batch_docs, sharding and keep_parts change nothing in it)
@@ -157,6 +174,7 @@ def load_tokenizer(path: str, trust_remote_code: bool) -> Encoder:
     """The tokenizer, loaded once per process (workers are spawned processes)."""
     if not Path(path).is_dir():
         raise FileNotFoundError(f"tokenizer dir not found: {path} (nothing is downloaded)")
+    check_tokenizer_files(path, require_vocabulary=True)  # one line naming the dir or the broken file
     key = (path, trust_remote_code)
     if key not in _TOKENIZERS:
         _TOKENIZERS[key] = Encoder(path, trust_remote_code)
@@ -650,33 +668,9 @@ def print_summary(meta: dict) -> None:
           f"empty documents skipped: {meta.get('empty_documents', 0)}")
 
 
-def validate(cfg: TokenizeConfig) -> None:
-    """Checks of the settings, before any work."""
-    for key in ("input", "tokenizer", "output"):
-        if not getattr(cfg, key):
-            raise UserError(f"key {key!r}: not set (set input, tokenizer and output)")
-    if cfg.mode not in ("pack", "window"):
-        raise UserError(f"key 'mode': must be pack or window, got {cfg.mode!r}")
-    if cfg.seq_len < 2:
-        raise UserError(f"key 'seq_len': must be at least 2, got {cfg.seq_len}")
-    if cfg.mode == "window" and not 0 <= cfg.overlap < cfg.seq_len:
-        raise UserError(f"key 'overlap': {cfg.overlap} must be in [0, seq_len={cfg.seq_len})")
-    if cfg.stage not in ("all", "parts", "assemble"):
-        raise UserError(f"key 'stage': must be all, parts or assemble, got {cfg.stage!r}")
-    if cfg.on_mismatch not in ON_MISMATCH:
-        raise UserError(f"key 'on_mismatch': must be one of {ON_MISMATCH}, got {cfg.on_mismatch!r}")
-    if cfg.on_bad_record not in ON_BAD_RECORD:
-        raise UserError(f"key 'on_bad_record': must be one of {ON_BAD_RECORD}, got {cfg.on_bad_record!r}")
-    if not 0 <= cfg.val_ratio < 1:
-        raise UserError(f"key 'val_ratio': must be in [0, 1), got {cfg.val_ratio}")
-    if cfg.num_proc < 1 or cfg.batch_docs < 1:
-        raise UserError("keys 'num_proc' and 'batch_docs': must be at least 1")
-
-
 def main(argv: list[str] | None = None) -> int:
     # settings, inputs and the tokenizer are checked before any work
     cfg = load_config(TokenizeConfig, argv, description=__doc__, prog="python -m pretrain.tokenize")
-    validate(cfg)
     files = expand_inputs(cfg.input)
     if not files:
         raise UserError(f"key 'input': no corpus files (parquet, jsonl[.gz], HF dataset dirs) in {cfg.input}")

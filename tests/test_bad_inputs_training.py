@@ -50,13 +50,26 @@ def _rows(out: Path, split: str = "train") -> list[dict]:
     return list(load_from_disk(str(out / split)))
 
 
+def _tokenizer_dir(folder: Path, files: dict[str, str]) -> Path:
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
 TOKENIZE_USER_ERRORS = {
     "bad flag value": (lambda t: ["--seq_len", "many"], ["command line: --seq_len", "integer"]),
     "unknown key in the config file": (lambda t: ["--config", str(_yaml(t / "t.yaml", {"seq_lenn": 8}))],
                                        ["t.yaml", "seq_lenn"]),
-    "bad mode": (lambda t: ["--mode", "chunk"], ["key 'mode'", "'chunk'"]),
+    "bad mode": (lambda t: ["--mode", "chunk"], ["command line: --mode: expected one of pack, window; got 'chunk'"]),
     "output folder is a file": (lambda t: ["--output", str(_file(t / "taken"))], ["taken", "is a file"]),
     "missing tokenizer": (lambda t: ["--tokenizer", str(t / "no-tok")], ["no-tok", "nothing is downloaded"]),
+    "a tokenizer dir with a config but no vocabulary": (
+        lambda t: ["--tokenizer", str(_tokenizer_dir(t / "cfg-only", {"tokenizer_config.json": "{}"}))],
+        ["cfg-only: no tokenizer vocabulary", "tokenizer.json"]),
+    "a truncated tokenizer.json": (
+        lambda t: ["--tokenizer", str(_tokenizer_dir(t / "cut", {"tokenizer.json": '{"version": "1.0", "mod'}))],
+        ["cut/tokenizer.json:1", "not valid JSON"]),
     "missing input": (lambda t: ["--input", str(t / "nowhere")], ["nowhere"]),
     "an input file that is a dangling link": (
         lambda t: (t / "corpus" / "en" / "gone.jsonl").symlink_to(t / "deleted.jsonl") or [],
