@@ -13,9 +13,13 @@ it); 130 interrupted. Any other exception is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import sys
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 from common.errors import USER_ERRORS, UserError, is_disk_error  # noqa: F401  (UserError: the commands' import)
 
@@ -45,8 +49,27 @@ def cli(main: Callable[[list[str]], int | None], prog: str, argv: list[str] | No
     except Exception as err:
         if not (isinstance(err, USER_ERRORS) or is_disk_error(err)) or debug:
             raise
-        print(f"{prog}: error: {one_line(err)}", file=sys.stderr)
-        for detail in getattr(err, "details", ()):  # an error that lists several problems: one per line
-            print(f"  {one_line(ValueError(detail))}", file=sys.stderr)
+        lines = [f"{prog}: error: {one_line(err)}"]
+        lines += [f"  {one_line(ValueError(d))}" for d in getattr(err, "details", ())]  # several problems
+        if first_to_report(lines):
+            print("\n".join(lines), file=sys.stderr)
         return EXIT_USER_ERROR
     return int(status or 0)
+
+
+def first_to_report(lines: list[str]) -> bool:
+    """Whether this process prints an error. Under torchrun every rank reads the same config and meets the same
+    error: the first rank of a node to claim the message prints it, the others stay quiet (a message that differs,
+    e.g. naming a rank's own shard, is printed by its rank). The claim is a file named after torchrun's run id,
+    the launching agent's pid (a requeued job is a new agent) and the message."""
+    run_id = os.environ.get("TORCHELASTIC_RUN_ID")
+    if not run_id or int(os.environ.get("LOCAL_WORLD_SIZE", "1")) <= 1:
+        return True
+    key = hashlib.sha256("\0".join([run_id, str(os.getppid()), *lines]).encode()).hexdigest()[:24]
+    try:
+        os.close(os.open(Path(tempfile.gettempdir()) / f"mmed-error-{key}", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    except OSError:  # no writable temp folder: better every rank's line than none
+        return True
+    return True
