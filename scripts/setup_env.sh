@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create or update .venv with the project and its dev tools. Sourced by demo.sh and test.sh.
+# Create or update .venv with the project, its dev tools and `transformers serve` (the `serve` extra: the judge's
+# demo and tests). Sourced by demo.sh and test.sh.
 # torch is pinned through constraints.txt so a CPU machine takes the CPU wheel instead of a multi-GB CUDA build.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,7 +18,7 @@ want="$(cat "$ROOT/pyproject.toml" "$ROOT/constraints.txt" | sha256sum | cut -d'
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "[setup] installing the project and its dependencies (first run takes a few minutes)"
   "$VENV/bin/python" -m pip install --quiet --upgrade pip
-  "$VENV/bin/python" -m pip install --quiet -c "$ROOT/constraints.txt" -e "$ROOT[dev]"
+  "$VENV/bin/python" -m pip install --quiet -c "$ROOT/constraints.txt" -e "$ROOT[dev,serve]"
   echo "$want" > "$stamp"
 fi
 # shellcheck disable=SC1091

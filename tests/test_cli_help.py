@@ -10,7 +10,7 @@ import pytest
 COMMANDS = ["data_collection.build_corpus", "data_collection.web", "data_collection.corpora", "data_collection.filter",
             "data_collection.ocr", "data_collection.review", "pretrain.tokenize", "pretrain.train", "pretrain.export",
             "finetune.run", "finetune.merge", "inference.generate", "inference.evaluate", "inference.lm_eval_tasks",
-            "inference.judge_serve", "common.tiny_model"]
+            "common.tiny_model"]
 
 
 @pytest.mark.parametrize("module", COMMANDS)

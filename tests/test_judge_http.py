@@ -1,7 +1,7 @@
-"""The LLM judge against a real local OpenAI-compatible server (inference.judge_serve's ChatServer on 127.0.0.1,
-a free port): retries on 429/5xx, non-retryable errors, the reply cache across reruns and a torn cache line,
-token and cost accounting, unparsed replies, position-bias control, the API key kept out of every output, the
-tiny model served through transformers, and judge-human agreement end to end."""
+"""The LLM judge over HTTP. Against a scriptable OpenAI-compatible stub on 127.0.0.1 (tests/chat_servers.py):
+retries on 429/5xx, non-retryable errors, the reply cache across reruns and a torn cache line, token and cost
+accounting, unparsed replies, position-bias control, the API key kept out of every output, and judge-human
+agreement end to end. Against `transformers serve` running the tiny model: the judge end to end on a real server."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ import threading
 from pathlib import Path
 
 import pytest
+from chat_servers import ChatStub, StubError, transformers_serve
 from judge_helpers import MODELS, fill_sheet, oracle_reply, read_mapping, references, write_predictions
 
 from common.cli import cli
 from common.records import RejectLog
 from inference import judge
-from inference.judge_serve import ChatServer, ServeError
 from inference.judging.backends import ChatReply, LocalHFChatBackend
 from inference.judging.items import load_model_rationales, question_texts, select_items
 from inference.judging.prompt import judge_messages
@@ -34,7 +34,7 @@ class Scripted:
             self.calls += 1
             status = self.fail.pop(0) if self.fail else None
         if status:
-            raise ServeError(status, "scripted failure", retry_after=0 if status == 429 else None)
+            raise StubError(status, "scripted failure", retry_after=0 if status == 429 else None)
         return self.reply(messages)
 
 
@@ -48,7 +48,7 @@ def serve():
     servers = []
 
     def start(complete, api_key=""):
-        server = ChatServer(complete, "judge-under-test", api_key=api_key)
+        server = ChatStub(complete, "judge-under-test", api_key=api_key)
         servers.append(server)
         return server.start()
 
@@ -60,10 +60,11 @@ def serve():
 TEST_DIR = Path(__file__).resolve().parent.parent / "samples" / "mmedbench" / "Test"
 
 
-def _run(preds, url, out: Path, *extra: str) -> int:
-    return cli(judge.main, "python -m inference.judge", ["run", "--predictions", *preds, "--data", str(TEST_DIR), "--per_language", "2", "--show_reference", "true",
-                       "--bootstrap_samples", "100", "--judge.base_url", url, "--judge.model", "judge-under-test",
-                       "--judge.backoff_s", "0.01", "--judge.concurrency", "3", "--out", str(out), *extra])
+def _run(preds, url, out: Path, *extra: str, model: str = "judge-under-test") -> int:
+    return cli(judge.main, "python -m inference.judge", [
+        "run", "--predictions", *preds, "--data", str(TEST_DIR), "--per_language", "2", "--show_reference", "true",
+        "--bootstrap_samples", "100", "--judge.base_url", url, "--judge.model", model, "--judge.backoff_s", "0.01",
+        "--judge.concurrency", "3", "--out", str(out), *extra])
 
 
 def _json(path: Path):
@@ -188,24 +189,32 @@ def test_judge_human_agreement_end_to_end(tmp_path, preds, serve, samples_dir):
     assert (agree / "agreement.png").read_bytes().startswith(b"\x89PNG")
 
 
+@pytest.fixture(scope="module")
+def served_tiny_model(tiny_model_dir, tmp_path_factory):
+    """`transformers serve` running the tiny model (its chat template), started once for this module."""
+    with transformers_serve(tiny_model_dir, tmp_path_factory.mktemp("serve") / "serve.log") as url:
+        yield url
+
+
 @pytest.mark.slow
-def test_tiny_model_served_through_transformers(tmp_path, preds, serve, tiny_model_dir):
-    local = LocalHFChatBackend(str(tiny_model_dir), max_new_tokens=12, device="cpu", dtype="float32")
+def test_tiny_model_served_by_transformers_serve(tmp_path, preds, served_tiny_model, tiny_model_dir):
     out = tmp_path / "run"
-    code = _run(preds, serve(local.complete), out, "--languages", "en", "--per_language", "1",
-                "--judge.max_tokens", "12")
+    code = _run(preds, served_tiny_model, out, "--languages", "en", "--per_language", "1", "--judge.max_tokens",
+                "12", model=str(tiny_model_dir))
     assert code == 0
     records = _lines(out / "judgements.jsonl")
     usage = _json(out / "usage.json")
-    assert len(records) == 2 and usage["fresh_calls"] == 2
-    assert usage["fresh_prompt_tokens"] > 100 and 0 < usage["fresh_completion_tokens"] <= 24
-    # the server ran the model: its reply is what the model writes for the same messages, greedy
+    assert len(records) == 2 and usage["fresh_calls"] == 2 and usage["retries"] == 0
+    # the server ran the model: each reply, and its token counts, are what the model writes for the same messages
+    # through its chat template, greedy, at most max_tokens
+    local = LocalHFChatBackend(str(tiny_model_dir), max_new_tokens=12, device="cpu", dtype="float32")
     items, _ = select_items(load_model_rationales(preds, "error", RejectLog(None)), question_texts(str(TEST_DIR)),
                             1, ["en"], True, 0)
-    first = records[0]
-    item = next(i for i in items if i.id == first["id"])
-    direct = local.complete(judge_messages(item, first["order"], show_reference=True))
-    assert first["reply"] == direct.text
+    direct = [local.complete(judge_messages(next(i for i in items if i.id == r["id"]), r["order"],
+                                            show_reference=True)) for r in records]
+    assert [r["reply"] for r in records] == [d.text for d in direct]
+    assert usage["fresh_prompt_tokens"] == sum(d.prompt_tokens for d in direct) > 200
+    assert usage["fresh_completion_tokens"] == sum(d.completion_tokens for d in direct) <= 24
     unparsed = len(_lines(out / "unparsed.jsonl"))
     assert unparsed == sum(r["ratings"] is None for r in records)
 
