@@ -22,57 +22,15 @@ also when a run fails. Exit status: 0 done (or stopped to be resumed), 2 a user 
 
 from __future__ import annotations
 
-import json
 import sys
-from functools import partial
 from pathlib import Path
-
-import numpy as np
-import torch
-from torch.utils.data import Subset
 
 from common.cli import UserError, cli
 from common.config import load_config
 from common.hf_export import copy_remote_code
 from common.run import ON_MISMATCH
 from pretrain.config import DEPENDS_ON, PretrainConfig
-
-
-def collate(rows: list[dict]) -> dict[str, torch.Tensor]:
-    keys = [k for k in ("input_ids", "labels", "attention_mask") if k in rows[0]]
-    return {k: torch.from_numpy(np.stack([np.asarray(r[k]) for r in rows]).astype(np.int64)) for k in keys}
-
-
-def collate_document_masked(rows: list[dict], eos_id: int) -> dict[str, torch.Tensor]:
-    """collate, then position ids per document and no cross-document targets (train.document_mask)."""
-    from common.packing import document_masked
-
-    return document_masked(collate(rows), eos_id)
-
-
-def load_tokenized(data_dir: str, val_languages: list[str]) -> tuple:
-    """(train dataset, {lang: validation subset}, meta) of a pretrain.tokenize output dir."""
-    from common.records import load_dataset_dir
-
-    root = Path(data_dir)
-    if not (root / "meta.json").exists() or not (root / "train").is_dir():
-        raise FileNotFoundError(f"{root}: not a tokenized dataset (no meta.json or train/); run "
-                                "python -m pretrain.tokenize first")
-    meta = json.loads((root / "meta.json").read_text(encoding="utf-8"))
-    columns = ["input_ids", "labels"] + (["attention_mask"] if meta["mode"] == "window" else [])
-    train = load_dataset_dir(root / "train").with_format("numpy", columns=columns)
-    val_sets = {}
-    if (root / "validation").is_dir():
-        val = load_dataset_dir(root / "validation")
-        langs = val["lang"]
-        wanted = val_languages or sorted(set(langs))
-        val = val.with_format("numpy", columns=columns)
-        for lang in wanted:
-            indices = [i for i, x in enumerate(langs) if x == lang]
-            if not indices:
-                raise ValueError(f"{root}/validation has no sequences of language {lang!r}")
-            val_sets[lang] = Subset(val, indices)
-    return train, val_sets, meta
+from pretrain.data import batch_function, data_dirs, load_pretrain_data
 
 
 def check_config(cfg: PretrainConfig) -> None:
@@ -97,13 +55,6 @@ def check_config(cfg: PretrainConfig) -> None:
     if out.exists() and not out.is_dir():
         raise UserError(f"key 'train.output_dir': {out} is a file; name a folder")
     check_model_dir(cfg.model)
-
-
-def data_dirs(cfg: PretrainConfig) -> list[str]:
-    """The tokenized datasets the run reads: `data`, or the mixture's."""
-    from common.mixture import parse_mixture
-
-    return [s.path for s in parse_mixture(cfg.mixture)] if cfg.mixture else [cfg.data]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,20 +86,11 @@ def train(cfg: PretrainConfig, info) -> dict:
     from common.hf_export import load_causal_lm
     from common.trainer import Trainer
 
-    # data: sequences written by pretrain.tokenize (one dataset, or a mixture of several)
-    sampler_factory = sources = None
-    if cfg.mixture:
-        from common.mixture import parse_mixture
-        from pretrain.mixture_data import load_mixture, mixture_sampler_factory
-
-        sources = parse_mixture(cfg.mixture)
-        train_ds, val_sets, meta, rows, metas = load_mixture(sources, cfg.val_languages, load_tokenized)
-        sampler_factory = mixture_sampler_factory(sources, rows, cfg.train)
-    else:
-        train_ds, val_sets, meta = load_tokenized(cfg.data, cfg.val_languages)
+    data = load_pretrain_data(cfg)  # sequences written by pretrain.tokenize (one dataset, or a mixture)
+    meta = data.meta
     if info.is_main:
-        print(f"in: {len(train_ds):,} training sequences of {meta['seq_len']} tokens ({meta['mode']} mode), "
-              f"validation: {', '.join(f'{k} {len(v)}' for k, v in val_sets.items()) or 'none'}", flush=True)
+        print(f"in: {len(data.train):,} training sequences of {meta['seq_len']} tokens ({meta['mode']} mode), "
+              f"validation: {', '.join(f'{k} {len(v)}' for k, v in data.validation.items()) or 'none'}", flush=True)
 
     # tokenizer and model (fp32 master weights; rank 0 reads them, the others get them after sharding)
     tokenizer = AutoTokenizer.from_pretrained(cfg.model, trust_remote_code=cfg.trust_remote_code)
@@ -159,16 +101,9 @@ def train(cfg: PretrainConfig, info) -> dict:
         raise UserError(f"{cfg.data}/meta.json: sequences of {meta['seq_len']} tokens exceed the model's "
                         f"{max_pos} positions")
 
-    batch_fn = collate
-    if cfg.document_mask:
-        if meta["mode"] != "pack" or tokenizer.eos_token_id is None:
-            raise UserError(f"document_mask: {cfg.data} holds {meta['mode']}-mode sequences; document masking "
-                            "needs pretrain.tokenize --mode pack and a tokenizer with an EOS token")
-        batch_fn = partial(collate_document_masked, eos_id=tokenizer.eos_token_id)
-
     # train (resumes from the latest complete checkpoint in train.output_dir)
-    trainer = Trainer(cfg.train, model, train_ds, batch_fn, eval_datasets=val_sets, tokenizer=tokenizer,
-                      sampler_factory=sampler_factory)
+    trainer = Trainer(cfg.train, model, data.train, batch_function(cfg, meta, tokenizer.eos_token_id),
+                      eval_datasets=data.validation, tokenizer=tokenizer, sampler_factory=data.sampler_factory)
     if info.is_main:
         print(f"world size {info.world_size}, grad accumulation {trainer.grad_accum}, "
               f"{trainer.total_steps} steps of {cfg.train.global_batch_size} sequences", flush=True)
@@ -184,11 +119,11 @@ def train(cfg: PretrainConfig, info) -> dict:
             summary["export_dir"] = str(export_dir)
     finally:
         trainer.close()
-    summary["train_sequences"] = len(train_ds)
-    if sources and info.is_main:
+    summary["train_sequences"] = len(data.train)
+    if data.sources and info.is_main:
         from pretrain.mixture_data import write_mixture_report
 
-        mixture = write_mixture_report(Path(cfg.train.output_dir) / "mixture.json", sources, metas,
+        mixture = write_mixture_report(Path(cfg.train.output_dir) / "mixture.json", data.sources, data.metas,
                                        trainer.sampler, summary["steps"])
         for row in mixture["sources"]:
             print(f"mixture: {row['source']} {row['sequences']:,} sequences ({row['realised_share']:.1%}, "
