@@ -1,4 +1,4 @@
-"""MMedBench: the record schema, its validation, and the loader for a `Train/` or `Test/` folder.
+"""MMedBench: the record schema, its validation, and the loader of a `Train/` or `Test/` folder into `Question`s.
 
 A file is named after its language (English.jsonl, Chinese.jsonl, ...). `answer_idx` comes as "C", "A,C" or
 ["A", "C"] in different copies; it is normalised to a sorted list of letters. `human_checked` and
@@ -18,11 +18,11 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from common.languages import MMEDBENCH_LANGUAGES, by_name
+from common.questions import Question
 from common.records import BadRecordError, RejectLog, handle_bad_record, iter_jsonl
 
 _LETTER = re.compile(r"^[A-Z]$")
@@ -64,29 +64,6 @@ def question_key(record_id: str) -> str:
     return f"{prefix}-{digest}" if digest else record_id
 
 
-@dataclass(frozen=True)
-class MMedBenchRecord:
-    id: str
-    language: str
-    split: str
-    question: str
-    options: dict[str, str]
-    answer: list[str]  # sorted gold letters
-    rationale: str
-    human_checked: bool
-    human_check_passed: bool
-    extra: dict[str, Any] = field(default_factory=dict)  # answer, meta_info, metamap_phrases, ...
-    where: str = ""  # file:line it was read from
-
-    @property
-    def lang_code(self) -> str:
-        return by_name(self.language).code
-
-    @property
-    def is_multi_answer(self) -> bool:
-        return len(self.answer) > 1
-
-
 def normalise_answer(answer_idx: Any) -> list[str]:
     """'C' | 'A,C' | 'A, C' | ['C','A'] -> sorted unique letters; raises ValueError on anything else."""
     if isinstance(answer_idx, str):
@@ -118,9 +95,9 @@ def _as_bool(value: Any, name: str) -> bool:
 
 
 def parse_record(raw: dict, language: str, split: str, line: int, ids: ContentIds | None = None,
-                 where: str = "") -> MMedBenchRecord:
-    """Validate one raw JSON object; raises ValueError with the reason. `ids` makes the id (one per file, so
-    repeated content is told apart)."""
+                 where: str = "") -> Question:
+    """Validate one raw JSON object into a Question; raises ValueError with the reason. `ids` makes the id (one
+    per file, so repeated content is told apart)."""
     question = raw.get("question")
     if not isinstance(question, str) or not question.strip():
         raise ValueError("'question' must be a non-empty string")
@@ -147,14 +124,14 @@ def parse_record(raw: dict, language: str, split: str, line: int, ids: ContentId
     # the digest covers what a prediction record copies, so a corrected question or gold is a new question
     content = {"question": question, "options": options, "answer": answer, "rationale": rationale,
                "human_check_passed": passed}
-    return MMedBenchRecord(
+    return Question(
         id=(ids or ContentIds()).make(f"{language}-{split}", line, content),
         language=language,
         split=split,
         question=question,
         options=options,
-        answer=answer,
-        rationale=rationale,
+        gold_answer=answer,
+        gold_rationale=rationale,
         human_checked=_as_bool(raw.get("human_checked", False), "human_checked"),
         human_check_passed=passed,
         extra={k: v for k, v in raw.items() if k not in known},
@@ -181,7 +158,7 @@ def load_file(
     split: str | None = None,
     on_bad_record: str = "error",
     rejects: RejectLog | None = None,
-) -> Iterator[MMedBenchRecord]:
+) -> Iterator[Question]:
     path = Path(path)
     language = language_of_file(path)
     split = split or split_of_dir(path.parent)
@@ -199,13 +176,13 @@ def load_split(
     languages: Iterable[str] | None = None,
     on_bad_record: str = "error",
     rejects: RejectLog | None = None,
-) -> list[MMedBenchRecord]:
+) -> list[Question]:
     """Load `Train/` or `Test/`: the selected languages (names or ISO codes; default all present), in table order."""
     split_dir = Path(split_dir)
     if not split_dir.is_dir():
         raise FileNotFoundError(f"MMedBench folder not found: {split_dir}")
     wanted = list(MMEDBENCH_LANGUAGES) if languages is None else [_language_name(x) for x in languages]
-    records: list[MMedBenchRecord] = []
+    records: list[Question] = []
     for language in wanted:
         path = split_dir / f"{language}.jsonl"
         if not path.exists():

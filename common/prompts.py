@@ -27,8 +27,10 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, get_args
 
-MODES = ("answer", "rationale")
+Mode = Literal["answer", "rationale"]  # what an example or a prediction holds: the answer only, or a rationale
+MODES: tuple[str, ...] = get_args(Mode)
 RATIONALE_HEADER = "###Rationale:"
 ANSWER_HEADER = "###Answer:"
 DEFAULT_STYLE = "mmedlm"
@@ -180,6 +182,8 @@ STYLES: dict[str, PromptStyle] = {
         "structured", "this project's own format: explicit answer-format instruction, one option per line",
         _structured_prompt, _structured_response, _structured_instruction),
 }
+StyleName = Literal["mmedlm", "mmedlm-infer", "structured"]  # a config field's type: one of STYLES
+assert set(get_args(StyleName)) == set(STYLES), "StyleName lists every registered style"
 
 
 def get_style(name: str) -> PromptStyle:

@@ -24,9 +24,11 @@ from typing import Any
 
 import torch
 
-from common.mmedbench import MMedBenchRecord, line_of, load_split
-from common.prompts import DEFAULT_STYLE, MODES, STYLES, PromptStyle, get_style
-from common.records import BadRecordError, RejectLog, handle_bad_record, iter_jsonl
+from common.config import bad
+from common.mmedbench import line_of, load_split
+from common.prompts import DEFAULT_STYLE, MODES, Mode, PromptStyle, StyleName, get_style
+from common.questions import Question
+from common.records import BadRecordError, OnBadRecord, RejectLog, handle_bad_record, iter_jsonl
 
 IGNORE_INDEX = -100
 ELLIPSIS = " … "
@@ -38,21 +40,31 @@ class FinetuneDataConfig:
                            metadata={"help": "MMedBench Train/ folder of <Language>.jsonl files"})
     languages: list[str] = field(default_factory=list,
                                  metadata={"help": "languages to use (names or ISO codes); empty = all present"})
-    modes: list[str] = field(default_factory=lambda: ["rationale", "answer"],
+    modes: list[Mode] = field(default_factory=lambda: ["rationale", "answer"],
                              metadata={"help": "example kinds per question: rationale (rationale then answer), "
                                                "answer (answer only)"})
-    prompt_style: str = field(default=DEFAULT_STYLE, metadata={
-        "help": f"prompt format taught ({' | '.join(STYLES)}; common/prompts.py): mmedlm is the authors' format, "
-                "the one the released MMed-Llama 3 weights use"})
+    prompt_style: StyleName = field(default=DEFAULT_STYLE, metadata={
+        "help": "prompt format taught (common/prompts.py): mmedlm is the authors' format, the one the released "
+                "MMed-Llama 3 weights use"})
     max_seq_len: int = field(default=2048, metadata={"help": "longest example in tokens; longer questions are cut"})
     instructions: str = field(default="", metadata={"help": "optional JSONL of extra instruction data "
                                                             "(instruction, input, output) to mix in"})
     instruction_ratio: float = field(default=0.0, metadata={
         "help": "instruction examples per MMedBench example in the mix (0.5 = one for every two); "
                 "drawn without repetition while the file has enough, then repeated; 0 = none"})
-    on_bad_record: str = field(default="error", metadata={"help": "error (stop at file:line) | skip (write "
-                                                                  "rejects.jsonl and count)"})
+    on_bad_record: OnBadRecord = field(default="error", metadata={
+        "help": "error (stop at file:line) or skip (write rejects.jsonl and count)"})
     seed: int = field(default=0, metadata={"help": "seed for drawing instruction examples"})
+
+    def validate(self) -> None:
+        if not self.modes:
+            bad("modes", "give at least one of answer, rationale")
+        if self.max_seq_len < 1:
+            bad("max_seq_len", f"must be at least 1, got {self.max_seq_len}")
+        if self.instruction_ratio < 0:
+            bad("instruction_ratio", f"must be >= 0, got {self.instruction_ratio}")
+        if self.instruction_ratio > 0 and not self.instructions:
+            bad("instruction_ratio", "> 0 needs data.instructions (a JSONL file)")
 
 
 @dataclass(frozen=True)
@@ -73,14 +85,14 @@ class TextExample:
 # ---------------------------------------------------------------------------------------------- text examples
 
 
-def record_where(rec: MMedBenchRecord, train_dir: str | Path) -> str:
+def record_where(rec: Question, train_dir: str | Path) -> str:
     """file:line of a record (as read; else from its id's line number)."""
     if rec.where:
         return rec.where
     return f"{Path(train_dir) / (rec.language + '.jsonl')}:{line_of(rec.id)}"
 
 
-def mmedbench_examples(records: Iterable[MMedBenchRecord], modes: Sequence[str], train_dir: str | Path,
+def mmedbench_examples(records: Iterable[Question], modes: Sequence[str], train_dir: str | Path,
                        on_bad_record: str = "error", rejects: RejectLog | None = None,
                        style: PromptStyle | None = None) -> list[TextExample]:
     """Both example kinds for every question (a rationale example needs a rationale: else it is a bad record)."""
@@ -92,7 +104,7 @@ def mmedbench_examples(records: Iterable[MMedBenchRecord], modes: Sequence[str],
     for rec in records:
         where = record_where(rec, train_dir)
         for mode in modes:
-            if mode == "rationale" and not rec.rationale.strip():
+            if mode == "rationale" and not rec.gold_rationale.strip():
                 handle_bad_record(where, "no rationale for a rationale example (drop 'rationale' from data.modes "
                                          "or use on_bad_record: skip)", rec.id, on_bad_record, rejects)
                 continue
@@ -100,7 +112,7 @@ def mmedbench_examples(records: Iterable[MMedBenchRecord], modes: Sequence[str],
                 id=f"{rec.id}-{mode}", kind=mode, where=where, question=rec.question, options=rec.options,
                 language=rec.language, style=style.name,
                 prompt=style.build_prompt(rec.question, rec.options, rec.language, mode),
-                target=style.format_response(mode, rec.answer, rec.rationale),
+                target=style.format_response(mode, rec.gold_answer, rec.gold_rationale),
             ))
     return examples
 

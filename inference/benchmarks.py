@@ -11,7 +11,7 @@
 `load_benchmark` also takes the multilingual benchmarks (xmedbench, medexpqa, kormedmcqa, global_mmlu, mmlu_prox;
 `<name>:<code>` for one language): inference/multilingual_benchmarks.py reads them.
 
-Every loader yields `Question`s (the same record MMedBench questions become), with ids `<Benchmark>-<line>-<digest>`
+Every loader yields `common.questions.Question`s (as MMedBench's loader does), with ids `<Benchmark>-<line>-<digest>`
 (`MMLU-<subject>-<row>-<digest>`; `PubMedQA-<pmid>`, a PMID names its content): the digest of the question's content
 lets a rerun recognise it wherever it moved (common.mmedbench.question_key). Bad records follow `on_bad_record` (error with file and line, or
 skip into the reject log).
@@ -22,38 +22,17 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-from common.mmedbench import ContentIds, MMedBenchRecord, normalise_answer
+from common.mmedbench import ContentIds, normalise_answer
+from common.questions import Question
 from common.records import RejectLog, handle_bad_record, iter_jsonl
+from inference import multilingual_benchmarks as multi
+from inference.multilingual_benchmarks import MMLU_MEDICAL_SUBJECTS
 
 BENCHMARKS = ("medqa", "medmcqa", "pubmedqa", "mmlu")
 BENCHMARK_TITLES = {"medqa": "MedQA", "medmcqa": "MedMCQA", "pubmedqa": "PubMedQA", "mmlu": "MMLU"}
-MMLU_MEDICAL_SUBJECTS = ("clinical_knowledge", "medical_genetics", "anatomy", "professional_medicine",
-                         "college_biology", "college_medicine")
 PUBMEDQA_OPTIONS = {"A": "yes", "B": "no", "C": "maybe"}
-
-
-@dataclass(frozen=True)
-class Question:
-    """One question to ask a model: from MMedBench or from an English benchmark."""
-
-    id: str
-    language: str
-    question: str
-    options: dict[str, str]
-    answer: list[str]  # sorted gold letters
-    rationale: str = ""
-    human_check_passed: bool = False
-    benchmark: str = ""  # "" for MMedBench; "medqa", "mmlu/anatomy", ... otherwise
-    where: str = ""  # file:line it was read from
-
-    @classmethod
-    def from_mmedbench(cls, rec: MMedBenchRecord) -> Question:
-        return cls(id=rec.id, language=rec.language, question=rec.question, options=dict(rec.options),
-                   answer=list(rec.answer), rationale=rec.rationale, human_check_passed=rec.human_check_passed,
-                   where=rec.where)
 
 
 def _content(question: str, options: dict, answer: list, rationale: str = "") -> dict:
@@ -93,7 +72,7 @@ def load_medqa(path: Path, on_bad_record: str = "error", rejects: RejectLog | No
                 raise ValueError(f"answer_idx {raw['answer_idx']!r} is not among the options {sorted(options)}")
             question = _question_text(raw)
             yield Question(id=ids.make("MedQA", where.rsplit(":", 1)[1], _content(question, options, answer)),
-                           language="English", question=question, options=options, answer=answer,
+                           language="English", question=question, options=options, gold_answer=answer,
                            benchmark="medqa", where=where)
         except ValueError as err:
             handle_bad_record(where, str(err), raw, on_bad_record, rejects)
@@ -124,8 +103,8 @@ def load_medmcqa(path: Path, on_bad_record: str = "error", rejects: RejectLog | 
             rationale = raw.get("exp") if isinstance(raw.get("exp"), str) else ""
             question = _question_text(raw)
             qid = ids.make("MedMCQA", where.rsplit(":", 1)[1], _content(question, options, answer, rationale))
-            yield Question(id=qid, language="English", question=question, options=options, answer=answer,
-                           rationale=rationale, benchmark="medmcqa", where=where)
+            yield Question(id=qid, language="English", question=question, options=options, gold_answer=answer,
+                           gold_rationale=rationale, benchmark="medmcqa", where=where)
         except ValueError as err:
             handle_bad_record(where, str(err), raw, on_bad_record, rejects)
 
@@ -166,7 +145,8 @@ def load_pubmedqa(path: Path, on_bad_record: str = "error", rejects: RejectLog |
                     if contexts else question)
             long_answer = item.get("LONG_ANSWER") if isinstance(item.get("LONG_ANSWER"), str) else ""
             yield Question(id=f"PubMedQA-{pmid}", language="English", question=text,
-                           options=dict(PUBMEDQA_OPTIONS), answer=[by_letter[decision]], rationale=long_answer,
+                           options=dict(PUBMEDQA_OPTIONS), gold_answer=[by_letter[decision]],
+                           gold_rationale=long_answer,
                            benchmark="pubmedqa", where=where)
         except ValueError as err:
             handle_bad_record(where, str(err), item, on_bad_record, rejects)
@@ -203,7 +183,7 @@ def load_mmlu(path: Path, on_bad_record: str = "error", rejects: RejectLog | Non
                     options = dict(zip("ABCD", (c.strip() for c in row[1:5])))
                     qid = ids.make(f"MMLU-{subject}", row_no, _content(row[0].strip(), options, [answer]))
                     yield Question(id=qid, language="English", question=row[0].strip(), options=options,
-                                   answer=[answer], benchmark=f"mmlu/{subject}", where=where)
+                                   gold_answer=[answer], benchmark=f"mmlu/{subject}", where=where)
                 except ValueError as err:
                     handle_bad_record(where, str(err), row, on_bad_record, rejects)
 
@@ -223,8 +203,6 @@ def load_benchmark(name: str, path: str | Path, on_bad_record: str = "error", re
         return list(load_pubmedqa(path, on_bad_record, rejects, ids_file=pubmedqa_ids_file))
     if name == "mmlu":
         return list(load_mmlu(path, on_bad_record, rejects, subjects=mmlu_subjects))
-    from inference import multilingual_benchmarks as multi
-
     if name.split(":")[0] in multi.SPECS:  # "xmedbench", or one language "xmedbench:zh" (inference.suite)
         return multi.load_spec(name, path, on_bad_record, rejects)
     raise ValueError(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}, {', '.join(multi.SPECS)}")

@@ -17,28 +17,32 @@ Rationale metrics use `rationale`-mode records whose rationale passed the human 
 
 from __future__ import annotations
 
-import re
 import sys
-from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from common.cli import UserError, cli
 from common.config import load_config
-from common.languages import LANGUAGES, MMEDBENCH_LANGUAGES, resolve
-from common.mmedbench import line_of, question_key
-from common.records import RejectLog, handle_bad_record, iter_jsonl
+from common.languages import LANGUAGES, MMEDBENCH_LANGUAGES
+from common.mmedbench import line_of
+from common.records import RejectLog
 from common.run import Run
 from inference.benchmarks import MMLU_MEDICAL_SUBJECTS, TABLE3_COLUMNS, table3_column
 from inference.metrics import (
     METRIC_NAMES,
-    RATIONALE_METRIC_MODES,
+    METRICS_CHOICES,
     BertScore,
     bertscore_model_name,
-    bootstrap_ci,
 )
-from inference.scoring import ACCURACY_RULES, RationaleTable, ScoredRecord, score_records
+from inference.predictions import Prediction, gather_prediction_args, load_predictions, split_model_spec
+from inference.scoring import (
+    ACCURACY_RULES,
+    GroupAccuracy,
+    RationaleTable,
+    ScoredRecord,
+    accuracy_by,
+    score_records,
+)
 from inference.tables import (
     LEADERBOARD_COLUMNS,
     accuracy_rows,
@@ -49,9 +53,6 @@ from inference.tables import (
     rationale_rows,
     write_csv,
 )
-
-RECORD_FIELDS = ("id", "language", "mode", "options", "gold_answer", "gold_rationale", "human_check_passed",
-                 "prompt", "output")
 
 
 @dataclass
@@ -79,26 +80,9 @@ class EvaluateConfig:
 
 
 @dataclass
-class GroupAccuracy:
-    n: int
-    correct: int
-    unparsed: int
-    mode: str
-    ci: tuple[float, float]
-
-    @property
-    def credited(self) -> int:
-        return self.n - self.unparsed
-
-    @property
-    def accuracy(self) -> float:
-        return 100.0 * self.correct / self.n
-
-
-@dataclass
 class ModelResult:
     name: str
-    records: list[dict]
+    records: list[Prediction]
     scored: list[ScoredRecord] = field(default_factory=list)
     accuracy: dict[str, GroupAccuracy] = field(default_factory=dict)  # by language, with cfg.accuracy_rule
     accuracy_by_rule: dict[str, dict[str, GroupAccuracy]] = field(default_factory=dict)  # rule -> language -> ...
@@ -107,113 +91,19 @@ class ModelResult:
     benchmarks: dict[str, GroupAccuracy] = field(default_factory=dict)  # by Table-3 column
 
 
-# ---------------------------------------------------------------------------------------------- loading
-
-
-_MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
-
-
-def split_model_spec(spec: str) -> tuple[str, Path]:
-    """'name=path' or 'path' (named after its folder). A name becomes a folder under --out: plain characters only."""
-    if "=" in spec and not Path(spec).exists():
-        name, path = spec.split("=", 1)
-        name, path = name.strip(), Path(path)
-    else:
-        path = Path(spec)
-        name = (path.name if path.is_dir() else path.parent.name) or path.stem
-    if not _MODEL_NAME.fullmatch(name):
-        raise UserError(f"model name {name!r} (from {spec!r}) must be letters, digits and ._+- (it names a folder "
-                         "under --out); write name=path")
-    return name, path
-
-
-def prediction_files(path: Path) -> list[Path]:
-    if path.is_file():
-        return [path]
-    if not path.is_dir():
-        raise FileNotFoundError(f"predictions not found: {path}")
-    files = sorted(path.glob("predictions*.jsonl"))
-    if not files:
-        raise FileNotFoundError(f"{path}: no predictions*.jsonl files")
-    return files
-
-
-def _record_problem(rec: dict) -> str | None:
-    missing = [k for k in RECORD_FIELDS if k not in rec]
-    if missing:
-        return f"prediction record lacks {missing}"
-    if not isinstance(rec["options"], dict) or not isinstance(rec["gold_answer"], list):
-        return "'options' must be an object and 'gold_answer' a list of letters"
-    if rec["mode"] not in ("answer", "rationale"):
-        return f"mode must be answer or rationale, got {rec['mode']!r}"
-    if not isinstance(rec["output"], str):
-        return "'output' must be a string"
-    if not rec["gold_answer"] or any(letter not in rec["options"] for letter in rec["gold_answer"]):
-        return f"gold_answer {rec['gold_answer']} is not a non-empty list of option keys {sorted(rec['options'])}"
-    try:
-        # an ISO code ("en") is read as its name, so the record lands in its language's column
-        rec["language"] = resolve(str(rec["language"])).name
-    except (KeyError, ValueError):
-        return f"unknown language {rec['language']!r} (a MMedBench language name such as 'English', or its code)"
-    return None
-
-
-def load_predictions(path: Path, on_bad_record: str, rejects: RejectLog, seen: set | None = None
-                     ) -> tuple[list[dict], int]:
-    """Valid records of a file or folder, first copy of each (question, mode); returns (records, duplicates).
-    A question is its id without the line number (common.mmedbench.question_key), so one question predicted under
-    two line numbers counts once. `seen` carries the keys already loaded for the same model from its other paths."""
-    records, duplicates = [], 0
-    seen = set() if seen is None else seen
-    for file in prediction_files(path):
-        for where, rec in iter_jsonl(file, on_bad_record, rejects):
-            problem = _record_problem(rec)
-            if problem:
-                handle_bad_record(where, problem, rec, on_bad_record, rejects)
-                continue
-            key = (question_key(str(rec["id"])), rec["mode"])
-            if key in seen:
-                duplicates += 1
-                continue
-            seen.add(key)
-            records.append(rec)
-    return records, duplicates
-
-
 # ---------------------------------------------------------------------------------------------- scoring
 
 
-def group_accuracy(items: list[ScoredRecord], mode: str, rule: str, samples: int, seed: int) -> GroupAccuracy:
-    flags = [it.answers[rule]["correct"] for it in items]
-    unparsed = sum(it.answers[rule]["parsed"] is None for it in items)
-    return GroupAccuracy(n=len(items), correct=sum(flags), unparsed=unparsed, mode=mode,
-                         ci=bootstrap_ci(flags, samples, seed))
-
-
-def accuracy_by(items: list[ScoredRecord], key: Callable[[dict], str], rule: str, samples: int, seed: int
-                ) -> dict[str, GroupAccuracy]:
-    """Per group (language or benchmark): answer-mode records, or the rationale-mode ones where a group has no
-    answer-mode record."""
-    groups: dict[str, dict[str, list[ScoredRecord]]] = defaultdict(lambda: defaultdict(list))
-    for it in items:
-        groups[key(it.rec)][it.rec["mode"]].append(it)
-    out = {}
-    for group, by_mode in groups.items():
-        mode = "answer" if by_mode.get("answer") else "rationale"
-        out[group] = group_accuracy(by_mode[mode], mode, rule, samples, seed)
-    return out
-
-
-def evaluate_model(name: str, records: list[dict], cfg: EvaluateConfig, bert: BertScore | None) -> ModelResult:
+def evaluate_model(name: str, records: list[Prediction], cfg: EvaluateConfig, bert: BertScore | None) -> ModelResult:
     result = ModelResult(name, records)
     result.scored, tables = score_records(records, cfg.metrics, bert)
-    mmed = [it for it in result.scored if not it.rec.get("benchmark")]
-    bench = [it for it in result.scored if it.rec.get("benchmark")]
+    mmed = [it for it in result.scored if not it.rec.benchmark]
+    bench = [it for it in result.scored if it.rec.benchmark]
     for rule in ACCURACY_RULES:
-        result.accuracy_by_rule[rule] = accuracy_by(mmed, lambda r: r["language"], rule, cfg.bootstrap_samples,
+        result.accuracy_by_rule[rule] = accuracy_by(mmed, lambda r: r.language, rule, cfg.bootstrap_samples,
                                                     cfg.seed)
     result.accuracy = result.accuracy_by_rule[cfg.accuracy_rule]
-    result.benchmarks = accuracy_by(bench, lambda r: table3_column(r["benchmark"]), cfg.accuracy_rule,
+    result.benchmarks = accuracy_by(bench, lambda r: table3_column(r.benchmark), cfg.accuracy_rule,
                                     cfg.bootstrap_samples, cfg.seed)
     result.rationale_tables = tables
     result.rationale = {lang: t.means for lang, t in tables.items()}
@@ -241,13 +131,12 @@ def table3_rows(results: list[ModelResult]) -> list[list[str]]:
 
 
 def write_leaderboard(out_dir: Path, result: ModelResult) -> None:
-    mmed = [r for r in result.records if not r.get("benchmark")]
+    mmed = [r for r in result.records if not r.benchmark]
     order = {lang: i for i, lang in enumerate(MMEDBENCH_LANGUAGES)}
-    mmed.sort(key=lambda r: (order.get(r["language"], 99), r["language"], line_of(str(r["id"]))))
-    answers = [[r["language"], r["prompt"], r["output"], ",".join(r["gold_answer"])]
-               for r in mmed if r["mode"] == "answer"]
-    rationales = [[r["language"], r["prompt"], r["output"], r["gold_rationale"]]
-                  for r in mmed if r["mode"] == "rationale" and r["human_check_passed"]]
+    mmed.sort(key=lambda r: (order.get(r.language, 99), r.language, line_of(r.id)))
+    answers = [[r.language, r.prompt, r.output, ",".join(r.gold_answer)] for r in mmed if r.mode == "answer"]
+    rationales = [[r.language, r.prompt, r.output, r.gold_rationale]
+                  for r in mmed if r.mode == "rationale" and r.human_check_passed]
     write_csv(out_dir / "multi_choice_results.csv", LEADERBOARD_COLUMNS, answers)
     write_csv(out_dir / "rationale_results.csv", LEADERBOARD_COLUMNS, rationales)
 
@@ -290,8 +179,8 @@ def _accuracy_section(results: list[ModelResult], languages: list[str], acc_rows
     return parts
 
 
-def _rationale_section(results: list[ModelResult], languages: list[str], rat_rows, metrics_mode: str) -> list[str]:
-    parts = [f"\n## Rationale similarity (%), human-checked rationales, metrics: {metrics_mode}\n\n",
+def _rationale_section(results: list[ModelResult], languages: list[str], rat_rows, metrics: str) -> list[str]:
+    parts = [f"\n## Rationale similarity (%), human-checked rationales, metrics: {metrics}\n\n",
              markdown_table(["Model", "Metric", *languages, "Avg"], rat_rows)]
     no_rationales = [lang for lang in languages if not any(lang in r.rationale for r in results)]
     if no_rationales:
@@ -372,28 +261,12 @@ def write_outputs(out_dir: Path, results: list[ModelResult], cfg: EvaluateConfig
 # ---------------------------------------------------------------------------------------------- main
 
 
-def gather_prediction_args(argv: list[str]) -> list[str]:
-    """Let `--predictions a name=b c` (several values) through load_config as one comma-joined list."""
-    out, i = [], 0
-    while i < len(argv):
-        if argv[i] == "--predictions":
-            j = i + 1
-            while j < len(argv) and not argv[j].startswith("--"):
-                j += 1
-            out += ["--predictions", ",".join(argv[i + 1:j])]
-            i = j
-        else:
-            out.append(argv[i])
-            i += 1
-    return out
-
-
 def check_config(cfg: EvaluateConfig) -> dict[str, list[Path]]:
     """The config's problems as one-line errors; returns the predictions paths by model name."""
     if not cfg.predictions:
         raise UserError("give --predictions <file-or-dir> [name=path ...]")
-    if cfg.metrics not in RATIONALE_METRIC_MODES:
-        raise UserError(f"metrics must be one of {RATIONALE_METRIC_MODES}, got {cfg.metrics!r}")
+    if cfg.metrics not in METRICS_CHOICES:
+        raise UserError(f"metrics must be one of {METRICS_CHOICES}, got {cfg.metrics!r}")
     if cfg.accuracy_rule not in ACCURACY_RULES:
         raise UserError(f"accuracy_rule must be one of {ACCURACY_RULES}, got {cfg.accuracy_rule!r}")
     # a name given twice merges its paths (e.g. MMedBench and English-benchmark predictions of one model)

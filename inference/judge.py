@@ -36,9 +36,9 @@ from common.cli import UserError, cli
 from common.config import load_config
 from common.records import RejectLog, write_json, write_jsonl, write_text
 from common.run import Run
-from inference.evaluate import gather_prediction_args
 from inference.judging.backends import BackendConfigError
 from inference.judging.items import StudyItem, load_model_rationales, question_texts, select_items
+from inference.predictions import gather_prediction_args
 
 COMMANDS = ("sheets", "score", "run", "agreement")
 

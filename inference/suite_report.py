@@ -1,7 +1,7 @@
 """The report of `inference.suite`: every unit's predictions scored once, then the tables (see inference.suite).
 
 Scoring is the project's own: `inference.scoring` reads every output under both answer rules (strict: the trained
-answer line; lenient: a careful reader, never a letter that is not an option), `inference.evaluate.accuracy_by`
+answer line; lenient: a careful reader, never a letter that is not an option), `inference.scoring.accuracy_by`
 gives accuracy with its bootstrap interval, `inference.scoring.score_language_rationales` scores rationales
 (MedExpQA's doctors' explanations) as MMedBench's are scored.
 """
@@ -10,23 +10,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from common.cli import UserError
 from common.records import RejectLog, read_jsonl, write_jsonl, write_text
-from inference.evaluate import GroupAccuracy, accuracy_by, load_predictions
 from inference.metrics import METRIC_NAMES
+from inference.predictions import Prediction, load_predictions
 from inference.scoring import (
     ACCURACY_RULES,
+    GroupAccuracy,
     RationaleTable,
     ScoredRecord,
+    accuracy_by,
     score_language_rationales,
     score_records,
 )
+from inference.suite_config import SuiteConfig, SuiteUnit
 from inference.tables import LEADERBOARD_COLUMNS, fmt, markdown_table, mean_of_present, write_csv
-
-if TYPE_CHECKING:
-    from inference.suite import SuiteConfig, SuiteUnit
 
 TITLES = {"mmedbench": "MMedBench", "xmedbench": "XMedBench", "medexpqa": "MedExpQA", "kormedmcqa": "KorMedMCQA",
           "global_mmlu": "Global-MMLU", "mmlu_prox": "MMLU-ProX"}
@@ -45,7 +44,7 @@ REFERENCE_ROWS: tuple[tuple[str, str, dict[str, float]], ...] = (
 @dataclass
 class UnitResult:
     unit: SuiteUnit
-    records: list[dict]
+    records: list[Prediction]
     scored: list[ScoredRecord]
     accuracy: dict[str, GroupAccuracy]  # rule -> accuracy
     rationale: RationaleTable | None
@@ -63,8 +62,8 @@ def score_unit(cfg: SuiteConfig, unit: SuiteUnit, rejects: RejectLog) -> UnitRes
         groups = accuracy_by(scored, lambda r: "all", rule, cfg.bootstrap_samples, cfg.seed)
         accuracy[rule] = groups["all"]
     with_reference = [it for it in scored
-                      if it.rec["mode"] == "rationale" and it.rec["human_check_passed"] and it.rec["gold_rationale"]]
-    rationale = (score_language_rationales(with_reference, records[0]["language"], cfg.metrics, None)
+                      if it.rec.mode == "rationale" and it.rec.human_check_passed and it.rec.gold_rationale]
+    rationale = (score_language_rationales(with_reference, records[0].language, cfg.metrics, None)
                  if with_reference else None)
     input_rejects = folder / "rejects.jsonl"
     rejected = len(read_jsonl(input_rejects)) if input_rejects.exists() else 0
@@ -79,7 +78,7 @@ def accuracy_rows(results: list[UnitResult]) -> list[list[object]]:
     rows = []
     for r in results:
         main = r.accuracy["strict"]
-        row: list[object] = [_title(r), r.unit.code, r.records[0]["language"], main.n, r.rejected, main.mode,
+        row: list[object] = [_title(r), r.unit.code, r.records[0].language, main.n, r.rejected, main.mode,
                              r.unit.bench.scoring]
         for rule in ACCURACY_RULES:
             g = r.accuracy[rule]
@@ -130,7 +129,7 @@ def cultural_rows(results: list[UnitResult], cfg: SuiteConfig) -> list[list[obje
         labels = multi.cultural_labels(b.path, r.unit.code)
         by_key = {question_key(q.id): labels.get(q.question, "") for q in
                   multi.load_language(b.name, b.path, r.unit.code, "skip", RejectLog(None), b.subsets or None)}
-        groups = accuracy_by(r.scored, lambda rec, keys=by_key: keys.get(question_key(str(rec["id"])), "")
+        groups = accuracy_by(r.scored, lambda rec, keys=by_key: keys.get(question_key(rec.id), "")
                              or "not annotated", cfg.accuracy_rule, cfg.bootstrap_samples, cfg.seed)
         for label in sorted(groups):
             g = groups[label]
@@ -150,10 +149,9 @@ def write_leaderboards(out: Path, results: list[UnitResult]) -> None:
         by_bench.setdefault(r.unit.bench.name, []).append(r)
     for name, rs in by_bench.items():
         recs = [rec for r in rs for rec in r.records]
-        answers = [[x["language"], x["prompt"], x["output"], ",".join(x["gold_answer"])]
-                   for x in recs if x["mode"] == "answer"]
-        rationales = [[x["language"], x["prompt"], x["output"], x["gold_rationale"]]
-                      for x in recs if x["mode"] == "rationale" and x["human_check_passed"]]
+        answers = [[x.language, x.prompt, x.output, ",".join(x.gold_answer)] for x in recs if x.mode == "answer"]
+        rationales = [[x.language, x.prompt, x.output, x.gold_rationale]
+                      for x in recs if x.mode == "rationale" and x.human_check_passed]
         write_csv(out / "leaderboard" / name / "multi_choice_results.csv", LEADERBOARD_COLUMNS, answers)
         if rationales:
             write_csv(out / "leaderboard" / name / "rationale_results.csv", LEADERBOARD_COLUMNS, rationales)

@@ -23,11 +23,11 @@ def write_predictions(samples_dir: Path, out: Path) -> list[str]:
         lines = []
         for i, rec in enumerate(records):
             other = records[(i + 1) % len(records)]
-            rationale = {"gold": rec.rationale, "swapped": other.rationale, "empty": ""}[model]
+            rationale = {"gold": rec.gold_rationale, "swapped": other.gold_rationale, "empty": ""}[model]
             output = (f"###Rationale: {rationale}\n" if rationale else "") + \
-                f"###Answer: OPTION {','.join(rec.answer)} IS CORRECT."
+                f"###Answer: OPTION {','.join(rec.gold_answer)} IS CORRECT."
             lines.append({"id": rec.id, "language": rec.language, "mode": "rationale", "options": rec.options,
-                          "gold_answer": rec.answer, "gold_rationale": rec.rationale,
+                          "gold_answer": rec.gold_answer, "gold_rationale": rec.gold_rationale,
                           "human_check_passed": rec.human_check_passed, "prompt": f"Q: {rec.question}",
                           "output": output})
         path = out / model / "predictions.jsonl"
@@ -81,4 +81,4 @@ def read_mapping(path: Path) -> dict[tuple[str, str, str], str]:
 
 
 def references(samples_dir: Path) -> dict[str, str]:
-    return {r.id: r.rationale for r in load_split(samples_dir / "mmedbench" / "Test")}
+    return {r.id: r.gold_rationale for r in load_split(samples_dir / "mmedbench" / "Test")}

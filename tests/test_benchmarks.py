@@ -21,22 +21,22 @@ def test_medqa_sample(english):
     first = qs[0]
     assert re.fullmatch(r"MedQA-1-[0-9a-f]{8}", first.id) and first.benchmark == "medqa" and first.language == "English"
     assert sorted(first.options) == ["A", "B", "C", "D"]
-    assert first.answer == ["C"] and first.options["C"] == "Right coronary artery"
+    assert first.gold_answer == ["C"] and first.options["C"] == "Right coronary artery"
 
 
 def test_medmcqa_sample_uses_one_based_cop(english):
     qs = load_benchmark("medmcqa", english / "medmcqa" / "dev.json")
     assert len(qs) == 8
-    assert qs[0].answer == ["B"] and qs[0].options["B"] == "Axillary nerve"
-    assert qs[3].answer == ["D"] and qs[3].options["D"] == "Niacin"
-    assert "deltoid" in qs[0].rationale
+    assert qs[0].gold_answer == ["B"] and qs[0].options["B"] == "Axillary nerve"
+    assert qs[3].gold_answer == ["D"] and qs[3].options["D"] == "Niacin"
+    assert "deltoid" in qs[0].gold_rationale
 
 
 def test_pubmedqa_sample_has_yes_no_maybe(english):
     qs = load_benchmark("pubmedqa", english / "pubmedqa" / "ori_pqal.json")
     assert len(qs) == 6
     assert all(q.options == {"A": "yes", "B": "no", "C": "maybe"} for q in qs)
-    assert {q.answer[0] for q in qs} == {"A", "B", "C"}
+    assert {q.gold_answer[0] for q in qs} == {"A", "B", "C"}
     assert qs[0].id == "PubMedQA-21645374" and qs[0].question.startswith("Context: ")
 
 
@@ -45,7 +45,7 @@ def test_mmlu_six_medical_subjects(english):
     assert {q.benchmark for q in qs} == {f"mmlu/{s}" for s in MMLU_MEDICAL_SUBJECTS}
     assert len(qs) == 18
     anatomy = [q for q in qs if q.benchmark == "mmlu/anatomy"]
-    assert anatomy[0].answer == ["C"] and anatomy[0].options["C"] == "Abducens nerve"
+    assert anatomy[0].gold_answer == ["C"] and anatomy[0].options["C"] == "Abducens nerve"
 
 
 @pytest.mark.parametrize(("name", "path", "where", "good", "bad"), [

@@ -22,7 +22,7 @@ def test_xmedbench_options_string_and_bracketed_answer(bench):
     qs = load_language("xmedbench", bench / "xmedbench", "zh")
     assert [q.language for q in qs] == ["Chinese"] * 3
     assert qs[1].options == {"A": "维生素A", "B": "维生素B12", "C": "维生素C", "D": "维生素D"}
-    assert qs[1].answer == ["C"] and qs[1].benchmark == "xmedbench"
+    assert qs[1].gold_answer == ["C"] and qs[1].benchmark == "xmedbench"
     assert sorted(available_languages("xmedbench", bench / "xmedbench")) == ["ar", "en", "es", "fr", "hi", "zh"]
 
 
@@ -32,7 +32,7 @@ def test_xmedbench_json_lines_copy_reads_the_same(bench, tmp_path):
                                       encoding="utf-8")
     listed = load_language("xmedbench", bench / "xmedbench", "fr")
     lines = load_language("xmedbench", tmp_path, "fr")
-    assert [(q.question, q.options, q.answer) for q in lines] == [(q.question, q.options, q.answer) for q in listed]
+    assert [(q.question, q.options, q.gold_answer) for q in lines] == [(q.question, q.options, q.gold_answer) for q in listed]
     assert lines[1].where.endswith("fr.json:2")
 
 
@@ -40,8 +40,8 @@ def test_medexpqa_numbered_options_and_doctors_explanation(bench):
     qs = load_language("medexpqa", bench / "medexpqa", "it")
     (q,) = qs
     assert q.language == "Italian" and sorted(q.options) == ["A", "B", "C", "D"]  # the null 5th option is dropped
-    assert q.answer == ["A"] and q.options["A"] == "Adrenalina intramuscolare"
-    assert q.rationale.startswith("L'adrenalina è il primo") and q.human_check_passed
+    assert q.gold_answer == ["A"] and q.options["A"] == "Adrenalina intramuscolare"
+    assert q.gold_rationale.startswith("L'adrenalina è il primo") and q.human_check_passed
 
 
 def test_kormedmcqa_integer_answer_and_exams(bench):
@@ -49,14 +49,14 @@ def test_kormedmcqa_integer_answer_and_exams(bench):
     assert {q.benchmark for q in qs} == {"kormedmcqa/doctor", "kormedmcqa/nurse", "kormedmcqa/pharm",
                                          "kormedmcqa/dentist"}
     scurvy = next(q for q in qs if "괴혈병" in q.question)
-    assert scurvy.answer == ["C"] and scurvy.options["C"] == "비타민 C" and scurvy.language == "Korean"
+    assert scurvy.gold_answer == ["C"] and scurvy.options["C"] == "비타민 C" and scurvy.language == "Korean"
     assert len(load_benchmark("kormedmcqa:ko:nurse", bench / "kormedmcqa")) == 1
 
 
 def test_global_mmlu_keeps_medical_subjects_only(bench):
     qs = load_language("global_mmlu", bench / "global_mmlu", "de")
     assert [q.benchmark for q in qs] == ["global_mmlu/anatomy", "global_mmlu/clinical_knowledge"]
-    assert qs[0].answer == ["C"] and qs[0].options["C"] == "Nervus abducens"
+    assert qs[0].gold_answer == ["C"] and qs[0].options["C"] == "Nervus abducens"
     assert [q.benchmark for q in load_benchmark("global_mmlu:de:astronomy", bench / "global_mmlu")] == [
         "global_mmlu/astronomy"]
 
@@ -65,7 +65,7 @@ def test_mmlu_prox_ten_options_and_health_category(bench):
     qs = load_language("mmlu_prox", bench / "mmlu_prox", "en")
     assert len(qs) == 2 and all(q.benchmark == "mmlu_prox/health" for q in qs)  # the law question is not kept
     assert list(qs[0].options) == list("ABCDEFGHIJ")
-    assert sorted(qs[1].options) == list("ABCDEFGH") and qs[1].answer == ["H"]  # None options are absent
+    assert sorted(qs[1].options) == list("ABCDEFGH") and qs[1].gold_answer == ["H"]  # None options are absent
 
 
 def test_ten_option_answers_are_read_and_never_outside_the_options(bench):

@@ -10,7 +10,7 @@ import torch
 
 from common.plan_model import SHAPES
 from inference.backends import HFBackend, ModelSpec
-from inference.generate import GenerateConfig, make_backend
+from inference.generation import GenerateConfig, make_backend
 
 PROMPTS = ["###Question: A patient has a fever and a cough. ###Options: A. flu B. fracture ",
            "病人发热。", "Le patient"]

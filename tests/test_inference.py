@@ -9,10 +9,10 @@ import pytest
 
 from common.mmedbench import load_split
 from common.prompts import build_prompt
+from common.questions import Question
 from common.records import read_jsonl
-from inference import evaluate, generate
+from inference import evaluate, generate, generation
 from inference.backends import AnswerLineStop, HFBackend, ModelSpec
-from inference.benchmarks import Question
 
 RECORD_KEYS = ["id", "language", "mode", "options", "gold_answer", "gold_rationale", "human_check_passed",
                "prompt", "output", "prompt_style"]
@@ -83,11 +83,11 @@ def test_generate_writes_design_records_and_resumes(tiny_model_dir, test_dir, tm
 def test_shards_default_from_slurm_and_split_the_work(monkeypatch):
     monkeypatch.setenv("SLURM_ARRAY_TASK_ID", "1")
     monkeypatch.setenv("SLURM_ARRAY_TASK_COUNT", "3")
-    cfg = generate.GenerateConfig()
-    assert generate.resolve_shard(cfg) == (1, 3)
-    assert generate.predictions_path("o", 1, 3).name == "predictions-00001-of-00003.jsonl"
+    cfg = generation.GenerateConfig()
+    assert generation.resolve_shard(cfg) == (1, 3)
+    assert generation.predictions_path("o", 1, 3).name == "predictions-00001-of-00003.jsonl"
     cfg.shard_index, cfg.num_shards = 0, 1
-    assert generate.resolve_shard(cfg) == (0, 1)
+    assert generation.resolve_shard(cfg) == (0, 1)
 
 
 def test_loglik_scoring_on_a_benchmark_has_no_parse_failures(tiny_model_dir, samples_dir, tmp_path):
@@ -261,7 +261,7 @@ def test_shipped_configs_load(repo_root):
         elif path.name.startswith(("suite", "lm_eval_benchmarks")):
             continue  # inference.suite's and inference.lm_eval_benchmarks': tests/test_suite.py loads them
         else:
-            generate.check_config(load_config(generate.GenerateConfig, ["--config", str(path)]))
+            generation.check_config(load_config(generation.GenerateConfig, ["--config", str(path)]))
 
 
 def test_vllm_backend_without_vllm_names_the_extra(tiny_model_dir):

@@ -43,7 +43,7 @@ def test_incomplete_or_invalid_replies_are_unparsed_with_a_reason(reply, reason)
 
 def test_the_judge_sees_the_rationales_in_the_given_order_and_the_reference_only_when_asked():
     item = StudyItem(id="English-test-1", language="English", question="Which drug?", options={"A": "x", "B": "y"},
-                     gold_answer=["B"], reference="Because y.", rationales={"m1": "first text", "m2": ""})
+                     gold_answer=["B"], gold_rationale="Because y.", rationales={"m1": "first text", "m2": ""})
     text = judge_messages(item, ["m2", "m1"], show_reference=False)[-1]["content"]
     assert text.index("Rationale R1:\n(empty)") < text.index("Rationale R2:\nfirst text")
     assert "Because y." not in text and "m1" not in text and "Correct answer: B" in text

@@ -35,7 +35,7 @@ def test_package_holds_our_prompts_and_up_to_ten_answer_lines(tmp_path, samples_
     for doc, q in zip(docs, questions):
         assert doc["prompt"] == style.build_prompt(q.question, q.options, "English", "answer")
         assert doc["choices"] == [style.answer_line([x]) for x in q.options]
-        assert doc["letters"][doc["gold"]] == q.answer[0]
+        assert doc["letters"][doc["gold"]] == q.gold_answer[0]
     assert len(docs[0]["choices"]) == 10 and docs[1]["letters"][docs[1]["gold"]] == "H"
 
 

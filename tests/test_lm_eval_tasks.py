@@ -71,7 +71,7 @@ def test_package_holds_our_prompts_answer_lines_and_gold(test_dir, tmp_path, cap
     for doc, rec in zip(docs, singles):
         assert doc["prompt"] == style.build_prompt(rec.question, rec.options, "French", "answer")
         assert doc["choices"] == [style.answer_line([x]) for x in rec.options]
-        assert doc["letters"][doc["gold"]] == rec.answer[0]
+        assert doc["letters"][doc["gold"]] == rec.gold_answer[0]
 
 
 def test_styles_share_a_folder_and_a_rerun_drops_languages_not_asked_for(test_dir, tmp_path):

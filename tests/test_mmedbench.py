@@ -32,7 +32,7 @@ def test_loader_ids_languages_and_bools(tmp_path):
     recs = load_split(split)
     assert [r.id.rsplit("-", 1)[0] for r in recs] == ["French-test-1", "French-test-2"]
     assert all(re.fullmatch(r"French-test-\d-[0-9a-f]{8}", r.id) for r in recs)
-    assert recs[0].answer == ["A", "C"] and recs[0].is_multi_answer and recs[0].lang_code == "fr"
+    assert recs[0].gold_answer == ["A", "C"] and recs[0].is_multi_answer and recs[0].lang_code == "fr"
     assert recs[0].human_check_passed is False and recs[1].human_check_passed is True
 
 

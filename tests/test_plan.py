@@ -23,7 +23,7 @@ from common.plan_model import (
     mfu_for,
     throughput,
 )
-from inference.generate import GenerateConfig
+from inference.generation import GenerateConfig
 from pretrain.plan import main as plan_main
 from pretrain.plan import plan_command
 

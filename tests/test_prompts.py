@@ -113,8 +113,7 @@ def test_released_weights_config_gives_the_authors_prompts_for_every_sample(repo
     """configs/inference/mmed_llama3.yaml renders every sample record exactly as the authors' inference script."""
     from common.config import load_config
     from common.mmedbench import line_of, load_split
-    from inference.benchmarks import Question
-    from inference.generate import GenerateConfig, work_items
+    from inference.generation import GenerateConfig, work_items
 
     cfg = load_config(GenerateConfig, ["--config", str(repo_root / "configs/inference/mmed_llama3.yaml")])
     style = get_style(cfg.prompt_style)
@@ -123,7 +122,7 @@ def test_released_weights_config_gives_the_authors_prompts_for_every_sample(repo
     for language in MMEDBENCH_LANGUAGES:
         lines = (test_dir / f"{language}.jsonl").read_text(encoding="utf-8").splitlines()
         raw[language] = [json.loads(line) for line in lines if line.strip()]
-    questions = [Question.from_mmedbench(r) for r in load_split(str(test_dir))]
+    questions = load_split(str(test_dir))
     items = work_items(questions, ["answer", "rationale"], style)
     seen = 0
     for item in items:

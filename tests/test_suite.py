@@ -10,7 +10,7 @@ from cli_helpers import one_line_error, write_yaml
 
 from common.cli import cli
 from common.records import read_jsonl
-from inference import suite
+from inference import suite, suite_config
 from inference.multilingual_benchmarks import load_language
 
 PROG = "python -m inference.suite"
@@ -109,9 +109,9 @@ def test_rerun_generates_nothing_and_rewrites_the_same_report(ran, capsys):
     # a unit with nothing left to do never loads the model
     from common.config import load_config
 
-    cfg = load_config(suite.SuiteConfig, argv)
+    cfg = load_config(suite_config.SuiteConfig, argv)
     backend = suite.SharedBackend()
-    assert all(suite.run_unit(cfg, unit, backend) == 0 for unit in suite.suite_units(cfg))
+    assert all(suite.run_unit(cfg, unit, backend) == 0 for unit in suite_config.suite_units(cfg))
     assert backend.__dict__["_backend"] is None
 
 
@@ -168,8 +168,8 @@ def test_shipped_suite_configs_load(repo_root):
     from inference.lm_eval_benchmarks import LmEvalBenchmarksConfig
 
     for path in sorted((repo_root / "configs" / "inference").glob("suite*.yaml")):
-        cfg = load_config(suite.SuiteConfig, ["--config", str(path)])
-        suite.check_config(cfg)
-        assert {b.name for b in cfg.benchmarks} == set(suite.SUITE_BENCHMARKS), path
+        cfg = load_config(suite_config.SuiteConfig, ["--config", str(path)])
+        suite_config.check_config(cfg)
+        assert {b.name for b in cfg.benchmarks} == set(suite_config.SUITE_BENCHMARKS), path
     lm = load_config(LmEvalBenchmarksConfig, ["--config", str(repo_root / "configs/inference/lm_eval_benchmarks.yaml")])
-    assert {b.name for b in lm.benchmarks} == set(suite.SUITE_BENCHMARKS) - {"mmedbench"}
+    assert {b.name for b in lm.benchmarks} == set(suite_config.SUITE_BENCHMARKS) - {"mmedbench"}

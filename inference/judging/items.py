@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from common.languages import resolve
 from common.mmedbench import line_of, load_split
 from common.records import RejectLog
-from inference.evaluate import load_predictions, split_model_spec
 from inference.parse import extract_rationale
+from inference.predictions import Prediction, load_predictions, split_model_spec
 
 CRITERIA = ("accuracy", "reasoning", "knowledge")
 SCALE = (1, 5)  # every criterion: an integer from 1 (worst of the set) to 5 (best)
@@ -32,24 +32,33 @@ class StudyItem:
     question: str
     options: dict[str, str]
     gold_answer: list[str]
-    reference: str  # the benchmark's (GPT-4 written, human checked) rationale
+    gold_rationale: str  # the benchmark's (GPT-4 written, human checked) rationale
     rationales: dict[str, str]  # model name -> its rationale, in the predictions' model order
 
     @property
     def models(self) -> list[str]:
         return list(self.rationales)
 
+    @classmethod
+    def from_predictions(cls, by_model: dict[str, Prediction], question: str) -> StudyItem:
+        """One question's item from each model's rationale-mode prediction of it (the question and its gold
+        come from the first model's record)."""
+        first = next(iter(by_model.values()))
+        return cls(id=first.id, language=first.language, question=question, options=first.options,
+                   gold_answer=list(first.gold_answer), gold_rationale=first.gold_rationale,
+                   rationales={m: extract_rationale(rec.output) for m, rec in by_model.items()})
+
 
 def load_model_rationales(specs: Sequence[str], on_bad_record: str, rejects: RejectLog
-                          ) -> dict[str, dict[str, dict]]:
+                          ) -> dict[str, dict[str, Prediction]]:
     """model name -> question id -> its rationale-mode prediction record (a name given twice merges paths)."""
-    by_model: dict[str, dict[str, dict]] = {}
+    by_model: dict[str, dict[str, Prediction]] = {}
     seen: dict[str, set] = {}
     for spec in specs:
         name, path = split_model_spec(spec)
         records, _ = load_predictions(path, on_bad_record, rejects, seen.setdefault(name, set()))
         kept = by_model.setdefault(name, {})
-        kept.update({r["id"]: r for r in records if r["mode"] == "rationale" and not r.get("benchmark")})
+        kept.update({r.id: r for r in records if r.mode == "rationale" and not r.benchmark})
     for name, records in by_model.items():
         if not records:
             raise ValueError(f"model {name!r}: no rationale-mode MMedBench predictions (generate with "
@@ -69,7 +78,7 @@ def question_texts(data_dir: str) -> dict[str, str]:
     return {r.id: r.question for r in load_split(data_dir)}
 
 
-def select_items(by_model: dict[str, dict[str, dict]], questions: dict[str, str], per_language: int,
+def select_items(by_model: dict[str, dict[str, Prediction]], questions: dict[str, str], per_language: int,
                  languages: Sequence[str], only_human_checked: bool, seed: int) -> tuple[list[StudyItem], Counter]:
     """Sample `per_language` questions per language (0 = all) among those every model answered.
 
@@ -82,25 +91,22 @@ def select_items(by_model: dict[str, dict[str, dict]], questions: dict[str, str]
     by_language: dict[str, list[str]] = {}
     for qid in common:
         rec = by_model[models[0]][qid]
-        if wanted and rec["language"] not in wanted:
+        if wanted and rec.language not in wanted:
             continue
-        if only_human_checked and not rec["human_check_passed"]:
+        if only_human_checked and not rec.human_check_passed:
             counts["reference_failed_human_check"] += 1
             continue
-        by_language.setdefault(rec["language"], []).append(qid)
+        by_language.setdefault(rec.language, []).append(qid)
     rng = random.Random(seed)
     items = []
     for language in sorted(by_language):
         ids = sorted(by_language[language], key=lambda x: (line_of(x), x))
         chosen = ids if not per_language or per_language >= len(ids) else rng.sample(ids, per_language)
         for qid in sorted(chosen, key=lambda x: (line_of(x), x)):
-            rec = by_model[models[0]][qid]
             if qid not in questions:
                 counts["question_text_from_prompt"] += 1
-            items.append(StudyItem(
-                id=qid, language=language, question=questions.get(qid, rec["prompt"]), options=rec["options"],
-                gold_answer=list(rec["gold_answer"]), reference=rec["gold_rationale"],
-                rationales={m: extract_rationale(by_model[m][qid]["output"]) for m in models}))
+            predictions = {m: by_model[m][qid] for m in models}
+            items.append(StudyItem.from_predictions(predictions, questions.get(qid, predictions[models[0]].prompt)))
     if not items:
         raise ValueError("no question to rate: the models share no rationale-mode question"
                          + (" in the selected languages" if wanted else "")

@@ -35,7 +35,7 @@ def judge_messages(item: StudyItem, order: Sequence[str], show_reference: bool) 
     parts = [f"Question ({item.language}):\n{item.question}", f"Options:\n{options_text(item.options)}",
              f"Correct answer: {','.join(item.gold_answer)}"]
     if show_reference:
-        parts.append(f"Reference rationale (written and checked by experts):\n{item.reference}")
+        parts.append(f"Reference rationale (written and checked by experts):\n{item.gold_rationale}")
     for pos, model in enumerate(order):
         parts.append(f"Rationale {label(pos)}:\n{item.rationales[model] or '(empty)'}")
     parts.append(_TASK)

@@ -99,7 +99,7 @@ def write_sheets(items: Sequence[StudyItem], raters: Sequence[str], out_dir: Pat
                 rows.append([rater, item.id, item.language, sheet_cell(item.question) if first else "",
                              sheet_cell(options_text(item.options)) if first else "",
                              ",".join(item.gold_answer) if first else "",
-                             sheet_cell(item.reference) if first and show_reference else "", label(pos),
+                             sheet_cell(item.gold_rationale) if first and show_reference else "", label(pos),
                              sheet_cell(item.rationales[model] or "(empty)"), *([""] * len(CRITERIA)), ""])
                 mapping.append([rater, item.id, label(pos), model])
         path = out_dir / "for_raters" / f"rater_{rater}.csv"
