@@ -4,36 +4,43 @@ depend on (RESUME_KEYS)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import torch
 
-from common.run import AllFieldsBut
+from common.config import bad
+from common.run import AllFieldsBut, OnMismatch
 from common.train_config import TrainConfig
 from common.train_run import TRAIN_NOT_RESULTS
 from finetune.data import FinetuneDataConfig
 from finetune.lora import LoraSection
 
-METHODS = ("full", "lora")
 MODEL_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}
 
 
 @dataclass
 class FinetuneConfig:
     model: str = field(default="artifacts/tiny-llama", metadata={"help": "base HF model dir (offline)"})
-    method: str = field(default="lora", metadata={"help": "full (all weights, FSDP2) | lora (PEFT adapter)"})
-    model_dtype: str = field(default="fp32", metadata={
-        "help": "fp32 | bf16: dtype the base weights are loaded in. Full fine-tuning keeps fp32 master weights "
+    method: Literal["full", "lora"] = field(default="lora", metadata={
+        "help": "full (all weights, FSDP2) or lora (PEFT adapter)"})
+    model_dtype: Literal["fp32", "bf16"] = field(default="fp32", metadata={
+        "help": "dtype the base weights are loaded in. Full fine-tuning keeps fp32 master weights "
                 "(train.mixed_precision sets the compute dtype); LoRA may load the frozen base in bf16 (the "
                 "adapter stays fp32)"})
     trust_remote_code: bool = field(default=False, metadata={"help": "run model code from the model dir "
                                                                      "(needed by InternLM2)"})
     data: FinetuneDataConfig = field(default_factory=FinetuneDataConfig)
     lora: LoraSection = field(default_factory=LoraSection)
-    on_mismatch: str = field(default="error", metadata={
-        "help": "checkpoints in train.output_dir of another model, recipe or data: error | redo (delete them and "
-                "start over)"})
+    on_mismatch: OnMismatch = field(default="error", metadata={
+        "help": "checkpoints in train.output_dir of another model, recipe or data: error, or redo (delete them "
+                "and start over)"})
     train: TrainConfig = field(default_factory=lambda: TrainConfig(
         output_dir="outputs/finetune/run", lr=1e-6, warmup_ratio=0.03, global_batch_size=128, epochs=5.0))
+
+    def validate(self) -> None:
+        if self.method == "full" and self.model_dtype != "fp32":
+            bad("model_dtype", "method full keeps fp32 master weights: use model_dtype fp32 (train.mixed_precision "
+                "bf16 computes in bf16)")
 
 
 # what the checkpoints depend on: every field but these (and common.train_run.TRAIN_NOT_RESULTS), so a field added

@@ -1,7 +1,7 @@
 """Merge a LoRA adapter into its base model and write a plain HF model dir (safetensors).
 
     python -m finetune.merge --base artifacts/tiny-llama --adapter outputs/demo/finetune_lora/adapter \\
-        --out outputs/demo/finetune_lora/merged
+        --output outputs/demo/finetune_lora/merged
 
 The merged model gives the same outputs as base + adapter (up to float rounding) and loads with
 `AutoModelForCausalLM.from_pretrained` alone, e.g. for vLLM. That is checked: the largest logit difference between
@@ -9,7 +9,7 @@ base + adapter and the merged model on a few prompts is printed and kept in `mer
 `max_logit_diff` the merge is refused with one line (a bf16/fp16 merge rounds the merged weights: merge in fp32). The tokenizer is copied from the adapter dir when it
 has one (finetune.run saves it there), else from the base.
 
-A rerun into the same `out` with the same base, adapter (its files' content) and dtype does nothing; with others
+A rerun into the same `output` with the same base, adapter (its files' content) and dtype does nothing; with others
 it stops with one line naming what changed, or with `--on_mismatch redo` deletes the old merge first. The folder
 is locked while it is written; the manifest is written also when the merge fails.
 """
@@ -20,13 +20,13 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from common.cli import UserError, cli
-from common.config import load_config
+from common.config import bad, load_config
 from common.prompts import read_style_file, write_style_file
-from common.run import ON_MISMATCH, Run, Unit
+from common.run import OnMismatch, Run, Unit
 
-DTYPES = ("auto", "bf16", "fp16", "fp32")
 DEPENDS_ON = ("base", "dtype")  # with the adapter's files (the unit's inputs), what the merged weights depend on
 
 
@@ -34,16 +34,23 @@ DEPENDS_ON = ("base", "dtype")  # with the adapter's files (the unit's inputs), 
 class MergeConfig:
     base: str = field(default="", metadata={"help": "base HF model dir the adapter was trained on"})
     adapter: str = field(default="", metadata={"help": "PEFT adapter dir (adapter_config.json + weights)"})
-    out: str = field(default="", metadata={"help": "output HF model dir"})
-    dtype: str = field(default="auto", metadata={"help": f"dtype of the merged weights: {' | '.join(DTYPES)} "
-                                                         "(auto = as stored in the base)"})
+    output: str = field(default="", metadata={"help": "output HF model dir"})
+    dtype: Literal["auto", "bf16", "fp16", "fp32"] = field(default="auto", metadata={
+        "help": "dtype of the merged weights (auto = as stored in the base)"})
     trust_remote_code: bool = field(default=False, metadata={"help": "allow model code from the base dir "
                                                                      "(InternLM2)"})
-    on_mismatch: str = field(default="error", metadata={
-        "help": "out holds a merge of another base, adapter or dtype: error | redo (delete it, merge again)"})
+    on_mismatch: OnMismatch = field(default="error", metadata={
+        "help": "output holds a merge of another base, adapter or dtype: error, or redo (delete it, merge again)"})
     max_logit_diff: float = field(default=0.05, metadata={
         "help": "refuse the merge when the merged model's logits differ from base + adapter by more than this on "
                 "the check prompts (0 = no check); bf16/fp16 merges round the merged weights: --dtype fp32"})
+
+    def validate(self) -> None:
+        for name in ("base", "adapter", "output"):
+            if not getattr(self, name):
+                bad(name, f"not set (--{name} is required)")
+        if self.max_logit_diff < 0:
+            bad("max_logit_diff", f"must be 0 (no check) or positive, got {self.max_logit_diff}")
 
 
 def _torch_dtype(name: str):
@@ -53,15 +60,6 @@ def _torch_dtype(name: str):
 
 
 def check_merge_config(cfg: MergeConfig) -> None:
-    for name in ("base", "adapter", "out"):
-        if not getattr(cfg, name):
-            raise UserError(f"key {name!r}: not set (--{name} is required)")
-    if cfg.max_logit_diff < 0:
-        raise UserError(f"key 'max_logit_diff': must be 0 (no check) or positive, got {cfg.max_logit_diff}")
-    if cfg.dtype not in DTYPES:
-        raise UserError(f"key 'dtype': must be one of {DTYPES}, got {cfg.dtype!r}")
-    if cfg.on_mismatch not in ON_MISMATCH:
-        raise UserError(f"key 'on_mismatch': must be one of {ON_MISMATCH}, got {cfg.on_mismatch!r}")
     from common.model_files import check_adapter_files, check_model_files
 
     if not (Path(cfg.base) / "config.json").exists():
@@ -71,12 +69,12 @@ def check_merge_config(cfg: MergeConfig) -> None:
 
 
 def merge_adapter(cfg: MergeConfig, out: Path | None = None) -> Path:
-    """Merge into `out` (default cfg.out; main gives a staging folder, so a failed merge leaves no half model)."""
+    """Merge into `out` (default cfg.output; main gives a staging folder, so a failed merge leaves no half model)."""
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     check_merge_config(cfg)
-    base_dir, adapter_dir, out = Path(cfg.base), Path(cfg.adapter), Path(out or cfg.out)
+    base_dir, adapter_dir, out = Path(cfg.base), Path(cfg.adapter), Path(out or cfg.output)
 
     base = AutoModelForCausalLM.from_pretrained(base_dir, dtype=_torch_dtype(cfg.dtype),
                                                 trust_remote_code=cfg.trust_remote_code)
@@ -130,16 +128,16 @@ def main(argv: list[str] | None = None) -> int:
     cfg = load_config(MergeConfig, argv, description=__doc__, prog="python -m finetune.merge")
     check_merge_config(cfg)
     unit = adapter_unit(cfg)
-    with Run("finetune.merge", cfg.out, cfg, depends_on=DEPENDS_ON, on_mismatch=cfg.on_mismatch) as run:
+    with Run("finetune.merge", cfg.output, cfg, depends_on=DEPENDS_ON, on_mismatch=cfg.on_mismatch) as run:
         if run.is_done(unit):
-            print(f"{cfg.out}: already holds this merge of {cfg.adapter} into {cfg.base}")
+            print(f"{cfg.output}: already holds this merge of {cfg.adapter} into {cfg.base}")
             return run.exit_code
         with run.outputs() as stage:  # the merged model replaces the folder's files whole, or not at all
             merge_adapter(cfg, stage)
             files = sorted(p.name for p in stage.iterdir() if p.is_file())
         run.mark_done(unit, {"files": len(files)}, outputs=files)
         run.extra.update(base=cfg.base, adapter=cfg.adapter)
-        print(f"merged {cfg.adapter} into {cfg.base}: wrote {cfg.out}")
+        print(f"merged {cfg.adapter} into {cfg.base}: wrote {cfg.output}")
     return run.exit_code
 
 

@@ -33,25 +33,14 @@ import torch
 from common.cli import UserError, cli
 from common.config import load_config
 from common.records import RejectLog
-from common.run import ON_MISMATCH
-from finetune.config import METHODS, MODEL_DTYPES, RESUME_KEYS, FinetuneConfig
+from finetune.config import MODEL_DTYPES, RESUME_KEYS, FinetuneConfig
 from finetune.data import PadCollator, build_dataset
 from finetune.lora import apply_lora
 
 
 def check_config(cfg: FinetuneConfig) -> None:
-    """Fail before any heavy work on settings that cannot work."""
-    if cfg.method not in METHODS:
-        raise UserError(f"key 'method': must be one of {METHODS}, got {cfg.method!r}")
-    if cfg.model_dtype not in MODEL_DTYPES:
-        raise UserError(f"key 'model_dtype': must be one of {tuple(MODEL_DTYPES)}, got {cfg.model_dtype!r}")
-    if cfg.method == "full" and cfg.model_dtype != "fp32":
-        raise UserError("key 'model_dtype': method full keeps fp32 master weights: use model_dtype fp32 "
-                        "(train.mixed_precision bf16 computes in bf16)")
-    if cfg.data.on_bad_record not in ("error", "skip"):
-        raise UserError(f"key 'data.on_bad_record': must be error or skip, got {cfg.data.on_bad_record!r}")
-    if cfg.on_mismatch not in ON_MISMATCH:
-        raise UserError(f"key 'on_mismatch': must be one of {ON_MISMATCH}, got {cfg.on_mismatch!r}")
+    """The model, the data and the output folder, before any heavy work (the config's own checks ran when it was
+    loaded)."""
     if not (Path(cfg.model) / "config.json").exists():
         raise FileNotFoundError(f"model dir not found (no config.json): {cfg.model} (nothing is downloaded; "
                                 "build the tiny one with `python -m common.tiny_model`)")

@@ -32,7 +32,7 @@ python -m finetune.run --config configs/finetune/tiny_lora.yaml --model outputs/
   --data.train_dir samples/mmedbench/Train --data.modes answer --train.output_dir outputs/demo/finetune_lora \
   --train.max_steps 40
 python -m finetune.merge --base outputs/demo/finetune_full/model --adapter outputs/demo/finetune_lora/adapter \
-  --out outputs/demo/finetune_lora/merged
+  --output outputs/demo/finetune_lora/merged
 
 echo "[demo_finetune] full fine-tune (FSDP2, 2 processes): outputs/demo/finetune_full/model"
 echo "[demo_finetune] LoRA adapter: outputs/demo/finetune_lora/adapter (merged: outputs/demo/finetune_lora/merged)"

@@ -90,7 +90,7 @@ def _run_all_model_commands(model: Path, adapter: Path, tmp_path: Path, capsys, 
     runs = {
         GEN: lambda: cli(generate.main, GEN, ["--model", str(model), "--data", str(samples), "--adapter", str(adapter),
                                               "--output_dir", str(tmp_path / "preds"), "--device", "cpu"]),
-        MERGE: lambda: cli(merge.main, MERGE, ["--base", str(model), "--adapter", str(adapter), "--out",
+        MERGE: lambda: cli(merge.main, MERGE, ["--base", str(model), "--adapter", str(adapter), "--output",
                                                str(tmp_path / "merged")]),
     }
     for prog, run in runs.items():

@@ -411,7 +411,7 @@ FT_USER_ERRORS = {
     "bad flag value": (lambda t: ["--train.max_steps", "two"], ["command line: --train.max_steps"]),
     "unknown key in the config file": (lambda t: ["--config", str(_yaml(t / "f.yaml", {"lora": {"rank": 4}}))],
                                        ["f.yaml", "rank"]),
-    "bad method": (lambda t: ["--method", "qlora"], ["key 'method'", "'qlora'"]),
+    "bad method": (lambda t: ["--method", "qlora"], ["command line: --method: expected one of full, lora; got 'qlora'"]),
     "missing model": (lambda t: ["--model", str(t / "no-model")], ["no-model", "nothing is downloaded"]),
     "missing train dir": (lambda t: ["--data.train_dir", str(t / "nowhere")], ["data.train_dir", "nowhere"]),
     "output folder is a file": (lambda t: ["--train.output_dir", str(_file(t / "taken"))], ["taken", "is a file"]),
@@ -473,7 +473,7 @@ def adapter(tiny_model_dir, tmp_path) -> Path:
 
 
 def _merge(base, adapter_dir, out, *extra) -> int:
-    return cli(merge.main, MERGE, ["--base", str(base), "--adapter", str(adapter_dir), "--out", str(out), *extra])
+    return cli(merge.main, MERGE, ["--base", str(base), "--adapter", str(adapter_dir), "--output", str(out), *extra])
 
 
 def test_merge_errors_and_reruns(tiny_model_dir, adapter, tmp_path, capsys):
@@ -481,7 +481,7 @@ def test_merge_errors_and_reruns(tiny_model_dir, adapter, tmp_path, capsys):
     assert _merge(tiny_model_dir, tmp_path / "no-adapter", out) == 2
     _one_line_error(capsys, MERGE, "no-adapter", "adapter_config.json")
     assert _merge(tiny_model_dir, adapter, out, "--dtype", "int4") == 2
-    _one_line_error(capsys, MERGE, "key 'dtype'", "'int4'")
+    _one_line_error(capsys, MERGE, "command line: --dtype: expected one of auto, bf16, fp16, fp32; got 'int4'")
     assert _merge(tiny_model_dir, adapter, _file(tmp_path / "taken")) == 2
     _one_line_error(capsys, MERGE, "taken", "is a file")
     assert _merge(tiny_model_dir, adapter, out) == 0

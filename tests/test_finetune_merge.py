@@ -32,7 +32,7 @@ def test_merged_model_equals_base_plus_adapter(tmp_path, ft_model_dir, tokenizer
     adapter = write_random_adapter(ft_model_dir, tokenizer, tmp_path / "adapter")
 
     out = tmp_path / "merged"
-    merge_main(["--base", str(ft_model_dir), "--adapter", str(adapter), "--out", str(out)])
+    merge_main(["--base", str(ft_model_dir), "--adapter", str(adapter), "--output", str(out)])
     assert (out / "model.safetensors").exists() and (out / "manifest.json").exists()
 
     ids = tokenizer("Which organ produces insulin?", return_tensors="pt")["input_ids"]

@@ -76,7 +76,7 @@ def test_lora_adapter_loads_with_autopeft_and_merges_to_the_same_outputs(lora_ru
     from finetune.merge import main as merge_main
 
     merged_dir = tmp_path / "merged"
-    merge_main(["--base", str(ft_model_dir), "--adapter", str(lora_run / "adapter"), "--out", str(merged_dir)])
+    merge_main(["--base", str(ft_model_dir), "--adapter", str(lora_run / "adapter"), "--output", str(merged_dir)])
     _, q = QUESTIONS[1]
     ids = tokenizer(build_prompt(q["question"], q["options"], "English", "answer"), return_tensors="pt").input_ids
     with torch.no_grad():

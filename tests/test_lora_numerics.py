@@ -59,7 +59,7 @@ def test_adapter_records_the_configured_scaling(adapter):
 
 def test_merged_weights_are_base_plus_scaled_product(adapter, ft_model_dir, tmp_path):  # noqa: F811
     merged = tmp_path / "merged"
-    merge_main(["--base", str(ft_model_dir), "--adapter", str(adapter), "--out", str(merged)])
+    merge_main(["--base", str(ft_model_dir), "--adapter", str(adapter), "--output", str(merged)])
     expected = formula_weights(ft_model_dir, adapter)
     got = load_file(merged / "model.safetensors")
     assert set(got) == set(expected)
