@@ -12,10 +12,21 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from common.records import atomic_path, write_text
+from inference.predictions import Prediction
 
 ACCURACY_COLUMNS_HEAD = ("Model",)
 RATIONALE_COLUMNS_HEAD = ("Model", "Metric")
 LEADERBOARD_COLUMNS = ("Language", "ModelInput", "ModelOutput", "GT_Answer")
+
+
+def leaderboard_rows(records: Sequence[Prediction]) -> tuple[list[list[str]], list[list[str]]]:
+    """The leaderboard files' rows (LEADERBOARD_COLUMNS), in the records' order: answer-mode records with their
+    gold letters (multi_choice_results.csv), and rationale-mode records whose reference rationale passed the human
+    check, with that reference (rationale_results.csv)."""
+    answers = [[r.language, r.prompt, r.output, ",".join(r.gold_answer)] for r in records if r.mode == "answer"]
+    rationales = [[r.language, r.prompt, r.output, r.gold_rationale]
+                  for r in records if r.mode == "rationale" and r.human_check_passed]
+    return answers, rationales
 
 
 def fmt(value: float | None) -> str:
