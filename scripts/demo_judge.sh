@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The rationale study on the demo's predictions (docs/judge.md): the fine-tuned tiny model against the untuned
 # one. Rating sheets, a stand-in filling of them (random scores: real studies have people fill them), their
-# scores, then the LLM judge over HTTP against inference.judge_serve running the tiny model, and the agreement
-# when the judge wrote any parseable reply (the tiny model rarely does: it shows the mechanics, not a judge).
-# Assumes the venv is active, the cwd is the repo root and demo_inference.sh has run.
+# scores, then the LLM judge over HTTP against `transformers serve` running the tiny model (the `serve` extra), and
+# the agreement when the judge wrote any parseable reply (the tiny model rarely does: it shows the mechanics, not a
+# judge). Assumes the venv is active, the cwd is the repo root and demo_inference.sh has run.
 #   outputs/demo/judge/sheets/     for_raters/ (rater_*.csv, INSTRUCTIONS.md), mapping.csv
 #   outputs/demo/judge/human/      human_scores.csv, inter_rater.csv, results.md
 #   outputs/demo/judge/llm/        judgements.jsonl, unparsed.jsonl, usage.json, position_bias.json, results.md
@@ -40,25 +40,40 @@ for path in sorted(Path(sys.argv[1]).glob("rater_*.csv")):
 PY
 python -m inference.judge score --sheets "$OUT/sheets/for_raters/rater_*.csv" --bootstrap_samples 200 --out "$OUT/human"
 
-# the judge over HTTP: a local OpenAI-compatible server running the tiny model on a free port
+# the judge over HTTP: `transformers serve` on the tiny model, bound to 127.0.0.1 on a free port, offline (a local
+# dir); clients name the model by the path it was given. Greedy, short replies: the judge asks temperature 0 and
+# max_tokens 64 per request. The server's request log goes to a temporary file, shown if it does not start.
+if ! python -c 'import sys; from transformers import AutoTokenizer
+sys.exit(not AutoTokenizer.from_pretrained(sys.argv[1]).chat_template)' "$MODEL"; then
+  echo "[demo_judge] $MODEL: its tokenizer has no chat template (rebuild: python -m common.tiny_model --out $MODEL)" >&2
+  exit 2
+fi
 PORT="$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-python -m inference.judge_serve --model "$MODEL" --port "$PORT" --max_new_tokens 64 --device cpu &
+SERVE_LOG="$(mktemp)"
+transformers serve "$MODEL" --host 127.0.0.1 --port "$PORT" --device cpu > "$SERVE_LOG" 2>&1 &
 SERVER_PID=$!
-trap 'kill "$SERVER_PID" 2>/dev/null || true' EXIT
-python - "$PORT" <<'PY'
-import sys, time, urllib.request
-for _ in range(120):
+trap 'kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; rm -f "$SERVE_LOG"' EXIT
+if ! python - "$PORT" "$SERVER_PID" <<'PY'
+import os, sys, time, urllib.request
+for _ in range(240):
     try:
-        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/v1/models", timeout=1)
-        break
+        os.kill(int(sys.argv[2]), 0)  # raises once the server has exited
+        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/health", timeout=1)
+        sys.exit(0)
+    except ProcessLookupError:
+        sys.exit(1)
     except OSError:
         time.sleep(0.5)
-else:
-    sys.exit("judge server did not start")
+sys.exit(1)
 PY
+then
+  echo "[demo_judge] transformers serve did not start (within 120 s); its log:" >&2
+  cat "$SERVE_LOG" >&2
+  exit 1
+fi
 python -m inference.judge run "${STUDY[@]}" --judge.base_url "http://127.0.0.1:$PORT/v1" \
-  --judge.model tiny-llama --judge.max_tokens 64 --out "$OUT/llm"
-kill "$SERVER_PID"
+  --judge.model "$MODEL" --judge.max_tokens 64 --out "$OUT/llm"
+kill "$SERVER_PID" && wait "$SERVER_PID" || true  # its CPU back for the agreement step
 
 if [ -s "$OUT/llm/judge_items.csv" ] && [ "$(wc -l < "$OUT/llm/judge_items.csv")" -gt 1 ]; then
   python -m inference.judge agreement --human_scores "$OUT/human" --judge_scores "$OUT/llm" \
