@@ -1,6 +1,6 @@
 """Build the tiny offline base model: a byte-level BPE tokenizer trained on `samples/` and a small Llama.
 
-    python -m common.tiny_model --out artifacts/tiny-llama
+    python -m common.tiny_model --output artifacts/tiny-llama
 
 The result is a normal HF model dir (config.json, model.safetensors, tokenizer files) that
 `AutoTokenizer.from_pretrained` and `AutoModelForCausalLM.from_pretrained` load offline. It is the default base
@@ -36,7 +36,7 @@ CHAT_TEMPLATE = ("{{ bos_token }}{% for m in messages %}{% if not loop.first %}{
 
 @dataclass
 class TinyModelConfig:
-    out: str = field(default="artifacts/tiny-llama", metadata={"help": "output HF model dir"})
+    output: str = field(default="artifacts/tiny-llama", metadata={"help": "output HF model dir"})
     samples: str = field(default=str(REPO_ROOT / "samples"), metadata={"help": "folder of texts to train the BPE on"})
     vocab_size: int = field(default=4096, metadata={"help": "BPE vocabulary size (incl. 256 byte symbols)"})
     hidden_size: int = field(default=64, metadata={"help": "model width"})
@@ -143,7 +143,7 @@ def build_tiny_model(cfg: TinyModelConfig) -> Path:
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    out = Path(cfg.out)
+    out = Path(cfg.output)
     samples = Path(cfg.samples)
     if not samples.is_dir():
         raise FileNotFoundError(f"samples folder not found: {samples}")

@@ -37,7 +37,7 @@ def check_tokenizer_dir(tokenizer_dir: str) -> Path:
     path = Path(tokenizer_dir)
     if not path.is_dir():
         raise FileNotFoundError(
-            f"tokenizer dir not found: {path} (build the tiny one with `python -m common.tiny_model --out "
+            f"tokenizer dir not found: {path} (build the tiny one with `python -m common.tiny_model --output "
             f"artifacts/tiny-llama`, or set --tokenizer to a local HF tokenizer dir such as Llama 3's)")
     return path
 

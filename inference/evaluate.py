@@ -1,11 +1,11 @@
 """Score predictions JSONL (one or several models): accuracy, rationale similarity, leaderboard files, results.md.
 
-    python -m inference.evaluate --predictions outputs/mmed-llama3 --out outputs/eval
-    python -m inference.evaluate --predictions ours=outputs/a base=outputs/b/predictions.jsonl --out outputs/cmp
+    python -m inference.evaluate --predictions outputs/mmed-llama3 --output outputs/eval
+    python -m inference.evaluate --predictions ours=outputs/a base=outputs/b/predictions.jsonl --output outputs/cmp
     python -m inference.evaluate --config configs/inference/eval.yaml --bertscore_model /models/bert-base-multilingual-cased
 
 A predictions path is a file or a folder (every predictions*.jsonl in it: the shards of one run); `name=path`
-names the model (default: the folder's name; a name given twice merges its paths). Writes into --out (DESIGN.md): accuracy_metric.csv,
+names the model (default: the folder's name; a name given twice merges its paths). Writes into --output (DESIGN.md): accuracy_metric.csv,
 rationale_similarity_metric.csv, multi_choice_results.csv, rationale_results.csv (leaderboard format; one
 folder per model when several are given), english_benchmarks.csv (Table 3, when benchmark predictions are
 present), results.md, accuracy.png, config.yaml and manifest.json.
@@ -22,21 +22,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from common.cli import UserError, cli
-from common.config import load_config
+from common.config import bad, load_config
 from common.languages import LANGUAGES, MMEDBENCH_LANGUAGES
 from common.mmedbench import line_of
-from common.records import RejectLog
+from common.records import OnBadRecord, RejectLog
 from common.run import Run
 from inference.benchmarks import MMLU_MEDICAL_SUBJECTS, TABLE3_COLUMNS, table3_column
 from inference.metrics import (
     METRIC_NAMES,
-    METRICS_CHOICES,
     BertScore,
+    MetricsMode,
     bertscore_model_name,
 )
 from inference.predictions import Prediction, gather_prediction_args, load_predictions, split_model_spec
 from inference.scoring import (
     ACCURACY_RULES,
+    AccuracyRule,
     GroupAccuracy,
     RationaleTable,
     ScoredRecord,
@@ -47,6 +48,7 @@ from inference.tables import (
     LEADERBOARD_COLUMNS,
     accuracy_rows,
     fmt,
+    leaderboard_rows,
     markdown_table,
     mean_of_present,
     plot_accuracy,
@@ -59,12 +61,12 @@ from inference.tables import (
 class EvaluateConfig:
     predictions: list[str] = field(default_factory=list, metadata={
         "help": "predictions files or folders, optionally name=path (several models side by side)"})
-    out: str = field(default="outputs/eval", metadata={"help": "output folder for the tables"})
-    metrics: str = field(default="paper", metadata={
+    output: str = field(default="outputs/eval", metadata={"help": "output folder for the tables"})
+    metrics: MetricsMode = field(default="paper", metadata={
         "help": "rationale metrics: paper (the authors' tokenisation and packages: nltk BLEU, the rouge package; "
-                "the leaderboard's numbers) | corrected (ours; docs/metrics.md says where and why they differ)"})
-    accuracy_rule: str = field(default="strict", metadata={
-        "help": "answer rule of accuracy_metric.csv: strict (only the trained answer line: the authors' rule) | "
+                "the leaderboard's numbers) or corrected (ours; docs/metrics.md says where and why they differ)"})
+    accuracy_rule: AccuracyRule = field(default="strict", metadata={
+        "help": "answer rule of accuracy_metric.csv: strict (only the trained answer line: the authors' rule) or "
                 "lenient (a careful reader; docs/answer_parsing.md). results.md shows both"})
     bertscore: bool = field(default=True, metadata={"help": "compute BERTScore (the slow metric)"})
     bertscore_model: str = field(default="", metadata={
@@ -76,7 +78,14 @@ class EvaluateConfig:
     device: str = field(default="auto", metadata={"help": "BERTScore device: auto | cpu | cuda"})
     bootstrap_samples: int = field(default=1000, metadata={"help": "bootstrap resamples for the accuracy CI"})
     seed: int = field(default=0, metadata={"help": "bootstrap seed (fixed: reruns give the same interval)"})
-    on_bad_record: str = field(default="error", metadata={"help": "error | skip (into rejects.jsonl)"})
+    on_bad_record: OnBadRecord = field(default="error", metadata={"help": "skip: into rejects.jsonl"})
+
+    def validate(self) -> None:
+        if not self.predictions:
+            bad("predictions", "give --predictions <file-or-dir> [name=path ...]")
+        for name in ("bootstrap_samples", "bertscore_batch_size"):
+            if getattr(self, name) < 1:
+                bad(name, f"must be at least 1, got {getattr(self, name)}")
 
 
 @dataclass
@@ -134,9 +143,7 @@ def write_leaderboard(out_dir: Path, result: ModelResult) -> None:
     mmed = [r for r in result.records if not r.benchmark]
     order = {lang: i for i, lang in enumerate(MMEDBENCH_LANGUAGES)}
     mmed.sort(key=lambda r: (order.get(r.language, 99), r.language, line_of(r.id)))
-    answers = [[r.language, r.prompt, r.output, ",".join(r.gold_answer)] for r in mmed if r.mode == "answer"]
-    rationales = [[r.language, r.prompt, r.output, r.gold_rationale]
-                  for r in mmed if r.mode == "rationale" and r.human_check_passed]
+    answers, rationales = leaderboard_rows(mmed)
     write_csv(out_dir / "multi_choice_results.csv", LEADERBOARD_COLUMNS, answers)
     write_csv(out_dir / "rationale_results.csv", LEADERBOARD_COLUMNS, rationales)
 
@@ -262,13 +269,7 @@ def write_outputs(out_dir: Path, results: list[ModelResult], cfg: EvaluateConfig
 
 
 def check_config(cfg: EvaluateConfig) -> dict[str, list[Path]]:
-    """The config's problems as one-line errors; returns the predictions paths by model name."""
-    if not cfg.predictions:
-        raise UserError("give --predictions <file-or-dir> [name=path ...]")
-    if cfg.metrics not in METRICS_CHOICES:
-        raise UserError(f"metrics must be one of {METRICS_CHOICES}, got {cfg.metrics!r}")
-    if cfg.accuracy_rule not in ACCURACY_RULES:
-        raise UserError(f"accuracy_rule must be one of {ACCURACY_RULES}, got {cfg.accuracy_rule!r}")
+    """The predictions paths by model name (a bad name=path is one line naming it)."""
     # a name given twice merges its paths (e.g. MMedBench and English-benchmark predictions of one model)
     paths_by_model: dict[str, list[Path]] = {}
     for spec in cfg.predictions:
@@ -281,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = gather_prediction_args(list(sys.argv[1:] if argv is None else argv))
     cfg = load_config(EvaluateConfig, argv, description=__doc__, prog="python -m inference.evaluate")
     paths_by_model = check_config(cfg)
-    with Run("inference.evaluate", cfg.out, cfg) as run:
+    with Run("inference.evaluate", cfg.output, cfg) as run:
         evaluate_all(cfg, paths_by_model, run)
     return run.exit_code
 
@@ -290,7 +291,7 @@ def evaluate_all(cfg: EvaluateConfig, paths_by_model: dict[str, list[Path]], run
     # the tables, records.jsonl and results.md describe one run: they are staged and replace the folder's together
     with run.outputs() as stage:
         evaluate_into(stage, cfg, paths_by_model, run)
-    print(f"out: tables in {cfg.out} (results.md, accuracy_metric.csv, ...)")
+    print(f"out: tables in {cfg.output} (results.md, accuracy_metric.csv, ...)")
 
 
 def evaluate_into(out_dir: Path, cfg: EvaluateConfig, paths_by_model: dict[str, list[Path]], run: Run) -> None:

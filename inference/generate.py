@@ -2,9 +2,9 @@
 
     python -m inference.generate --config configs/inference/tiny.yaml
     python -m inference.generate --model /models/MMed-Llama-3-8B --data MMedBench/Test --modes answer,rationale \\
-        --output_dir outputs/mmed-llama3 --batch_size 32 --dtype bfloat16
+        --output outputs/mmed-llama3 --batch_size 32 --dtype bfloat16
     python -m inference.generate --model /models/llama3 --adapter outputs/lora --benchmark medqa \\
-        --benchmark_path data/medqa/test.jsonl --scoring loglik --output_dir outputs/medqa
+        --benchmark_path data/medqa/test.jsonl --scoring loglik --output outputs/medqa
     sbatch --array=0-7 scripts/slurm/generate.sbatch configs/inference/<name>.yaml   # 8 shards
 
 Prompts come from the prompt style (common.prompts) the model was fine-tuned with. Records (DESIGN.md): id, language,
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     check_config(cfg)
     cfg.prompt_style = resolve_prompt_style(cfg)
     index, num = resolve_shard(cfg)
-    with Run("inference.generate", cfg.output_dir, cfg, task=(index, num), depends_on=PREDICTION_DEPENDS_ON,
+    with Run("inference.generate", cfg.output, cfg, task=(index, num), depends_on=PREDICTION_DEPENDS_ON,
              on_mismatch=cfg.on_mismatch) as run:
         generate_task(cfg, run)
     return run.exit_code

@@ -12,13 +12,15 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from common.cli import UserError
+from common.config import bad
 from common.mmedbench import load_split, question_key
-from common.prompts import DEFAULT_STYLE, MODES, STYLES, PromptStyle, get_style, read_style_file
+from common.prompts import DEFAULT_STYLE, Mode, PromptStyle, StyleName, get_style, read_style_file
 from common.questions import Question
-from common.records import JsonlAppender, RejectLog, iter_jsonl
-from common.run import ON_MISMATCH, Run, digest
+from common.records import JsonlAppender, OnBadRecord, RejectLog, iter_jsonl
+from common.run import OnMismatch, Run, digest
 from common.sharding import resolve_shard_args
 from inference.backends import HFBackend, ModelSpec, VLLMBackend
 from inference.benchmarks import BENCHMARKS, MMLU_MEDICAL_SUBJECTS, load_benchmark
@@ -33,7 +35,7 @@ class GenerateConfig:
     data: str = field(default="samples/mmedbench/Test", metadata={"help": "MMedBench Test/ dir (<Language>.jsonl)"})
     languages: list[str] = field(default_factory=list, metadata={
         "help": "MMedBench languages (names or codes); empty = every file present"})
-    modes: list[str] = field(default_factory=lambda: ["answer", "rationale"], metadata={
+    modes: list[Mode] = field(default_factory=lambda: ["answer", "rationale"], metadata={
         "help": "answer and/or rationale (the two prompt kinds of fine-tuning)"})
     benchmark: str = field(default="", metadata={
         "help": f"English benchmark instead of MMedBench: {'|'.join(BENCHMARKS)} (with benchmark_path)"})
@@ -45,27 +47,27 @@ class GenerateConfig:
         "help": "MedMCQA `cop` numbering: 1 (original files, 1..4) or 0 (HF copy, 0..3)"})
     pubmedqa_ids_file: str = field(default="", metadata={
         "help": "PubMedQA: keep only these PMIDs (test_ground_truth.json = the 500 test questions); '' = all"})
-    prompt_style: str = field(default="", metadata={
-        "help": f"prompt format ({' | '.join(STYLES)}); '' = the one recorded in the adapter/model dir by our "
+    prompt_style: Literal["", StyleName] = field(default="", metadata={
+        "help": f"prompt format (common/prompts.py); '' = the one recorded in the adapter/model dir by our "
                 f"fine-tuning, else {DEFAULT_STYLE} (the authors' format, which the released MMed models need)"})
-    scoring: str = field(default="generate", metadata={
-        "help": "generate (parse the generated answer) | loglik (best option by log-likelihood; answer mode, "
+    scoring: Literal["generate", "loglik"] = field(default="generate", metadata={
+        "help": "generate (parse the generated answer) or loglik (best option by log-likelihood; answer mode, "
                 "single-answer questions)"})
-    backend: str = field(default="hf", metadata={"help": "hf | vllm (pip install 'mmed[vllm]', GPU)"})
+    backend: Literal["hf", "vllm"] = field(default="hf", metadata={"help": "vllm: pip install 'mmed[vllm]', GPU"})
     batch_size: int = field(default=16, metadata={
         "help": "prompts per batch (hf), option sequences per batch (loglik), prompts sent at once (vllm: use ~1024)"})
     max_new_tokens: int = field(default=512, metadata={"help": "generation length limit (answer mode needs ~20)"})
     max_prompt_tokens: int = field(default=0, metadata={
         "help": "longer prompts are rejected into rejects.jsonl (0 = the model's context minus max_new_tokens)"})
-    dtype: str = field(default="auto", metadata={"help": "auto (bf16 on GPU, fp32 on CPU) | float32 | bfloat16 | "
-                                                          "float16"})
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = field(default="auto", metadata={
+        "help": "auto: bf16 on GPU, fp32 on CPU"})
     device: str = field(default="auto", metadata={"help": "auto (CUDA if present) | cpu | cuda | cuda:N"})
     cpu_threads: int = field(default=0, metadata={
         "help": "torch CPU threads (0 = torch's default); 1 is fastest on a busy shared CPU"})
     trust_remote_code: bool = field(default=False, metadata={"help": "allow model code from the model dir"})
-    device_map: str = field(default="", metadata={
-        "help": "hf, models too big for one device: auto | balanced | sequential (accelerate places layers over "
-                "the GPUs, then CPU, then offload_folder); '' = the whole model on `device`"})
+    device_map: Literal["", "auto", "balanced", "balanced_low_0", "sequential"] = field(default="", metadata={
+        "help": "hf, models too big for one device: accelerate places layers over the GPUs, then CPU, then "
+                "offload_folder; '' = the whole model on `device`"})
     max_memory: dict[str, str] = field(default_factory=dict, metadata={
         "help": "hf with device_map: memory cap per device, e.g. {\"0\": \"70GiB\", \"cpu\": \"200GiB\"}"})
     offload_folder: str = field(default="", metadata={"help": "hf with device_map: folder for layers offloaded "
@@ -74,14 +76,29 @@ class GenerateConfig:
     gpu_memory_utilization: float = field(default=0.9, metadata={"help": "vllm: fraction of GPU memory"})
     max_model_len: int = field(default=0, metadata={"help": "vllm: context length (0 = the model's)"})
     limit: int = field(default=0, metadata={"help": "first N questions per language/benchmark (0 = all)"})
-    output_dir: str = field(default="outputs/predictions", metadata={"help": "where predictions*.jsonl go"})
+    output: str = field(default="outputs/predictions", metadata={"help": "where predictions*.jsonl go"})
     shard_index: int = field(default=-1, metadata={"help": "this shard (-1 = SLURM_ARRAY_TASK_ID or 0)"})
     num_shards: int = field(default=0, metadata={"help": "shards in all (0 = SLURM_ARRAY_TASK_COUNT or 1)"})
-    on_bad_record: str = field(default="error", metadata={"help": "error | skip (into rejects.jsonl)"})
-    on_mismatch: str = field(default="error", metadata={
-        "help": "output_dir holds predictions made with other settings or for other data: error | redo (delete "
+    on_bad_record: OnBadRecord = field(default="error", metadata={"help": "skip: into rejects.jsonl"})
+    on_mismatch: OnMismatch = field(default="error", metadata={
+        "help": "output holds predictions made with other settings or for other data: error, or redo (delete "
                 "this shard's predictions and make them again)"})
     progress: bool = field(default=True, metadata={"help": "show a progress bar"})
+
+    def validate(self) -> None:
+        if not self.modes:
+            bad("modes", "give answer, rationale or both")
+        if self.scoring == "loglik" and self.modes != ["answer"]:
+            bad("modes", "scoring=loglik scores answer lines only: set --modes answer")
+        if self.scoring == "loglik" and self.backend != "hf":
+            bad("backend", "scoring=loglik needs backend hf")
+        if self.benchmark and not self.benchmark_path:
+            bad("benchmark_path", f"benchmark={self.benchmark} needs it")
+        if self.device_map == "" and (self.max_memory or self.offload_folder):
+            bad("device_map", "max_memory and offload_folder need it (e.g. device_map: auto)")
+        for name, least in (("batch_size", 1), ("max_new_tokens", 1), ("max_prompt_tokens", 0), ("limit", 0)):
+            if getattr(self, name) < least:
+                bad(name, f"must be >= {least}, got {getattr(self, name)}")
 
 
 @dataclass(frozen=True)
@@ -106,34 +123,8 @@ def predictions_path(output_dir: str | Path, index: int, num: int) -> Path:
 
 
 def check_config(cfg: GenerateConfig) -> None:
-    bad_modes = [m for m in cfg.modes if m not in MODES]
-    if cfg.on_mismatch not in ON_MISMATCH:
-        raise UserError(f"on_mismatch must be one of {ON_MISMATCH}, got {cfg.on_mismatch!r}")
-    if cfg.max_prompt_tokens < 0:
-        raise UserError("max_prompt_tokens must be >= 0 (0 = the model's context)")
-    if bad_modes or not cfg.modes:
-        raise ValueError(f"modes must be a non-empty list of {MODES}, got {cfg.modes}")
-    if cfg.scoring not in ("generate", "loglik"):
-        raise ValueError(f"scoring must be generate or loglik, got {cfg.scoring!r}")
-    if cfg.scoring == "loglik" and cfg.modes != ["answer"]:
-        raise ValueError("scoring=loglik scores answer lines only: set --modes answer")
-    if cfg.scoring == "loglik" and cfg.backend != "hf":
-        raise ValueError("scoring=loglik needs backend: hf")
-    if cfg.backend not in ("hf", "vllm"):
-        raise ValueError(f"backend must be hf or vllm, got {cfg.backend!r}")
-    if cfg.benchmark and not cfg.benchmark_path:
-        raise ValueError(f"benchmark={cfg.benchmark} needs benchmark_path")
-    if cfg.batch_size < 1:
-        raise ValueError("batch_size must be >= 1")
-    if cfg.limit < 0:
-        raise UserError(f"key 'limit': must be >= 0 (the first N questions per language; 0 = all), got {cfg.limit}")
-    if cfg.max_new_tokens < 1:
-        raise UserError(f"key 'max_new_tokens': must be >= 1, got {cfg.max_new_tokens}")
-    check_model_paths(cfg)
-
-
-def check_model_paths(cfg: GenerateConfig) -> None:
-    """The device, and damaged or pickled model/adapter files, as one line before the folder is touched."""
+    """The device, and damaged or pickled model/adapter files, as one line before the folder is touched (the
+    settings themselves were checked when the config was loaded: GenerateConfig.validate)."""
     from common.model_files import check_adapter_files, check_model_files
     from inference.backends import resolve_device
 
@@ -189,10 +180,10 @@ def resolve_prompt_style(cfg: GenerateConfig) -> str:
 
 
 def done_keys(path: Path) -> set[tuple[str, str]]:
-    """(question key, mode) of the predictions in `path`."""
+    """(question key, mode) of the predictions in `path`; a record that is not one names its file and line."""
     if not path.exists():
         return set()
-    return {(question_key(str(rec["id"])), rec["mode"]) for _, rec in iter_jsonl(path)}
+    return {Prediction.from_json(obj, where).key for where, obj in iter_jsonl(path)}
 
 
 def prediction_record(item: WorkItem, output: str, prompt_style: str) -> Prediction:
@@ -303,7 +294,7 @@ def check_same_data(done: set[tuple[str, str]], questions: Sequence[Question]) -
 
 def generate_task(cfg: GenerateConfig, run: Run, backend=None) -> None:
     """`backend`: a model already loaded for these settings (inference.suite asks many data sets with one)."""
-    out_dir = Path(cfg.output_dir)
+    out_dir = Path(cfg.output)
     # data: every (question, mode) of this shard (a question's modes stay together)
     rejects = RejectLog(out_dir / f"rejects{run.tag}.jsonl")
     questions = load_questions(cfg, rejects)
@@ -319,7 +310,7 @@ def generate_task(cfg: GenerateConfig, run: Run, backend=None) -> None:
         if cfg.on_mismatch == "error":
             out.close()
             raise UserError(f"{path} holds predictions for {len(stale)} question(s) that are not in the data "
-                            f"(e.g. {stale[0]}): other data, or changed questions; use another output_dir, or "
+                            f"(e.g. {stale[0]}): other data, or changed questions; use another output folder, or "
                             "--on_mismatch redo to delete this shard's predictions and start again")
         print(f"inference.generate: {len(stale)} predicted questions are not in the data: redoing {path}",
               file=sys.stderr)

@@ -1,13 +1,13 @@
 """Rationale quality judged as in the paper: rating sheets for people, an LLM judge, and their agreement.
 
     python -m inference.judge sheets --config configs/inference/judge.yaml \\
-        --predictions ours=outputs/ours base=outputs/base --out outputs/judge/sheets
+        --predictions ours=outputs/ours base=outputs/base --output outputs/judge/sheets
     # each rater fills accuracy / reasoning / knowledge (1-5) in outputs/judge/sheets/for_raters/rater_<name>.csv
-    python -m inference.judge score --sheets 'outputs/judge/sheets/for_raters/rater_*.csv' --out outputs/judge/human
+    python -m inference.judge score --sheets 'outputs/judge/sheets/for_raters/rater_*.csv' --output outputs/judge/human
     python -m inference.judge run --config configs/inference/judge.yaml --predictions ours=... base=... \\
-        --judge.base_url http://127.0.0.1:8000/v1 --judge.model my-judge --out outputs/judge/llm
+        --judge.base_url http://127.0.0.1:8000/v1 --judge.model my-judge --output outputs/judge/llm
     python -m inference.judge agreement --human_scores outputs/judge/human --judge_scores outputs/judge/llm \\
-        --out outputs/judge/agreement
+        --output outputs/judge/agreement
 
 The scheme (the paper's relative rating): per question, every model's rationale is shown side by side,
 anonymised (R1, R2, ...) and shuffled, and gets three integer scores from 1 to 5 relative to the others:
@@ -31,21 +31,20 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from common.cli import UserError, cli
-from common.config import load_config
-from common.records import RejectLog, write_json, write_jsonl, write_text
+from common.config import bad, load_config
+from common.records import OnBadRecord, RejectLog, write_json, write_jsonl, write_text
 from common.run import Run
-from inference.judging.backends import BackendConfigError
 from inference.judging.items import StudyItem, load_model_rationales, question_texts, select_items
 from inference.predictions import gather_prediction_args
-
-COMMANDS = ("sheets", "score", "run", "agreement")
 
 
 @dataclass
 class JudgeBackendConfig:
-    kind: str = field(default="http", metadata={"help": "http (OpenAI-compatible endpoint) | local (HF model dir)"})
+    kind: Literal["http", "local"] = field(default="http", metadata={
+        "help": "http (OpenAI-compatible endpoint) or local (HF model dir)"})
     base_url: str = field(default="", metadata={"help": "http: endpoint base, e.g. http://127.0.0.1:8000/v1"})
     model: str = field(default="", metadata={"help": "http: the served model's name; local: the HF model dir"})
     api_key_env: str = field(default="", metadata={
@@ -57,7 +56,7 @@ class JudgeBackendConfig:
     backoff_s: float = field(default=1.0, metadata={"help": "http: first retry wait, doubled per retry"})
     concurrency: int = field(default=4, metadata={"help": "requests in flight at once (threads)"})
     device: str = field(default="auto", metadata={"help": "local: auto | cpu | cuda"})
-    dtype: str = field(default="auto", metadata={"help": "local: auto | float32 | bfloat16 | float16"})
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = field(default="auto", metadata={"help": "local"})
     trust_remote_code: bool = field(default=False, metadata={"help": "local: allow model code from the dir"})
     price_per_1k_prompt: float = field(default=0.0, metadata={"help": "cost per 1000 prompt tokens"})
     price_per_1k_completion: float = field(default=0.0, metadata={"help": "cost per 1000 completion tokens"})
@@ -65,7 +64,8 @@ class JudgeBackendConfig:
 
 @dataclass
 class JudgeConfig:
-    command: str = field(default="", metadata={"help": " | ".join(COMMANDS)})
+    command: Literal["sheets", "score", "run", "agreement"] | None = field(default=None, metadata={
+        "help": "what to do (also the first positional argument)"})
     predictions: list[str] = field(default_factory=list, metadata={
         "help": "sheets/run: rationale-mode predictions of each model, name=path (file or folder)"})
     data: str = field(default="samples/mmedbench/Test", metadata={
@@ -84,13 +84,28 @@ class JudgeConfig:
     allow_incomplete: bool = field(default=False, metadata={
         "help": "score: skip and count empty score cells instead of failing"})
     orders: int = field(default=2, metadata={"help": "run: orders each question is judged in (>= 2)"})
-    cache: str = field(default="", metadata={"help": "run: reply cache JSONL ('' = <out>/cache.jsonl)"})
+    cache: str = field(default="", metadata={"help": "run: reply cache JSONL ('' = <output>/cache.jsonl)"})
     human_scores: str = field(default="", metadata={"help": "agreement: folder written by score"})
     judge_scores: str = field(default="", metadata={"help": "agreement: folder written by run"})
     bootstrap_samples: int = field(default=1000, metadata={"help": "bootstrap resamples of the questions"})
-    on_bad_record: str = field(default="error", metadata={"help": "error | skip (into rejects.jsonl)"})
-    out: str = field(default="outputs/judge", metadata={"help": "output folder"})
+    on_bad_record: OnBadRecord = field(default="error", metadata={"help": "skip: into rejects.jsonl"})
+    output: str = field(default="outputs/judge", metadata={"help": "output folder"})
     judge: JudgeBackendConfig = field(default_factory=JudgeBackendConfig)
+
+    def validate(self) -> None:
+        if self.command is None:
+            bad("command", "give sheets, score, run or agreement")
+        if self.orders < 2:
+            bad("orders", f"must be >= 2 (each question judged in more than one order: position-bias control), "
+                f"got {self.orders}")
+        if self.command == "agreement":
+            for name in ("human_scores", "judge_scores"):
+                if not getattr(self, name):
+                    bad(name, "agreement needs --human_scores and --judge_scores (the folders of `score` and `run`)")
+        if self.command == "run" and not self.judge.model:
+            bad("judge.model", "run needs the served model's name (http) or the HF model dir (local)")
+        if self.command == "run" and self.judge.kind == "http" and not self.judge.base_url:
+            bad("judge.base_url", "run needs the endpoint, e.g. http://127.0.0.1:8000/v1")
 
 
 # ---------------------------------------------------------------------------------------------- commands
@@ -168,9 +183,7 @@ def make_backend(cfg: JudgeBackendConfig):
     if cfg.kind == "http":
         return HTTPChatBackend(cfg.base_url, cfg.model, cfg.api_key_env, cfg.temperature, cfg.max_tokens,
                                cfg.timeout_s, RetryPolicy(cfg.max_retries, cfg.backoff_s))
-    if cfg.kind == "local":
-        return LocalHFChatBackend(cfg.model, cfg.max_tokens, cfg.device, cfg.dtype, cfg.trust_remote_code)
-    raise BackendConfigError(f"judge.kind must be http or local, got {cfg.kind!r}")
+    return LocalHFChatBackend(cfg.model, cfg.max_tokens, cfg.device, cfg.dtype, cfg.trust_remote_code)  # local
 
 
 def cmd_run(cfg: JudgeConfig, run: Run, out_dir: Path) -> None:
@@ -187,8 +200,6 @@ def cmd_run(cfg: JudgeConfig, run: Run, out_dir: Path) -> None:
     from inference.judging.stats import model_scores, write_items
 
     counts = run.counts
-    if cfg.orders < 2:
-        raise UserError("key 'orders': must be >= 2 (each question judged in more than one order: position-bias control)")
     items = study_items(cfg, out_dir, counts)
     backend = make_backend(cfg.judge)
     # the cache lives in the folder itself, not the staging one: paid replies are kept also when this run fails
@@ -250,8 +261,6 @@ def cmd_agreement(cfg: JudgeConfig, run: Run, out_dir: Path) -> None:
     from inference.judging.stats import agreement, read_items
 
     counts = run.counts
-    if not cfg.human_scores or not cfg.judge_scores:
-        raise UserError("--human_scores, --judge_scores: agreement needs both (the folders of `score` and `run`)")
     human = read_items(_items_path(cfg.human_scores, "human_items.csv"))
     judge = read_items(_items_path(cfg.judge_scores, "judge_items.csv"))
     for side, items, where in (("human", human, cfg.human_scores), ("judge", judge, cfg.judge_scores)):
@@ -269,12 +278,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = gather_prediction_args(list(sys.argv[1:] if argv is None else argv))
     cfg = load_config(JudgeConfig, argv, description=__doc__, prog="python -m inference.judge",
                       positional=("command",))
-    if cfg.command not in COMMANDS:
-        raise UserError(f"command must be one of {', '.join(COMMANDS)}, got {cfg.command!r}")
     commands = {"sheets": cmd_sheets, "score": cmd_score, "run": cmd_run, "agreement": cmd_agreement}
     # every command rewrites its outputs whole (judge replies are reused through the cache, keyed by the judge
     # and the prompt), so a run needs the folder's lock and a manifest, not units
-    with Run(f"inference.judge {cfg.command}", cfg.out, cfg) as run:
+    with Run(f"inference.judge {cfg.command}", cfg.output, cfg) as run:
         with run.outputs() as stage:  # written together, or the folder keeps the previous run's files
             commands[cfg.command](cfg, run, stage)
     return run.exit_code

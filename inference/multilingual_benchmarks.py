@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, get_args
 
 from common.languages import resolve
 from common.mmedbench import ContentIds
@@ -58,7 +59,9 @@ SPECS: dict[str, BenchmarkSpec] = {
     "global_mmlu": BenchmarkSpec("global_mmlu", "Global-MMLU", (), MMLU_MEDICAL_SUBJECTS),
     "mmlu_prox": BenchmarkSpec("mmlu_prox", "MMLU-ProX", (), ("health",)),
 }
-MULTILINGUAL_BENCHMARKS = tuple(SPECS)
+MultilingualBenchmark = Literal["xmedbench", "medexpqa", "kormedmcqa", "global_mmlu", "mmlu_prox"]  # a config type
+MULTILINGUAL_BENCHMARKS: tuple[str, ...] = get_args(MultilingualBenchmark)
+assert set(MULTILINGUAL_BENCHMARKS) == set(SPECS), "MultilingualBenchmark lists every spec"
 
 
 def spec(name: str) -> BenchmarkSpec:

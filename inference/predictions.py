@@ -142,7 +142,7 @@ _MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 
 
 def split_model_spec(spec: str) -> tuple[str, Path]:
-    """'name=path' or 'path' (named after its folder). A name becomes a folder under --out: plain characters only."""
+    """'name=path' or 'path' (named after its folder). A name becomes a folder under --output: plain characters only."""
     if "=" in spec and not Path(spec).exists():
         name, path = spec.split("=", 1)
         name, path = name.strip(), Path(path)
@@ -151,7 +151,7 @@ def split_model_spec(spec: str) -> tuple[str, Path]:
         name = (path.name if path.is_dir() else path.parent.name) or path.stem
     if not _MODEL_NAME.fullmatch(name):
         raise UserError(f"model name {name!r} (from {spec!r}) must be letters, digits and ._+- (it names a folder "
-                        "under --out); write name=path")
+                        "under --output); write name=path")
     return name, path
 
 

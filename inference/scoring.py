@@ -16,13 +16,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 from inference.metrics import RATIONALE_METRICS, BertScore, bootstrap_ci, is_empty_pair, score_rationale_pairs
 from inference.metrics_paper import paper_candidate
 from inference.parse import RULES, extract_rationale, is_correct
 from inference.predictions import Prediction
 
-ACCURACY_RULES = tuple(RULES)
+AccuracyRule = Literal["strict", "lenient"]  # a config field's type: one of the parsers in inference.parse.RULES
+ACCURACY_RULES: tuple[str, ...] = get_args(AccuracyRule)
+assert set(ACCURACY_RULES) == set(RULES), "AccuracyRule lists every parser rule"
 
 
 @dataclass

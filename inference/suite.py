@@ -2,16 +2,16 @@
 
     python -m inference.suite --config configs/inference/suite_tiny.yaml            # CPU, tiny model, samples
     python -m inference.suite --config configs/inference/suite.yaml --model /models/MMed-Llama-3-8B \\
-        --output_dir outputs/suite/mmed-llama3
+        --output outputs/suite/mmed-llama3
 
 The YAML names the benchmarks (MMedBench, XMedBench, MedExpQA, KorMedMCQA, Global-MMLU, MMLU-ProX; docs/benchmarks.md
 says what to download and where), their languages and how each is scored (`generate`: the answer is read from the
 generated text; `loglik`: the most likely answer line). Each (benchmark, language) is one run of
-`inference.generate` in `<output_dir>/predictions/<benchmark>/<code>/`: the same prompts (common.prompts), the same
+`inference.generate` in `<output>/predictions/<benchmark>/<code>/`: the same prompts (common.prompts), the same
 resume and fingerprint rules (a rerun generates only what is missing; other settings in a folder are an error, or
 `on_mismatch: redo`). A missing file is one line naming the path; a bad record names its file and line.
 
-The report (`<output_dir>/report/`, replaced whole by each successful run) holds:
+The report (`<output>/report/`, replaced whole by each successful run) holds:
 - results.md: per benchmark and language, questions, accuracy under the strict and the lenient answer rule with
   95% bootstrap intervals and how many outputs each rule read; MedExpQA's rationale similarity (BLEU/ROUGE against
   the doctors' explanations) where rationale mode was asked; Global-MMLU by cultural label (CS / CA); the reference
@@ -29,7 +29,7 @@ from pathlib import Path
 from common.cli import cli
 from common.config import config_from_dict, load_config
 from common.run import Run
-from inference.suite_config import SuiteConfig, SuiteUnit, check_config, suite_units
+from inference.suite_config import SuiteConfig, SuiteUnit, suite_units
 from inference.suite_report import write_report
 
 # ---------------------------------------------------------------------------------------------- generation
@@ -45,7 +45,7 @@ def generate_config(cfg: SuiteConfig, unit: SuiteUnit):
                   "max_new_tokens": cfg.max_new_tokens, "dtype": cfg.dtype, "device": cfg.device,
                   "cpu_threads": cfg.cpu_threads, "limit": b.limit, "on_bad_record": cfg.on_bad_record,
                   "on_mismatch": cfg.on_mismatch, "progress": cfg.progress, "shard_index": 0, "num_shards": 1,
-                  "output_dir": str(Path(cfg.output_dir) / unit.folder)}
+                  "output": str(Path(cfg.output) / unit.folder)}
     if b.name == "mmedbench":
         data.update(data=b.path, languages=[unit.code])
     else:
@@ -80,7 +80,7 @@ def run_unit(cfg: SuiteConfig, unit: SuiteUnit, backend: SharedBackend) -> int:
     gcfg = generate_config(cfg, unit)
     generation.check_config(gcfg)
     gcfg.prompt_style = generation.resolve_prompt_style(gcfg)
-    with Run("inference.generate", gcfg.output_dir, gcfg, depends_on=generation.PREDICTION_DEPENDS_ON,
+    with Run("inference.generate", gcfg.output, gcfg, depends_on=generation.PREDICTION_DEPENDS_ON,
              on_mismatch=gcfg.on_mismatch) as run:
         generation.generate_task(gcfg, run, backend.use(gcfg))
     return run.exit_code
@@ -91,19 +91,18 @@ def run_unit(cfg: SuiteConfig, unit: SuiteUnit, backend: SharedBackend) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     cfg = load_config(SuiteConfig, argv, description=__doc__, prog="python -m inference.suite")
-    check_config(cfg)
     units = suite_units(cfg)
     failed, backend = [], SharedBackend()
     for unit in units:
-        print(f"== {unit.bench.name} {unit.code} ({unit.bench.scoring}) -> {Path(cfg.output_dir) / unit.folder}")
+        print(f"== {unit.bench.name} {unit.code} ({unit.bench.scoring}) -> {Path(cfg.output) / unit.folder}")
         if run_unit(cfg, unit, backend):
             failed.append(f"{unit.bench.name}:{unit.code}")
-    with Run("inference.suite", Path(cfg.output_dir) / "report", cfg) as run:
+    with Run("inference.suite", Path(cfg.output) / "report", cfg) as run:
         with run.outputs() as stage:
             counts = write_report(stage, cfg, units)
         run.counts.update(counts)
         run.extra["units_with_failed_prompts"] = failed
-    print(f"report: {Path(cfg.output_dir) / 'report' / 'results.md'}"
+    print(f"report: {Path(cfg.output) / 'report' / 'results.md'}"
           + (f" ({len(failed)} unit(s) with failed prompts: {', '.join(failed)}; rerun to retry)" if failed else ""))
     return 1 if failed else 0
 

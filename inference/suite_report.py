@@ -25,7 +25,14 @@ from inference.scoring import (
     score_records,
 )
 from inference.suite_config import SuiteConfig, SuiteUnit
-from inference.tables import LEADERBOARD_COLUMNS, fmt, markdown_table, mean_of_present, write_csv
+from inference.tables import (
+    LEADERBOARD_COLUMNS,
+    fmt,
+    leaderboard_rows,
+    markdown_table,
+    mean_of_present,
+    write_csv,
+)
 
 TITLES = {"mmedbench": "MMedBench", "xmedbench": "XMedBench", "medexpqa": "MedExpQA", "kormedmcqa": "KorMedMCQA",
           "global_mmlu": "Global-MMLU", "mmlu_prox": "MMLU-ProX"}
@@ -52,7 +59,7 @@ class UnitResult:
 
 
 def score_unit(cfg: SuiteConfig, unit: SuiteUnit, rejects: RejectLog) -> UnitResult:
-    folder = Path(cfg.output_dir) / unit.folder
+    folder = Path(cfg.output) / unit.folder
     records, _dups = load_predictions(folder, cfg.on_bad_record, rejects)
     if not records:
         raise UserError(f"{folder}: no predictions to score (every question rejected? see its rejects.jsonl)")
@@ -148,10 +155,7 @@ def write_leaderboards(out: Path, results: list[UnitResult]) -> None:
     for r in results:
         by_bench.setdefault(r.unit.bench.name, []).append(r)
     for name, rs in by_bench.items():
-        recs = [rec for r in rs for rec in r.records]
-        answers = [[x.language, x.prompt, x.output, ",".join(x.gold_answer)] for x in recs if x.mode == "answer"]
-        rationales = [[x.language, x.prompt, x.output, x.gold_rationale]
-                      for x in recs if x.mode == "rationale" and x.human_check_passed]
+        answers, rationales = leaderboard_rows([rec for r in rs for rec in r.records])
         write_csv(out / "leaderboard" / name / "multi_choice_results.csv", LEADERBOARD_COLUMNS, answers)
         if rationales:
             write_csv(out / "leaderboard" / name / "rationale_results.csv", LEADERBOARD_COLUMNS, rationales)

@@ -114,7 +114,7 @@ def workdir_and_tokenizer(workdir: str | None, tokenizer: str | None, prefix: st
     work = Path(workdir or tempfile.mkdtemp(prefix=prefix))
     tok = Path(tokenizer).resolve() if tokenizer else work / "tiny-llama"
     if not tok.exists():
-        subprocess.run([sys.executable, "-m", "common.tiny_model", "--out", str(tok)], cwd=REPO, check=True,
+        subprocess.run([sys.executable, "-m", "common.tiny_model", "--output", str(tok)], cwd=REPO, check=True,
                        stdout=subprocess.DEVNULL)
     return work, tok
 

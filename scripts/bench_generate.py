@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
 
         from common.tiny_model import TinyModelConfig, build_tiny_model
 
-        model = str(build_tiny_model(TinyModelConfig(out=tempfile.mkdtemp(prefix="tiny-llama-"))))
+        model = str(build_tiny_model(TinyModelConfig(output=tempfile.mkdtemp(prefix="tiny-llama-"))))
     prompts = bench_prompts(cfg.data, cfg.num_prompts)
     backend = HFBackend(ModelSpec(model, dtype=cfg.dtype, device=cfg.device), cfg.max_new_tokens)
     backend.generate(prompts[:2])  # warm-up

@@ -18,7 +18,7 @@ echo "== 1. samples =="
 time python -m common.check_samples --samples samples
 
 echo "== 2. tiny base model =="
-time python -m common.tiny_model --out artifacts/tiny-llama
+time python -m common.tiny_model --output artifacts/tiny-llama
 
 # Each stage's demo, in pipeline order; a stage that has not landed yet is skipped with a note.
 for stage in sources data pretrain finetune inference; do

@@ -10,7 +10,7 @@ mkdir -p "$OUT"
 TOKENIZER="${TOKENIZER:-artifacts/tiny-llama}"
 if [ ! -f "$TOKENIZER/tokenizer.json" ]; then
   echo "-- building the tiny tokenizer/model at $TOKENIZER (used to count tokens)"
-  python -m common.tiny_model --out "$TOKENIZER"
+  python -m common.tiny_model --output "$TOKENIZER"
 fi
 
 echo "-- filter: samples/culturax -> $OUT/filtered (rerunning skips finished shards)"

@@ -13,7 +13,7 @@ for candidate in outputs/demo/pretrained outputs/demo/pretrained/model outputs/d
   if [ -f "$candidate/config.json" ]; then BASE="$candidate"; break; fi
 done
 if [ -z "$BASE" ]; then
-  python -m common.tiny_model --out artifacts/tiny-llama
+  python -m common.tiny_model --output artifacts/tiny-llama
   BASE=artifacts/tiny-llama
 fi
 echo "[demo_finetune] base model: $BASE"

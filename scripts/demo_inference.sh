@@ -22,21 +22,21 @@ echo "[demo_inference] models: demo $DEMO, learnable $LEARNED"
 rm -rf outputs/demo/predictions outputs/demo/predictions_* outputs/demo/eval
 
 GEN=(python -m inference.generate --config configs/inference/tiny.yaml --modes answer,rationale)
-"${GEN[@]}" --model "$DEMO" --data samples/mmedbench/Test --output_dir outputs/demo/predictions
-"${GEN[@]}" --model "$LEARNED" --data samples/learnable/Test --output_dir outputs/demo/predictions_learnable
+"${GEN[@]}" --model "$DEMO" --data samples/mmedbench/Test --output outputs/demo/predictions
+"${GEN[@]}" --model "$LEARNED" --data samples/learnable/Test --output outputs/demo/predictions_learnable
 # the English benchmark samples (Table 3), scored by option log-likelihood
 BENCH_ARGS=()
 for bench in medqa:samples/english/medqa/test.jsonl medmcqa:samples/english/medmcqa/dev.json \
              pubmedqa:samples/english/pubmedqa/ori_pqal.json mmlu:samples/english/mmlu; do
   name="${bench%%:*}"
   python -m inference.generate --config configs/inference/medqa_loglik.yaml --model "$DEMO" \
-    --benchmark "$name" --benchmark_path "${bench#*:}" --output_dir "outputs/demo/predictions_$name"
+    --benchmark "$name" --benchmark_path "${bench#*:}" --output "outputs/demo/predictions_$name"
   BENCH_ARGS+=("demo=outputs/demo/predictions_$name")
 done
 
 # one model name over the MMedBench and Table-3 folders; the learnable task beside it
 python -m inference.evaluate --predictions demo=outputs/demo/predictions "${BENCH_ARGS[@]}" \
-  learnable=outputs/demo/predictions_learnable --out outputs/demo/eval
+  learnable=outputs/demo/predictions_learnable --output outputs/demo/eval
 sed -n '/## Accuracy/,/^strict:/p' outputs/demo/eval/results.md | grep '^|'
 sed -n '/^### demo: per language/,/^## /p' outputs/demo/eval/results.md | grep '^|'
 

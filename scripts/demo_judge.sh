@@ -17,11 +17,11 @@ rm -rf "$OUT"
 
 # a second model to compare with: the untuned tiny model's rationales
 python -m inference.generate --config configs/inference/tiny.yaml --model "$MODEL" --modes rationale \
-  --max_new_tokens 48 --output_dir "$OUT/predictions_base" --progress false
+  --max_new_tokens 48 --output "$OUT/predictions_base" --progress false
 STUDY=(--config configs/inference/judge.yaml --predictions "tuned=$TUNED" "base=$OUT/predictions_base"
        --per_language 3 --bootstrap_samples 200)
 
-python -m inference.judge sheets "${STUDY[@]}" --out "$OUT/sheets"
+python -m inference.judge sheets "${STUDY[@]}" --output "$OUT/sheets"
 # stand-in raters: random scores, so that every step runs; people fill these sheets in a real study
 python - "$OUT/sheets/for_raters" <<'PY'
 import csv, random, sys
@@ -38,14 +38,14 @@ for path in sorted(Path(sys.argv[1]).glob("rater_*.csv")):
         writer.writeheader()
         writer.writerows(rows)
 PY
-python -m inference.judge score --sheets "$OUT/sheets/for_raters/rater_*.csv" --bootstrap_samples 200 --out "$OUT/human"
+python -m inference.judge score --sheets "$OUT/sheets/for_raters/rater_*.csv" --bootstrap_samples 200 --output "$OUT/human"
 
 # the judge over HTTP: `transformers serve` on the tiny model, bound to 127.0.0.1 on a free port, offline (a local
 # dir); clients name the model by the path it was given. Greedy, short replies: the judge asks temperature 0 and
 # max_tokens 64 per request. The server's request log goes to a temporary file, shown if it does not start.
 if ! python -c 'import sys; from transformers import AutoTokenizer
 sys.exit(not AutoTokenizer.from_pretrained(sys.argv[1]).chat_template)' "$MODEL"; then
-  echo "[demo_judge] $MODEL: its tokenizer has no chat template (rebuild: python -m common.tiny_model --out $MODEL)" >&2
+  echo "[demo_judge] $MODEL: its tokenizer has no chat template (rebuild: python -m common.tiny_model --output $MODEL)" >&2
   exit 2
 fi
 PORT="$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
@@ -72,12 +72,12 @@ then
   exit 1
 fi
 python -m inference.judge run "${STUDY[@]}" --judge.base_url "http://127.0.0.1:$PORT/v1" \
-  --judge.model "$MODEL" --judge.max_tokens 64 --out "$OUT/llm"
+  --judge.model "$MODEL" --judge.max_tokens 64 --output "$OUT/llm"
 kill "$SERVER_PID" && wait "$SERVER_PID" || true  # its CPU back for the agreement step
 
 if [ -s "$OUT/llm/judge_items.csv" ] && [ "$(wc -l < "$OUT/llm/judge_items.csv")" -gt 1 ]; then
   python -m inference.judge agreement --human_scores "$OUT/human" --judge_scores "$OUT/llm" \
-    --bootstrap_samples 200 --out "$OUT/agreement"
+    --bootstrap_samples 200 --output "$OUT/agreement"
 else
   echo "[demo_judge] the tiny judge wrote no parseable reply (see $OUT/llm/unparsed.jsonl): no agreement to show"
 fi

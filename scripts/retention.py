@@ -2,8 +2,8 @@
 and the four English benchmarks of the paper's Table 3, in one table (before, after, change).
 
     python scripts/retention.py --before /models/Meta-Llama-3-8B --after outputs/pretrain/mmed-llama3-8b/hf \
-        --mmedbench /data/MMedBench/Test --english /data/english --out outputs/retention
-    python scripts/retention.py --before artifacts/tiny-llama --after outputs/demo/pretrained --out outputs/retention
+        --mmedbench /data/MMedBench/Test --english /data/english --output outputs/retention
+    python scripts/retention.py --before artifacts/tiny-llama --after outputs/demo/pretrained --output outputs/retention
 
 `--english` is a folder with the published files as docs/inference.md names them (medqa/test.jsonl,
 medmcqa/dev.json, pubmedqa/ori_pqal.json, mmlu/ with MMLU's data/test CSVs; default: the bundled samples). Each
@@ -19,6 +19,7 @@ import csv
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -38,9 +39,9 @@ class RetentionConfig:
     mmedbench: str = field(default=str(ROOT / "samples/mmedbench/Test"), metadata={"help": "MMedBench Test/ dir"})
     english: str = field(default=str(ROOT / "samples/english"), metadata={
         "help": "folder of the English benchmarks' files (medqa/, medmcqa/, pubmedqa/, mmlu/)"})
-    out: str = field(default="outputs/retention", metadata={"help": "output folder"})
-    dtype: str = field(default="auto", metadata={"help": "float32 | bfloat16 | auto"})
-    device: str = field(default="auto", metadata={"help": "auto | cuda | cpu"})
+    output: str = field(default="outputs/retention", metadata={"help": "output folder"})
+    dtype: Literal["auto", "float32", "bfloat16"] = field(default="auto", metadata={"help": "model dtype"})
+    device: Literal["auto", "cuda", "cpu"] = field(default="auto", metadata={"help": "where the models run"})
     batch_size: int = field(default=16, metadata={"help": "prompts per forward pass"})
     limit: int = field(default=0, metadata={"help": "questions per benchmark and language (0 = all; a quick look)"})
 
@@ -56,13 +57,13 @@ def score(cfg: RetentionConfig, name: str, model: str, out: Path) -> list[str]:
     """Loglik predictions of one model on MMedBench and each English benchmark; evaluate's --predictions."""
     common = ["--model", model, "--scoring", "loglik", "--modes", "answer", "--dtype", cfg.dtype, "--device",
               cfg.device, "--batch_size", str(cfg.batch_size), "--progress", "false", "--limit", str(cfg.limit)]
-    _generate(*common, "--data", cfg.mmedbench, "--output_dir", str(out / name / "mmedbench"))
+    _generate(*common, "--data", cfg.mmedbench, "--output", str(out / name / "mmedbench"))
     folders = [f"{name}={out / name / 'mmedbench'}"]
     for bench, rel in ENGLISH.items():
         path = Path(cfg.english) / rel
         if not path.exists():
             raise FileNotFoundError(f"{path}: the {bench} file (--english names the folder; docs/inference.md)")
-        _generate(*common, "--benchmark", bench, "--benchmark_path", str(path), "--output_dir", str(out / name / bench))
+        _generate(*common, "--benchmark", bench, "--benchmark_path", str(path), "--output", str(out / name / bench))
         folders.append(f"{name}={out / name / bench}")
     return folders
 
@@ -102,11 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     for key in ("before", "after"):
         if not (Path(getattr(cfg, key)) / "config.json").is_file():
             raise FileNotFoundError(f"--{key} {getattr(cfg, key)}: no HF model dir (config.json) there")
-    out = Path(cfg.out)
+    out = Path(cfg.output)
     folders = score(cfg, "before", cfg.before, out) + score(cfg, "after", cfg.after, out)
     from inference import evaluate
 
-    evaluate.main(["--predictions", *folders, "--out", str(out / "eval"), "--bertscore", "false"])
+    evaluate.main(["--predictions", *folders, "--output", str(out / "eval"), "--bertscore", "false"])
     table = write_tables(out, retention_rows(out / "eval"))
     print(table.read_text(encoding="utf-8"))
     return 0

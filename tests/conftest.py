@@ -32,4 +32,4 @@ def tiny_model_dir(tmp_path_factory) -> Path:
     from common.tiny_model import TinyModelConfig, build_tiny_model
 
     out = tmp_path_factory.mktemp("tiny-llama")
-    return build_tiny_model(TinyModelConfig(out=str(out), samples=str(SAMPLES)))
+    return build_tiny_model(TinyModelConfig(output=str(out), samples=str(SAMPLES)))

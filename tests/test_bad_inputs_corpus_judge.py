@@ -214,28 +214,28 @@ def _judge(*argv: str) -> int:
 
 
 def _sheets(preds, out: Path, *extra: str) -> int:
-    return _judge("sheets", "--predictions", *preds, "--per_language", "1", "--languages", "en", "--out", str(out),
+    return _judge("sheets", "--predictions", *preds, "--per_language", "1", "--languages", "en", "--output", str(out),
                   *extra)
 
 
 JUDGE_USER_ERRORS = {
-    "unknown command": (lambda t, p: ["judgee", "--out", str(t / "o")], ["judgee"]),
-    "bad flag value": (lambda t, p: ["sheets", "--predictions", *p, "--per_language", "many", "--out", str(t / "o")],
+    "unknown command": (lambda t, p: ["judgee", "--output", str(t / "o")], ["judgee"]),
+    "bad flag value": (lambda t, p: ["sheets", "--predictions", *p, "--per_language", "many", "--output", str(t / "o")],
                        ["command line: --per_language", "integer"]),
     "unknown key in the config file": (
-        lambda t, p: ["sheets", "--config", str(_yaml(t / "j.yaml", {"raterz": ["a"]})), "--out", str(t / "o")],
+        lambda t, p: ["sheets", "--config", str(_yaml(t / "j.yaml", {"raterz": ["a"]})), "--output", str(t / "o")],
         ["j.yaml", "raterz"]),
-    "output folder is a file": (lambda t, p: ["sheets", "--predictions", *p, "--out", str(_file(t / "taken"))],
+    "output folder is a file": (lambda t, p: ["sheets", "--predictions", *p, "--output", str(_file(t / "taken"))],
                                 ["taken", "is a file"]),
-    "missing sheets": (lambda t, p: ["score", "--sheets", str(t / "none*.csv"), "--out", str(t / "o")], ["none*"]),
-    "agreement without its folders": (lambda t, p: ["agreement", "--out", str(t / "o")], ["--human_scores"]),
-    "missing predictions": (lambda t, p: ["sheets", "--predictions", f"x={t / 'nowhere'}", "--out", str(t / "o")],
+    "missing sheets": (lambda t, p: ["score", "--sheets", str(t / "none*.csv"), "--output", str(t / "o")], ["none*"]),
+    "agreement without its folders": (lambda t, p: ["agreement", "--output", str(t / "o")], ["--human_scores"]),
+    "missing predictions": (lambda t, p: ["sheets", "--predictions", f"x={t / 'nowhere'}", "--output", str(t / "o")],
                             ["nowhere"]),
     "a rater name that is a path": (
-        lambda t, p: ["sheets", "--predictions", *p, "--raters", "../../../../x,r2", "--out", str(t / "o")],
+        lambda t, p: ["sheets", "--predictions", *p, "--raters", "../../../../x,r2", "--output", str(t / "o")],
         ["key 'raters'", "'../../../../x'"]),
     "one model's name given twice": (
-        lambda t, p: ["sheets", "--predictions", *[f"a={s.split('=', 1)[1]}" for s in p[:2]], "--out", str(t / "o")],
+        lambda t, p: ["sheets", "--predictions", *[f"a={s.split('=', 1)[1]}" for s in p[:2]], "--output", str(t / "o")],
         ["--predictions", "2 path(s) of 1 model(s) (a, a;", "merged"]),
 }
 
@@ -256,7 +256,7 @@ def test_model_text_that_a_spreadsheet_would_run_is_neutralised_in_the_sheets(pr
         rec["output"] = f"###Rationale: {formulas[i % 4]}\n###Answer: OPTION A IS CORRECT."
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     out = tmp_path / "sheets"
-    assert _judge("sheets", "--predictions", *preds, "--per_language", "0", "--out", str(out)) == 0
+    assert _judge("sheets", "--predictions", *preds, "--per_language", "0", "--output", str(out)) == 0
     import csv
 
     cells = [cell for sheet in (out / "for_raters").glob("rater_*.csv")
@@ -269,7 +269,7 @@ def test_problems_in_filled_sheets_are_listed_one_per_line(preds, tmp_path, caps
     out = tmp_path / "sheets"
     assert _sheets(preds, out, "--raters", "ana") == 0
     sheet = out / "for_raters" / "rater_ana.csv"  # handed back unfilled: 3 empty scores on each of its 3 rows
-    assert _judge("score", "--sheets", str(sheet), "--out", str(tmp_path / "scores")) == 2
+    assert _judge("score", "--sheets", str(sheet), "--output", str(tmp_path / "scores")) == 2
     err = capsys.readouterr().err.splitlines()
     assert err[0] == f"{JUDGE}: error: 9 problem(s) in the filled sheets (one per line below)"
     assert len(err) == 10 and all(line.startswith(f"  {sheet}: row ") and "is empty" in line for line in err[1:])
@@ -321,7 +321,7 @@ def test_dir(samples_dir, tmp_path) -> Path:
 
 
 def _tasks(test_dir: Path, out: Path, *extra: str) -> int:
-    return cli(lm_eval_tasks.main, TASKS, ["--out", str(out), "--data", str(test_dir), *extra])
+    return cli(lm_eval_tasks.main, TASKS, ["--output", str(out), "--data", str(test_dir), *extra])
 
 
 def _insert(path: Path, index: int, line: str) -> None:
@@ -334,7 +334,7 @@ TASKS_USER_ERRORS = {
     "bad flag value": (lambda t: ["--on_bad_record", "maybe"], ["on_bad_record", "'maybe'"]),
     "unknown key in the config file": (lambda t: ["--config", str(_yaml(t / "l.yaml", {"stylez": 1}))],
                                        ["l.yaml", "stylez"]),
-    "output folder is a file": (lambda t: ["--out", str(_file(t / "taken"))], ["taken", "is a file"]),
+    "output folder is a file": (lambda t: ["--output", str(_file(t / "taken"))], ["taken", "is a file"]),
     "unknown prompt style": (lambda t: ["--prompt_style", "alpaca"], ["alpaca"]),
     # found while the run holds the folder: its manifest says so
     "missing data folder": (lambda t: ["--data", str(t / "nowhere")], ["nowhere"]),

@@ -34,7 +34,7 @@ def data(samples_dir, tmp_path):
 
 
 def _gen(tiny_model_dir, data, out, *extra) -> int:
-    return cli(generate.main, GEN, ["--model", str(tiny_model_dir), "--data", str(data), "--output_dir", str(out),
+    return cli(generate.main, GEN, ["--model", str(tiny_model_dir), "--data", str(data), "--output", str(out),
                                     "--modes", "answer", "--max_new_tokens", "2", "--batch_size", "4", "--dtype",
                                     "float32", "--device", "cpu", "--progress", "false", *extra])
 
@@ -62,15 +62,15 @@ USER_ERRORS = {
     "bad flag value": (lambda t: ["--batch_size", "many"], ["command line: --batch_size", "integer"]),
     "unknown key in the config file": (
         lambda t: ["--config", str(_yaml(t, {"max_new_tokenz": 2}))], ["gen.yaml", "max_new_tokenz"]),
-    "output folder is a file": (lambda t: ["--output_dir", str(_file(t / "taken"))], ["taken", "is a file"]),
+    "output folder is a file": (lambda t: ["--output", str(_file(t / "taken"))], ["taken", "is a file"]),
     "invalid JSON line": (lambda t: _data_with(t, 2, "{not json"), ["English.jsonl:3", "invalid JSON"]),
     "gold letter not an option": (lambda t: _data_with(t, 0, _question("Q?", "E")), ["English.jsonl:1", "'E'"]),
     "missing data folder": (lambda t: ["--data", str(t / "nowhere")], ["nowhere"]),
     "bad on_mismatch": (lambda t: ["--on_mismatch", "merge"], ["on_mismatch", "'merge'"]),
-    "negative limit": (lambda t: ["--limit", "-3"], ["key 'limit'", "-3"]),
+    "negative limit": (lambda t: ["--limit", "-3"], ["command line: --limit: must be >= 0, got -3"]),
     "a key given twice in the config file": (lambda t: ["--config", str(_text(t / "gen.yaml", "limit: 1\nlimit: 2\n"))],
                                              ["gen.yaml:2", "key 'limit' is given twice"]),
-    "negative max_new_tokens": (lambda t: ["--max_new_tokens", "-5"], ["key 'max_new_tokens'", "-5"]),
+    "negative max_new_tokens": (lambda t: ["--max_new_tokens", "-5"], ["command line: --max_new_tokens", "-5"]),
     "unknown device": (lambda t: ["--device", "tpu"], ["key 'device'", "'tpu'"]),
     "language file is a dangling link": (lambda t: _dangling(t / "Test" / "French.jsonl"),
                                          ["French.jsonl", "does not exist"]),
@@ -200,7 +200,7 @@ def test_a_failing_prompt_fails_alone(tiny_model_dir, data, tmp_path, monkeypatc
 
 @pytest.mark.slow
 def test_the_real_entry_point_prints_one_line_and_exits_2(repo_root, tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "inference.generate", "--batch_size", "many", "--output_dir",
+    proc = subprocess.run([sys.executable, "-m", "inference.generate", "--batch_size", "many", "--output",
                            str(tmp_path / "o")], cwd=repo_root, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1] == (f"{GEN}: error: command line: --batch_size: expected an "
@@ -235,9 +235,9 @@ def _eval(*argv) -> int:
 def test_evaluate_bad_records_are_one_line_or_counted(bad, fragment, tmp_path, capsys):
     path = _preds(tmp_path, [_pred(1, language="en"), bad])
     out = tmp_path / "eval"
-    assert _eval("--predictions", f"m={path}", "--out", str(out)) == 2
+    assert _eval("--predictions", f"m={path}", "--output", str(out)) == 2
     _one_line_error(capsys, EVAL, "p.jsonl:2", fragment)
-    assert _eval("--predictions", f"m={path}", "--out", str(out), "--on_bad_record", "skip") == 0
+    assert _eval("--predictions", f"m={path}", "--output", str(out), "--on_bad_record", "skip") == 0
     assert [r["where"].rsplit(":", 1)[1] for r in read_jsonl(out / "rejects.jsonl")] == ["2"]
     assert json.loads((out / "manifest.json").read_text())["counts"]["rejected"] == 1
 
@@ -245,12 +245,12 @@ def test_evaluate_bad_records_are_one_line_or_counted(bad, fragment, tmp_path, c
 def test_evaluate_failure_keeps_the_folder_and_names_the_problem(tmp_path, capsys):
     path = _preds(tmp_path, [_pred(1)])
     out = tmp_path / "eval"
-    assert _eval("--predictions", f"m={path}", "--out", str(out)) == 0
+    assert _eval("--predictions", f"m={path}", "--output", str(out)) == 0
     config_before = (out / "config.yaml").read_text(encoding="utf-8")
-    assert _eval("--predictions", f"../../x={path}", "--out", str(out)) == 2
+    assert _eval("--predictions", f"../../x={path}", "--output", str(out)) == 2
     _one_line_error(capsys, EVAL, "model name '../../x'")
     assert not (tmp_path.parent / "x").exists()
-    assert _eval("--predictions", str(tmp_path / "missing"), "--out", str(out), "--metrics", "corrected") == 2
+    assert _eval("--predictions", str(tmp_path / "missing"), "--output", str(out), "--metrics", "corrected") == 2
     _one_line_error(capsys, EVAL, "missing")
     assert (out / "config.yaml").read_text(encoding="utf-8") == config_before
     manifest = json.loads((out / "manifest.json").read_text())
@@ -265,16 +265,16 @@ def _folder_bytes(folder) -> dict:
 
 def test_evaluate_rerun_with_a_lone_surrogate_names_the_record_and_changes_nothing(tmp_path, capsys):
     out = tmp_path / "eval"
-    assert _eval("--predictions", f"m={_preds(tmp_path, [_pred(1), _pred(2)])}", "--out", str(out)) == 0
+    assert _eval("--predictions", f"m={_preds(tmp_path, [_pred(1), _pred(2)])}", "--output", str(out)) == 0
     before = _folder_bytes(out)
     bad = tmp_path / "b"
     bad.mkdir()
     path = _preds(bad, [_pred(1, output="###Answer: OPTION B IS CORRECT."), _pred(2, output="x\ud800")])
     assert "\\ud800" in path.read_text(encoding="utf-8")  # as JSON writes it: an escape, valid UTF-8
-    assert _eval("--predictions", f"other={path}", "--out", str(out)) == 2
+    assert _eval("--predictions", f"other={path}", "--output", str(out)) == 2
     _one_line_error(capsys, EVAL, "p.jsonl:2", "field 'output'", "lone surrogate")
     assert _folder_bytes(out) == before  # the first run's tables, records and results.md, all of them
-    assert _eval("--predictions", f"other={path}", "--out", str(out), "--on_bad_record", "skip") == 0
+    assert _eval("--predictions", f"other={path}", "--output", str(out), "--on_bad_record", "skip") == 0
     assert [r["where"] for r in read_jsonl(out / "rejects.jsonl")] == [f"{path}:2"]
     assert "other" in (out / "accuracy_metric.csv").read_text(encoding="utf-8")
 
@@ -287,7 +287,7 @@ def test_evaluate_failing_at_its_last_write_leaves_the_previous_outputs_whole(tm
     (tmp_path / "second").mkdir()
     first, second = _preds(tmp_path, [_pred(1), _pred(2)]), _preds(tmp_path / "second", [_pred(1, gold=("B",))])
     out = tmp_path / "cmp"
-    assert _eval("--predictions", f"a={first}", f"b={second}", "--out", str(out)) == 0
+    assert _eval("--predictions", f"a={first}", f"b={second}", "--output", str(out)) == 0
     before = _folder_bytes(out)
     assert {"a/records.jsonl", "b/records.jsonl", "results.md", "accuracy.png"} <= set(before)
 
@@ -295,11 +295,11 @@ def test_evaluate_failing_at_its_last_write_leaves_the_previous_outputs_whole(tm
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(evaluate, "plot_accuracy", full_disk)
-    assert _eval("--predictions", f"a={second}", "--out", str(out)) == 2
+    assert _eval("--predictions", f"a={second}", "--output", str(out)) == 2
     _one_line_error(capsys, EVAL, "No space left on device")
     assert _folder_bytes(out) == before
     monkeypatch.undo()
-    assert _eval("--predictions", f"a={second}", "--out", str(out)) == 0
+    assert _eval("--predictions", f"a={second}", "--output", str(out)) == 0
     after = _folder_bytes(out)
     assert "records.jsonl" in after and not any(name.startswith(("a/", "b/")) for name in after)
     assert not (out / "_run" / "staging").exists()

@@ -89,7 +89,7 @@ def _run_all_model_commands(model: Path, adapter: Path, tmp_path: Path, capsys, 
     samples = REPO / "samples" / "mmedbench" / "Test"
     runs = {
         GEN: lambda: cli(generate.main, GEN, ["--model", str(model), "--data", str(samples), "--adapter", str(adapter),
-                                              "--output_dir", str(tmp_path / "preds"), "--device", "cpu"]),
+                                              "--output", str(tmp_path / "preds"), "--device", "cpu"]),
         MERGE: lambda: cli(merge.main, MERGE, ["--base", str(model), "--adapter", str(adapter), "--output",
                                                str(tmp_path / "merged")]),
     }

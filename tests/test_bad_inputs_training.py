@@ -504,7 +504,7 @@ def test_tiny_model_and_check_samples_errors_are_one_line(tmp_path, capsys):
     assert cli(tiny_model.main, "python -m common.tiny_model", ["--vocab_size", "many"]) == 2
     _one_line_error(capsys, "python -m common.tiny_model", "command line: --vocab_size")
     assert cli(tiny_model.main, "python -m common.tiny_model", ["--samples", str(tmp_path / "none"),
-                                                                "--out", str(tmp_path / "m")]) == 2
+                                                                "--output", str(tmp_path / "m")]) == 2
     _one_line_error(capsys, "python -m common.tiny_model", "samples folder not found", "none")
     assert cli(check_samples.main, "python -m common.check_samples", ["--samples", str(tmp_path)]) == 2
     _one_line_error(capsys, "python -m common.check_samples", str(tmp_path))

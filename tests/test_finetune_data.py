@@ -60,7 +60,7 @@ def build_own_tiny_model(root: Path) -> Path:
     prompts = [build_prompt("q", {"A": "a", "B": "b"}, lang, mode) for lang in ("English", "Chinese")
                for mode in ("answer", "rationale")]
     (texts / "corpus.txt").write_text("\n".join(lines + prompts) * 3, encoding="utf-8")
-    return build_tiny_model(TinyModelConfig(out=str(root / "tiny"), samples=str(texts), vocab_size=1024))
+    return build_tiny_model(TinyModelConfig(output=str(root / "tiny"), samples=str(texts), vocab_size=1024))
 
 
 @pytest.fixture(scope="session")

@@ -52,7 +52,7 @@ def test_answer_line_stop_is_per_row(backend):
 
 
 def _generate(tiny_model_dir, test_dir, out_dir, *extra):
-    generate.main(["--model", str(tiny_model_dir), "--data", str(test_dir), "--output_dir", str(out_dir),
+    generate.main(["--model", str(tiny_model_dir), "--data", str(test_dir), "--output", str(out_dir),
                    "--max_new_tokens", "4", "--batch_size", "4", "--dtype", "float32", "--device", "cpu",
                    "--progress", "false", *extra])
 
@@ -97,7 +97,7 @@ def test_loglik_scoring_on_a_benchmark_has_no_parse_failures(tiny_model_dir, sam
     recs = read_jsonl(out / "predictions.jsonl")
     assert len(recs) == 8 and all(r["benchmark"] == "medqa" for r in recs)
     assert all(r["output"].startswith("###Answer: OPTION ") for r in recs)
-    evaluate.main(["--predictions", str(out), "--out", str(tmp_path / "eval"), "--bertscore", "false"])
+    evaluate.main(["--predictions", str(out), "--output", str(tmp_path / "eval"), "--bertscore", "false"])
     with open(tmp_path / "eval" / "english_benchmarks.csv", encoding="utf-8") as f:
         rows = list(csv.reader(f))
     assert rows[0][:4] == ["Model", "MedQA", "MedMCQA", "PubMedQA"] and rows[0][-1] == "MMLU Avg"
@@ -154,7 +154,7 @@ def test_evaluate_tables_match_design(tmp_path):
     _write(tmp_path / "a" / "predictions-00001-of-00002.jsonl", model_a[4:])
     _write(tmp_path / "b.jsonl", [_rec(1, "English", "answer", ["B"], "B")])
     out = tmp_path / "eval"
-    evaluate.main(["--predictions", f"ours={tmp_path / 'a'}", f"other={tmp_path / 'b.jsonl'}", "--out", str(out),
+    evaluate.main(["--predictions", f"ours={tmp_path / 'a'}", f"other={tmp_path / 'b.jsonl'}", "--output", str(out),
                    "--bertscore", "false"])
 
     acc = _read_csv(out / "accuracy_metric.csv")
@@ -199,7 +199,7 @@ def test_evaluate_tables_match_design(tmp_path):
 def test_evaluate_lenient_rule_for_the_leaderboard_table(tmp_path):
     _write(tmp_path / "p.jsonl", [_rec(1, "Chinese", "answer", ["D"], "答案：D"),
                                   _rec(2, "Chinese", "answer", ["A"], "###Answer: OPTION A IS CORRECT.")])
-    evaluate.main(["--predictions", f"m={tmp_path / 'p.jsonl'}", "--out", str(tmp_path / "eval"),
+    evaluate.main(["--predictions", f"m={tmp_path / 'p.jsonl'}", "--output", str(tmp_path / "eval"),
                    "--bertscore", "false", "--accuracy_rule", "lenient"])
     assert _read_csv(tmp_path / "eval" / "accuracy_metric.csv")[1][:3] == ["m", "", "100.00"]
 
@@ -211,15 +211,15 @@ def test_evaluate_rejects_what_it_cannot_place(tmp_path):
     _write(tmp_path / "p.jsonl", [good, _rec(2, "Klingon", "answer", ["B"], "B"),
                                   _rec(3, "English", "answer", ["F"], "F")])
     out = tmp_path / "eval"
-    evaluate.main(["--predictions", f"m={tmp_path / 'p.jsonl'}", "--out", str(out), "--bertscore", "false",
+    evaluate.main(["--predictions", f"m={tmp_path / 'p.jsonl'}", "--output", str(out), "--bertscore", "false",
                    "--on_bad_record", "skip"])
     assert _read_csv(out / "accuracy_metric.csv")[1][:2] == ["m", "100.00"]
     rejects = [json.loads(line) for line in (out / "rejects.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [r["where"].rsplit(":", 1)[1] for r in rejects] == ["2", "3"]
     with pytest.raises(ValueError, match="unknown language 'Klingon'"):
-        evaluate.main(["--predictions", f"m={tmp_path / 'p.jsonl'}", "--out", str(out), "--bertscore", "false"])
+        evaluate.main(["--predictions", f"m={tmp_path / 'p.jsonl'}", "--output", str(out), "--bertscore", "false"])
     with pytest.raises(ValueError, match="model name '../../x'"):
-        evaluate.main(["--predictions", f"../../x={tmp_path / 'p.jsonl'}", "--out", str(out), "--bertscore", "false"])
+        evaluate.main(["--predictions", f"../../x={tmp_path / 'p.jsonl'}", "--output", str(out), "--bertscore", "false"])
 
 
 def test_bertscore_is_left_empty_where_the_model_cannot_read_the_language(tmp_path):
@@ -230,7 +230,7 @@ def test_bertscore_is_left_empty_where_the_model_cannot_read_the_language(tmp_pa
             _rec(1, "English", "rationale", ["A"], "###Rationale: The pancreas makes insulin.\n"
                  "###Answer: OPTION A IS CORRECT.", options="AB")]
     _write(tmp_path / "p" / "predictions.jsonl", recs)
-    evaluate.main(["--predictions", str(tmp_path / "p"), "--out", str(tmp_path / "eval")])
+    evaluate.main(["--predictions", str(tmp_path / "p"), "--output", str(tmp_path / "eval")])
     sim = _read_csv(tmp_path / "eval" / "rationale_similarity_metric.csv")
     bert = [r for r in sim if r[1].startswith("BERTScore")][0]
     assert bert[1] == "BERTScore: all-MiniLM-L6-v2 (bundled, English)"  # not the paper's mBERT: it says so
@@ -247,7 +247,7 @@ def test_bad_prediction_record_is_reported_with_line(tmp_path):
     path = tmp_path / "predictions.jsonl"
     _write(path, [_rec(1, "English", "answer", ["A"], "A"), {"id": "x"}])
     with pytest.raises(ValueError, match="predictions.jsonl:2"):
-        evaluate.main(["--predictions", str(path), "--out", str(tmp_path / "eval"), "--bertscore", "false"])
+        evaluate.main(["--predictions", str(path), "--output", str(tmp_path / "eval"), "--bertscore", "false"])
 
 
 def test_shipped_configs_load(repo_root):
@@ -300,7 +300,7 @@ def test_adapter_generation_takes_the_base_from_adapter_config(tiny_model_dir, t
     assert json.loads(cfg_path.read_text(encoding="utf-8"))["base_model_name_or_path"] == str(tiny_model_dir)
     out = tmp_path / "lora-preds"
     generate.main(["--adapter", str(tmp_path / "adapter"), "--model", "", "--data", str(test_dir),
-                   "--output_dir", str(out), "--limit", "1", "--modes", "answer", "--languages", "en,zh",
+                   "--output", str(out), "--limit", "1", "--modes", "answer", "--languages", "en,zh",
                    "--max_new_tokens", "4", "--device", "cpu", "--progress", "false"])
     assert sorted(r["language"] for r in read_jsonl(out / "predictions.jsonl")) == ["Chinese", "English"]
 
@@ -325,7 +325,7 @@ def test_same_model_over_several_paths_counts_each_prediction_once(tmp_path):
     _write(tmp_path / "b.jsonl", [_rec(1, "English", "answer", ["B"], ans.format("B")),
                                   _rec(2, "English", "answer", ["C"], ans.format("A"))])
     out = tmp_path / "eval"
-    evaluate.main(["--predictions", f"m={tmp_path / 'a.jsonl'}", f"m={tmp_path / 'b.jsonl'}", "--out", str(out),
+    evaluate.main(["--predictions", f"m={tmp_path / 'a.jsonl'}", f"m={tmp_path / 'b.jsonl'}", "--output", str(out),
                    "--bertscore", "false"])
     assert _read_csv(out / "accuracy_metric.csv")[1][:2] == ["m", "50.00"]
 
@@ -333,6 +333,6 @@ def test_same_model_over_several_paths_counts_each_prediction_once(tmp_path):
 def test_missing_model_dir_is_named(test_dir, tmp_path):
     with pytest.raises(FileNotFoundError, match="no-such-model"):
         generate.main(["--model", str(tmp_path / "no-such-model"), "--data", str(test_dir), "--limit", "1",
-                       "--output_dir", str(tmp_path / "out"), "--progress", "false"])
+                       "--output", str(tmp_path / "out"), "--progress", "false"])
     with pytest.raises(ValueError, match="loglik"):
-        generate.main(["--scoring", "loglik", "--modes", "answer,rationale", "--output_dir", str(tmp_path / "o")])
+        generate.main(["--scoring", "loglik", "--modes", "answer,rationale", "--output", str(tmp_path / "o")])

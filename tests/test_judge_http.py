@@ -64,7 +64,7 @@ def _run(preds, url, out: Path, *extra: str, model: str = "judge-under-test") ->
     return cli(judge.main, "python -m inference.judge", [
         "run", "--predictions", *preds, "--data", str(TEST_DIR), "--per_language", "2", "--show_reference", "true",
         "--bootstrap_samples", "100", "--judge.base_url", url, "--judge.model", model, "--judge.backoff_s", "0.01",
-        "--judge.concurrency", "3", "--out", str(out), *extra])
+        "--judge.concurrency", "3", "--output", str(out), *extra])
 
 
 def _json(path: Path):
@@ -169,15 +169,15 @@ def test_retries_give_up_after_max_retries(tmp_path, preds, serve):
 def test_judge_human_agreement_end_to_end(tmp_path, preds, serve, samples_dir):
     sheets, human, llm, agree = (tmp_path / x for x in ("sheets", "human", "llm", "agreement"))
     assert judge.main(["sheets", "--predictions", *preds, "--data", str(TEST_DIR), "--per_language", "2",
-                       "--out", str(sheets)]) == 0
+                       "--output", str(sheets)]) == 0
     mapping = read_mapping(sheets / "mapping.csv")
     for k, path in enumerate(sorted((sheets / "for_raters").glob("rater_*.csv"))):
         fill_sheet(path, mapping, references(samples_dir), noise=2 + k)
     assert judge.main(["score", "--sheets", str(sheets / "for_raters" / "rater_*.csv"), "--bootstrap_samples", "100",
-                       "--out", str(human)]) == 0
+                       "--output", str(human)]) == 0
     assert _run(preds, serve(Scripted()), llm) == 0
     assert judge.main(["agreement", "--human_scores", str(human), "--judge_scores", str(llm),
-                       "--bootstrap_samples", "100", "--out", str(agree)]) == 0
+                       "--bootstrap_samples", "100", "--output", str(agree)]) == 0
     with open(agree / "agreement.csv", encoding="utf-8") as f:
         rows = {(r["score"], r["level"], r["method"]): r for r in csv.DictReader(f)}
     item = rows[("overall", "item", "spearman")]
@@ -214,7 +214,7 @@ def test_tiny_model_served_by_transformers_serve(tmp_path, preds, served_tiny_mo
                                             show_reference=True)) for r in records]
     assert [r["reply"] for r in records] == [d.text for d in direct]
     assert usage["fresh_prompt_tokens"] == sum(d.prompt_tokens for d in direct) > 200
-    assert usage["fresh_completion_tokens"] == sum(d.completion_tokens for d in direct) <= 24
+    assert 0 < usage["fresh_completion_tokens"] == sum(d.completion_tokens for d in direct) <= 24
     unparsed = len(_lines(out / "unparsed.jsonl"))
     assert unparsed == sum(r["ratings"] is None for r in records)
 

@@ -19,7 +19,7 @@ def _run(preds, model_dir, out) -> int:
     return cli(judge.main, "python -m inference.judge", ["run", "--predictions", *preds, "--data", str(TEST_DIR), "--languages", "ja",
                        "--per_language", "1", "--orders", "3", "--bootstrap_samples", "50", "--judge.kind", "local",
                        "--judge.model", str(model_dir), "--judge.max_tokens", "12", "--judge.device", "cpu",
-                       "--judge.dtype", "float32", "--out", str(out)])
+                       "--judge.dtype", "float32", "--output", str(out)])
 
 
 @pytest.mark.slow

@@ -22,7 +22,7 @@ def sheets(tmp_path_factory, samples_dir):
     specs = write_predictions(samples_dir, tmp / "preds")
     out = tmp / "sheets"
     code = judge.main(["sheets", "--predictions", *specs, "--data", str(samples_dir / "mmedbench" / "Test"),
-                       "--per_language", "2", "--raters", "ana,ben,chen", "--out", str(out)])
+                       "--per_language", "2", "--raters", "ana,ben,chen", "--output", str(out)])
     assert code == 0
     return tmp, specs, out
 
@@ -62,14 +62,14 @@ def test_sheets_are_anonymised_shuffled_and_reproducible(sheets, samples_dir):
     # same predictions and seed: the same sheets, byte for byte
     again = tmp / "again"
     assert judge.main(["sheets", "--predictions", *specs, "--data", str(samples_dir / "mmedbench" / "Test"),
-                       "--per_language", "2", "--raters", "ana,ben,chen", "--out", str(again)]) == 0
+                       "--per_language", "2", "--raters", "ana,ben,chen", "--output", str(again)]) == 0
     assert (again / "for_raters" / "rater_ben.csv").read_bytes() == (out / "for_raters" / "rater_ben.csv").read_bytes()
 
 
 def test_reference_shown_when_asked(tmp_path, sheets, samples_dir):
     _, specs, _ = sheets
     assert judge.main(["sheets", "--predictions", *specs, "--languages", "en", "--per_language", "1",
-                       "--raters", "x", "--show_reference", "true", "--out", str(tmp_path)]) == 0
+                       "--raters", "x", "--show_reference", "true", "--output", str(tmp_path)]) == 0
     rows = _rows(tmp_path / "for_raters" / "rater_x.csv")
     assert rows[0]["reference_rationale"] == references(samples_dir)[rows[0]["question_id"]]
 
@@ -86,7 +86,7 @@ def test_filled_sheets_score_models_in_the_right_order(tmp_path, sheets, samples
     (filled / "mapping.csv").write_bytes((out / "mapping.csv").read_bytes())
     result = tmp_path / "human"
     assert judge.main(["score", "--sheets", str(filled / "*.csv"), "--bootstrap_samples", "200",
-                       "--out", str(result)]) == 0
+                       "--output", str(result)]) == 0
     scores = {r["model"]: r for r in _rows(result / "human_scores.csv")}
     overall = {m: float(scores[m]["overall"]) for m in MODELS}
     assert overall["gold"] > overall["swapped"] > overall["empty"] == 1.0
@@ -112,7 +112,7 @@ def test_mistakes_in_filled_sheets_are_named_by_sheet_and_row(tmp_path, sheets, 
     del rows[10]  # a deleted row
     _write_rows(sheet, rows)
     code = cli(judge.main, "python -m inference.judge", ["score", "--sheets", str(sheet), "--mapping", str(out / "mapping.csv"),
-                       "--out", str(tmp_path / "o")])
+                       "--output", str(tmp_path / "o")])
     assert code == 2
     err = capsys.readouterr().err
     assert f"{sheet}: row 2: accuracy must be an integer 1-5, got '6'" in err

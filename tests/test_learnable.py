@@ -29,10 +29,10 @@ def test_finetune_generate_evaluate_learns_the_learnable_task(repo_root, samples
                        "--model", str(tiny_model_dir), "--data.train_dir", str(samples_dir / "learnable/Train"),
                        "--train.output_dir", str(run_dir)])
     generate.main(["--model", str(run_dir / "model"), "--data", str(samples_dir / "learnable/Test"),
-                   "--output_dir", str(tmp_path / "pred"), "--max_new_tokens", "48", "--device", "cpu",
+                   "--output", str(tmp_path / "pred"), "--max_new_tokens", "48", "--device", "cpu",
                    "--dtype", "float32", "--progress", "false"])
     out = tmp_path / "eval"
-    evaluate.main(["--predictions", f"learnable={tmp_path / 'pred'}", "--out", str(out), "--bertscore", "false"])
+    evaluate.main(["--predictions", f"learnable={tmp_path / 'pred'}", "--output", str(out), "--bertscore", "false"])
     accuracy = _row(out / "accuracy_metric.csv", "learnable")  # strict: the trained line only
     for language in MMEDBENCH_LANGUAGES:
         assert float(accuracy[language]) >= 75.0, (language, accuracy)

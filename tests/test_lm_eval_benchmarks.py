@@ -15,7 +15,7 @@ from inference.multilingual_benchmarks import load_language
 
 def _write(tmp_path, samples_dir, style, *extra, xmed=("zh", "en")):
     bench = samples_dir / "benchmarks"
-    cfg = write_yaml(tmp_path / "lm.yaml", {"out": str(tmp_path / "tasks"), "prompt_style": style, "benchmarks": [
+    cfg = write_yaml(tmp_path / "lm.yaml", {"output": str(tmp_path / "tasks"), "prompt_style": style, "benchmarks": [
         {"name": "xmedbench", "path": str(bench / "xmedbench"), "languages": list(xmed)},
         {"name": "mmlu_prox", "path": str(bench / "mmlu_prox"), "languages": ["en"]}]})
     return lm_eval_benchmarks.main(["--config", str(cfg), *extra])
@@ -40,9 +40,9 @@ def test_package_holds_our_prompts_and_up_to_ten_answer_lines(tmp_path, samples_
 
 
 def test_unknown_benchmark_is_one_line(tmp_path):
-    cfg = write_yaml(tmp_path / "lm.yaml", {"out": str(tmp_path / "t"), "benchmarks": [{"name": "mmedbench",
+    cfg = write_yaml(tmp_path / "lm.yaml", {"output": str(tmp_path / "t"), "benchmarks": [{"name": "mmedbench",
                                                                                        "path": str(tmp_path)}]})
-    with pytest.raises(ValueError, match="unknown benchmark 'mmedbench'.*inference.lm_eval_tasks"):
+    with pytest.raises(ValueError, match=r"key 'benchmarks\[0\]\.name': mmedbench is not packaged here"):
         lm_eval_benchmarks.main(["--config", str(cfg)])
 
 
@@ -64,7 +64,7 @@ def test_lm_eval_chooses_as_our_loglik(tmp_path, samples_dir, sharp_model_dir): 
     for spec, root in (("xmedbench:zh", "xmedbench"), ("mmlu_prox:en", "mmlu_prox")):
         folder = tmp_path / spec.replace(":", "_")
         generate.main(["--model", str(sharp_model_dir), "--benchmark", spec, "--benchmark_path",
-                       str(samples_dir / "benchmarks" / root), "--output_dir", str(folder), "--scoring", "loglik",
+                       str(samples_dir / "benchmarks" / root), "--output", str(folder), "--scoring", "loglik",
                        "--modes", "answer", "--prompt_style", "structured", "--dtype", "float32", "--device", "cpu",
                        "--progress", "false"])
         ours.update({r["id"]: r["output"] for r in read_jsonl(folder / "predictions.jsonl")})

@@ -44,7 +44,7 @@ def sharp_model_dir(tiny_model_dir, tmp_path_factory):
 
 
 def _write(out, test_dir, style, *extra):
-    return lm_eval_tasks.main(["--out", str(out), "--data", str(test_dir), "--prompt_style", style, *extra])
+    return lm_eval_tasks.main(["--output", str(out), "--data", str(test_dir), "--prompt_style", style, *extra])
 
 
 # ---------------------------------------------------------------------------------------------- the package
@@ -100,7 +100,7 @@ def test_bad_input_is_named_or_counted(test_dir, tmp_path):
     rejects = read_jsonl(tmp_path / "b" / "rejects.jsonl")
     assert len(rejects) == 1 and rejects[0]["where"].endswith("English.jsonl:2")
     assert len(read_jsonl(tmp_path / "b" / "data" / "mmedlm" / "English.jsonl")) == 10
-    with pytest.raises(ValueError, match="unknown prompt_style 'alpaca'"):
+    with pytest.raises(ValueError, match="--prompt_style: expected one of mmedlm, mmedlm-infer, structured; got 'alpaca'"):
         _write(tmp_path / "c", data, "alpaca")
     with pytest.raises(ValueError, match="no such model/tokenizer dir: .*missing-model"):
         _write(tmp_path / "d", test_dir, "mmedlm", "--tokenizer", str(tmp_path / "missing-model"))
@@ -137,7 +137,7 @@ def _package(test_dir, model_dir, out, styles):
 
 def _assert_same_choices(samples, model_dir, test_dir, out, style):
     """lm-eval's choices equal `inference.generate --scoring loglik` on the questions both scored."""
-    generate.main(["--model", str(model_dir), "--data", str(test_dir), "--output_dir", str(out / style),
+    generate.main(["--model", str(model_dir), "--data", str(test_dir), "--output", str(out / style),
                    "--languages", ",".join(LANGS), "--limit", str(LIMIT), "--scoring", "loglik", "--modes", "answer",
                    "--prompt_style", style, "--batch_size", "8", "--dtype", "float32", "--device", "cpu",
                    "--progress", "false"])

@@ -24,7 +24,7 @@ def test_retention_table_has_every_benchmark_and_the_change(repo_root, tiny_mode
         model.lm_head.weight.add_(torch.randn(model.lm_head.weight.shape, generator=gen), alpha=5.0)
     model.save_pretrained(after)
     AutoTokenizer.from_pretrained(tiny_model_dir).save_pretrained(after)
-    assert retention.main(["--before", str(tiny_model_dir), "--after", str(after), "--out", str(tmp_path / "r"),
+    assert retention.main(["--before", str(tiny_model_dir), "--after", str(after), "--output", str(tmp_path / "r"),
                            "--device", "cpu", "--dtype", "float32", "--limit", "3"]) == 0
     with open(tmp_path / "r" / "retention.csv", encoding="utf-8", newline="") as f:
         rows = {r["benchmark"]: r for r in csv.DictReader(f)}

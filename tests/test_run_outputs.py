@@ -27,7 +27,7 @@ def _predictions(path: Path, n: int, prompt_chars: int = 10) -> Path:
 
 
 def _eval(predictions: Path, out: Path) -> int:
-    return cli(evaluate.main, EVAL, ["--predictions", f"m={predictions}", "--out", str(out), "--bertscore", "false"])
+    return cli(evaluate.main, EVAL, ["--predictions", f"m={predictions}", "--output", str(out), "--bertscore", "false"])
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -124,7 +124,7 @@ def test_generation_on_a_full_disk_is_one_line_and_keeps_what_it_wrote(tiny_disk
 
     out = tiny_disk / "preds"
     argv = ["--model", str(tiny_model_dir), "--data", str(Path(__file__).parent.parent / "samples/mmedbench/Test"),
-            "--output_dir", str(out), "--modes", "answer", "--max_new_tokens", "2", "--device", "cpu", "--dtype",
+            "--output", str(out), "--modes", "answer", "--max_new_tokens", "2", "--device", "cpu", "--dtype",
             "float32", "--progress", "false"]
     assert cli(generate.main, "python -m inference.generate", argv) == 2
     one_line_error(capsys, "python -m inference.generate", f"{out}: cannot write predictions.jsonl there",

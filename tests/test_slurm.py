@@ -109,7 +109,7 @@ def test_sbatch_scripts_run_unchanged_on_a_one_node_cluster(cluster, repo_copy, 
     # generation: an array of 2 shards answers every question once
     preds = out / "preds"
     gen = cluster.sbatch(repo, "--array=0-1", "--gpus-per-task=0", *small, "scripts/slurm/generate.sbatch",
-                         "configs/inference/tiny.yaml", "--model", str(tiny_model_dir), "--output_dir", str(preds),
+                         "configs/inference/tiny.yaml", "--model", str(tiny_model_dir), "--output", str(preds),
                          "--modes", "answer", "--max_new_tokens", "8", "--limit", "3", env=job_env)
     assert {r["JobState"] for r in cluster.wait(gen)} == {"COMPLETED"}, _log(repo, "mmed-generate*")
     shards = sorted(p.name for p in preds.glob("predictions-*.jsonl"))

@@ -23,7 +23,7 @@ def test_tiny_model_roundtrip_generates_offline(tiny_model_dir):
 
 
 def test_tiny_model_is_deterministic(tiny_model_dir, tmp_path, samples_dir):
-    again = build_tiny_model(TinyModelConfig(out=str(tmp_path / "again"), samples=str(samples_dir)))
+    again = build_tiny_model(TinyModelConfig(output=str(tmp_path / "again"), samples=str(samples_dir)))
     a, b = load_file(tiny_model_dir / "model.safetensors"), load_file(again / "model.safetensors")
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
     vocab = lambda d: json.loads((d / "tokenizer.json").read_text())["model"]["vocab"]  # noqa: E731

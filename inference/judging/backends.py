@@ -24,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from common.config import ConfigError
+
 Messages = list[dict[str, str]]
 
 
@@ -42,7 +44,7 @@ class ChatBackend(Protocol):
     def complete(self, messages: Messages) -> ChatReply: ...
 
 
-class BackendConfigError(ValueError):
+class BackendConfigError(ConfigError):
     """A judge backend that cannot be set up as configured (no URL, no model name, the key's variable unset)."""
 
 
