@@ -14,6 +14,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -30,8 +31,8 @@ class BenchConfig:
     num_prompts: int = field(default=48, metadata={"help": "prompts (answer and rationale mode, all languages)"})
     batch_size: int = field(default=16, metadata={"help": "batch size of the batched run"})
     max_new_tokens: int = field(default=128, metadata={"help": "tokens per answer (a rationale is ~210 tokens)"})
-    dtype: str = field(default="float32", metadata={"help": "float32 | bfloat16 | float16"})
-    device: str = field(default="cpu", metadata={"help": "cpu | cuda | auto"})
+    dtype: Literal["float32", "bfloat16", "float16"] = field(default="float32", metadata={"help": "model dtype"})
+    device: Literal["cpu", "cuda", "auto"] = field(default="cpu", metadata={"help": "where it runs"})
     vllm: bool = field(default=False, metadata={"help": "also time vLLM (GPU)"})
     repeats: int = field(default=3, metadata={"help": "timed runs of each way; the fastest counts (timeit's rule: "
                                                      "slower runs measure other load on the machine)"})

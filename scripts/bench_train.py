@@ -26,6 +26,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -59,24 +60,26 @@ class BenchConfig:
                                                      "the optimizer step is amortised over them)"})
     steps: int = field(default=10, metadata={"help": "timed optimizer steps"})
     warmup_steps: int = field(default=3, metadata={"help": "untimed steps first"})
-    device: str = field(default="auto", metadata={"help": "auto | cuda | cpu"})
-    mixed_precision: str = field(default="", metadata={"help": "bf16 | fp32 (default: the config's, bf16 for --shape)"})
-    activation_checkpointing: str = field(default="", metadata={"help": "true | false (default: the config's)"})
+    device: Literal["auto", "cuda", "cpu"] = field(default="auto", metadata={"help": "where it runs"})
+    mixed_precision: Literal["", "bf16", "fp32"] = field(default="", metadata={
+        "help": "'' = the config's, bf16 for --shape"})
+    activation_checkpointing: Literal["", "true", "false"] = field(default="", metadata={
+        "help": "'' = the config's"})
     peak_flops: str = field(default="auto", metadata={"help": "peak BF16 FLOP/s per device, a name, auto or none"})
-    compile: str = field(default="", metadata={"help": "true | false: torch.compile each decoder layer "
-                                               "(train.compile; default: the config's, off)"})
-    compile_backend: str = field(default="", metadata={"help": "inductor | aot_eager (default: the config's)"})
-    reshard_after_forward: str = field(default="", metadata={"help": "true | false: FSDP2 frees gathered layer "
-                                                             "weights after forward (default: the config's, true)"})
-    loss_impl: str = field(default="", metadata={"help": "eager | chunked | compiled (train.loss_impl; default: "
-                                                 "the config's, eager)"})
+    compile: Literal["", "true", "false"] = field(default="", metadata={
+        "help": "torch.compile each decoder layer (train.compile; '' = the config's, off)"})
+    compile_backend: Literal["", "inductor", "aot_eager"] = field(default="", metadata={"help": "'' = the config's"})
+    reshard_after_forward: Literal["", "true", "false"] = field(default="", metadata={
+        "help": "FSDP2 frees gathered layer weights after forward ('' = the config's, true)"})
+    loss_impl: Literal["", "eager", "chunked", "compiled"] = field(default="", metadata={
+        "help": "train.loss_impl ('' = the config's, eager)"})
     loss_chunk_size: int = field(default=0, metadata={"help": "positions per chunk of loss_impl=chunked "
                                                       "(0: the config's, 1024)"})
     documents_per_sequence: int = field(default=0, metadata={
         "help": "0: plain packing; K: each sequence holds K documents (EOS-separated) masked to themselves "
                 "(pretrain.train --document_mask)"})
-    grad_sync: str = field(default="", metadata={"help": "every_micro_batch | last_micro_batch (train.grad_sync; "
-                                                 "default: the config's, every_micro_batch)"})
+    grad_sync: Literal["", "every_micro_batch", "last_micro_batch"] = field(default="", metadata={
+        "help": "train.grad_sync ('' = the config's, every_micro_batch)"})
     json_out: str = field(default="", metadata={"help": "also write the result as JSON to this file (rank 0)"})
     baseline: str = field(default="", metadata={
         "help": "compare: a git revision of this repository (e.g. the engine before a change). The bench then "
@@ -87,19 +90,11 @@ class BenchConfig:
     repeats: int = field(default=2, metadata={"help": "runs of each variant with --baseline"})
 
 
-def parse_bool(name: str, text: str) -> bool:
-    if text.lower() in ("true", "1", "yes"):
-        return True
-    if text.lower() in ("false", "0", "no"):
-        return False
-    raise ValueError(f"--{name}: {text!r} is not true or false")
-
-
 def apply_overrides(bench: BenchConfig, train) -> None:
     """The engine options chosen on the command line win over the config's."""
     for name in ("activation_checkpointing", "compile", "reshard_after_forward"):
         if getattr(bench, name):
-            setattr(train, name, parse_bool(name, getattr(bench, name)))
+            setattr(train, name, getattr(bench, name) == "true")
     for name in ("compile_backend", "loss_impl", "grad_sync"):
         if getattr(bench, name):
             setattr(train, name, getattr(bench, name))

@@ -34,3 +34,15 @@ def test_a_percent_sign_in_a_help_text_is_printed_as_is(capsys):
     with pytest.raises(SystemExit):
         load_config(Cfg, ["--help"])
     assert "keeps 50% of the pairs (100%% = all)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("module", "flag", "choices"), [
+    ("data_collection.filter", "--on_mismatch", "error,redo"),
+    ("pretrain.tokenize", "--mode", "pack,window"),
+    ("inference.generate", "--scoring", "generate,loglik"),
+])
+def test_help_shows_the_choices_of_a_fixed_choice_field(module, flag, choices, capsys):
+    with pytest.raises(SystemExit):
+        importlib.import_module(module).main(["--help"])
+    out = " ".join(capsys.readouterr().out.split())  # argparse wraps long lines
+    assert f"{flag} {{{choices}}}" in out and f"choices: {choices.replace(',', ', ')}" in out

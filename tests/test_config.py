@@ -163,3 +163,20 @@ def test_validate_errors_name_the_key_where_it_was_set(tmp_path):
         load_config(ChoiceCfg, ["--sched.warmup_ratio", "-0.5"])
     with pytest.raises(ConfigError, match=r"^<dict>: key 'sched.warmup_ratio': must be in"):
         config_from_dict(ChoiceCfg, {"sched": {"warmup_ratio": 2}})
+
+
+def test_a_command_refuses_an_old_output_spelling_and_a_bad_choice_in_one_line(tmp_path, capsys):
+    from common.cli import cli
+    from finetune import merge
+
+    prog, out = "python -m finetune.merge", tmp_path / "merged"
+    assert cli(merge.main, prog, ["--base", "b", "--adapter", "a", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == f"{prog}: error: command line: --out is now --output\n"
+    path = write(tmp_path, {"base": "b", "adapter": "a", "out": str(out)})
+    assert cli(merge.main, prog, ["--config", path]) == 2
+    assert capsys.readouterr().err == f"{prog}: error: {path}: key 'out' is now 'output'\n"
+    path = write(tmp_path, {"base": "b", "adapter": "a", "output": str(out), "dtype": "fp8"})
+    assert cli(merge.main, prog, ["--config", path]) == 2
+    assert capsys.readouterr().err == (f"{prog}: error: {path}: key 'dtype': expected one of auto, bf16, fp16, fp32; "
+                                       "got 'fp8'\n")
+    assert not out.exists()
