@@ -212,7 +212,7 @@ class RejectLog:
             write_jsonl(self.path, self.items)
 
 
-def handle_bad_record(where: str, reason: str, raw: Any, on_bad_record: str, rejects: RejectLog | None) -> None:
+def handle_bad_record(where: str, reason: str, raw: Any, on_bad_record: OnBadRecord, rejects: RejectLog | None) -> None:
     """Apply the `on_bad_record` policy: raise (error) or log the reject (skip). Never drops silently."""
     if on_bad_record not in ON_BAD_RECORD:
         raise ValueError(f"on_bad_record must be one of {ON_BAD_RECORD}, got {on_bad_record!r}")

@@ -160,7 +160,7 @@ class Run:
     """The output folder of one command for one task; use as a context manager (see the module docstring)."""
 
     def __init__(self, command: str, out_dir: str | Path, cfg: Any = None, *, task: tuple[int, int] = (0, 1),
-                 depends_on: Sequence[str] | AllFieldsBut = (), on_mismatch: str = "error", manifest_name: str = ""):
+                 depends_on: Sequence[str] | AllFieldsBut = (), on_mismatch: OnMismatch = "error", manifest_name: str = ""):
         if on_mismatch not in ON_MISMATCH:
             raise UserError(f"on_mismatch must be one of {ON_MISMATCH}, got {on_mismatch!r}")
         self.command, self.cfg = command, cfg
