@@ -105,6 +105,13 @@ class FilterConfig:
                 "filter them again)"})
 
     def validate(self) -> None:
+        if self.lang != "auto":
+            try:
+                code = resolve(self.lang).code
+            except ValueError as err:
+                bad("lang", str(err))
+            if code not in self.thresholds:
+                bad("thresholds", f"no thresholds for language {code!r} (key 'lang')")
         if not self.input:
             bad("input", "required (a glob, a list, or a folder of shards)")
         if not self.output:
@@ -468,12 +475,7 @@ def check_config(cfg: FilterConfig) -> KeywordRule:
     """The language and the keyword lists, before any shard is read (the config's own checks ran when it was
     loaded: FilterConfig.validate); returns the keep rule."""
     if cfg.lang != "auto":
-        try:
-            cfg.lang = resolve(cfg.lang).code
-        except ValueError as err:
-            raise UserError(f"key 'lang': {err}") from None
-        if cfg.lang not in cfg.thresholds:
-            raise UserError(f"key 'thresholds': no thresholds for language {cfg.lang!r} (key 'lang')")
+        cfg.lang = resolve(cfg.lang).code  # a name or code -> the code
     try:
         rule = keyword_rule(cfg)
     except ValueError as err:  # a language code the thresholds name that we do not know

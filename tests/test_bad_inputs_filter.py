@@ -75,7 +75,7 @@ FILTER_USER_ERRORS = {
         lambda t: ["--config", str(_yaml(t, {"thresholds": {"en": {"mkc": 5}}}))], ["thresholds.en", "dens"]),
     "output path is a file": (lambda t: ["--output", str(_file(t / "taken"))], ["taken", "is a file"]),
     "missing input": (lambda t: ["--input", str(t / "nowhere")], ["nowhere"]),
-    "unknown language": (lambda t: ["--lang", "klingon"], ["key 'lang'", "klingon"]),
+    "unknown language": (lambda t: ["--lang", "klingon"], ["command line: --lang", "klingon"]),
     "unknown keyword list": (lambda t: ["--keywords", "mine"],
                               ["command line: --keywords: expected one of paper, extended; got 'mine'"]),
     "missing keyword list file": (lambda t: ["--keywords_dir", str(_folder(t / "lists"))], ["lists/en.txt"]),
