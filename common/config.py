@@ -6,6 +6,11 @@
 Precedence: dataclass defaults < YAML file < command-line flags. Unknown keys and values of the wrong type are
 errors that name the key and the file (or the flag). Nested dataclass fields are YAML mappings and dotted flags.
 Booleans accept true/false/yes/no/1/0 (a bare `--flag` means true), so `--flag False` really means false.
+
+A fixed choice is a `Literal[...]` field (also Optional or a list of one): `--help` lists its values and any other
+value is refused. Range and cross-field rules live in the dataclass's optional `validate(self)`, which calls
+`bad(key, problem)`; load_config runs it for every section once the config is built. Every mistake is one
+`ConfigError`: `<file>: key '<dotted.key>': <problem>`, or `command line: --<flag>: <problem>` when a flag set it.
 """
 
 from __future__ import annotations
