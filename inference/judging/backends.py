@@ -1,7 +1,7 @@
 """Chat backends of the LLM judge: `complete(messages) -> ChatReply`, over HTTP or with a local model dir.
 
 `HTTPChatBackend` speaks the OpenAI chat-completions protocol (POST {base_url}/chat/completions), which vLLM,
-SGLang, `transformers serve`, llama.cpp's server, `python -m inference.judge_serve` and hosted APIs all serve.
+SGLang, `transformers serve`, llama.cpp's server and hosted APIs all serve.
 The API key is read from the environment variable the config names (never from the config itself, and never
 written anywhere). 429, 408 and 5xx replies, timeouts and refused connections are retried with exponential
 backoff and jitter (a Retry-After header wins); other 4xx replies are configuration errors and fail at once.
