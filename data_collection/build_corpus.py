@@ -34,10 +34,9 @@ import sys
 
 from common.cli import UserError, cli
 from common.config import load_config
-from common.languages import by_code
-from common.run import ON_MISMATCH, Run
+from common.run import Run
 from data_collection.corpus.clean_stage import clean_shard, clean_totals, clean_unit, documents_tasks
-from data_collection.corpus.config import CLEAN_FIELDS, STAGES, BuildCorpusConfig
+from data_collection.corpus.config import CLEAN_FIELDS, BuildCorpusConfig
 from data_collection.corpus.stages import map_stage, run_assemble
 from data_collection.shards import resolve_shard_args
 
@@ -45,19 +44,7 @@ COMMAND = "data_collection.build_corpus"
 
 
 def check_config(cfg: BuildCorpusConfig) -> None:
-    """Everything that can be checked before hours of work: a one-line error naming the key or path."""
-    if not cfg.input or not cfg.output:
-        raise UserError("--input and --output are required")
-    if cfg.stage not in ("all", "assemble", *STAGES):
-        raise UserError(f"key 'stage': must be all, assemble or one of {', '.join(STAGES)}; got {cfg.stage!r}")
-    if cfg.langid not in ("drop", "keep", "off"):
-        raise UserError(f"key 'langid': must be drop, keep or off; got {cfg.langid!r}")
-    if cfg.on_mismatch not in ON_MISMATCH:
-        raise UserError(f"key 'on_mismatch': must be one of {', '.join(ON_MISMATCH)}; got {cfg.on_mismatch!r}")
-    try:
-        cfg.languages = [by_code(x).code for x in cfg.languages]
-    except ValueError as err:
-        raise UserError(f"key 'languages': {err}") from None
+    """The files the later stages read, checked before hours of work (the settings were by load_config)."""
     if cfg.stage != "clean":
         from common.token_count import check_tokenizer_dir
         from data_collection.corpus.decontaminate import check_sources

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
-from common.languages import LANGUAGES
+from common.config import bad
+from common.languages import LANGUAGES, by_code
+from common.run import OnMismatch
 from data_collection.shards import ShardTask
 
 CLEAN_COUNTS = ("docs_in", "bad_records", "other_language", "too_short", "lang_mismatch", "lang_dropped",
@@ -26,16 +29,16 @@ class BuildCorpusConfig:
     input: list[str] = field(default_factory=list, metadata={
         "help": "document shards of any source: globs, files, folders (parquet or JSONL); comma list"})
     output: str = field(default="", metadata={"help": "corpus folder: <lang>/ shards, stats.*, removed/"})
-    stage: str = field(default="all", metadata={
-        "help": "all | clean | assemble (signature..stats) | signature | buckets | cluster | filter | stats"})
+    stage: Literal["all", "clean", "assemble", "signature", "buckets", "cluster", "filter", "stats"] = field(
+        default="all", metadata={"help": "all stages, clean, assemble (signature..stats), or one stage"})
     languages: list[str] = field(default_factory=list, metadata={"help": "keep only these (empty: all 8)"})
     min_chars: dict[str, int] = field(default_factory=lambda: {"default": 200, "zh": 80, "ja": 80}, metadata={
         "help": "minimum characters after cleaning, per language ('default' for the rest)"})
     boilerplate_min_docs: int = field(default=5, metadata={
         "help": "a line repeated in this many documents of one shard is boilerplate (0: off)"})
     boilerplate_max_chars: int = field(default=200, metadata={"help": "only lines up to this long can be boilerplate"})
-    langid: str = field(default="drop", metadata={
-        "help": "documents whose detected language differs from `lang`: drop | keep (counted either way) | off"})
+    langid: Literal["drop", "keep", "off"] = field(default="drop", metadata={
+        "help": "documents whose detected language differs from `lang`: drop, keep (counted either way), or off"})
     langid_max_chars: int = field(default=1000, metadata={"help": "characters given to the language identifier"})
     dedup_exact: bool = field(default=True, metadata={"help": "remove exact duplicates (normalised text hash)"})
     dedup_near: bool = field(default=True, metadata={"help": "remove near duplicates (datatrove MinHash LSH)"})
@@ -62,8 +65,24 @@ class BuildCorpusConfig:
     num_shards: int | None = field(default=None, metadata={"help": "slices (default: Slurm array)"})
     plot: bool = field(default=True, metadata={"help": "write stats.png"})
     progress: bool = field(default=True, metadata={"help": "print a line per stage (units run and skipped)"})
-    on_mismatch: str = field(default="error", metadata={
-        "help": "work done with another input or settings: error (one line naming what changed) | redo"})
+    on_mismatch: OnMismatch = field(default="error", metadata={
+        "help": "work done with another input or settings: error (one line naming what changed), or redo"})
+
+    def validate(self) -> None:
+        for key in ("input", "output"):
+            if not getattr(self, key):
+                bad(key, "required (document shards in, the corpus folder out)")
+        try:
+            self.languages = [by_code(x).code for x in self.languages]
+        except ValueError as err:
+            bad("languages", str(err))
+        for key in ("langid_max_chars", "minhash_buckets", "minhash_hashes_per_bucket", "shingle_size",
+                    "decontam_word_n", "decontam_char_n", "decontam_char_min", "num_proc"):
+            if getattr(self, key) < 1:
+                bad(key, f"must be at least 1, got {getattr(self, key)}")
+        for key in ("boilerplate_min_docs", "boilerplate_max_chars"):
+            if getattr(self, key) < 0:
+                bad(key, f"must be 0 or more, got {getattr(self, key)}")
 
 
 def cleaned_path(cfg: BuildCorpusConfig, task: ShardTask) -> Path:
