@@ -20,11 +20,11 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common.cli import UserError, cli
-from common.config import load_config
-from common.run import ON_MISMATCH, Run, Unit, digest
+from common.cli import cli
+from common.config import bad, load_config
+from common.run import OnMismatch, Run, Unit, digest
+from pretrain.config import ExportDtype
 
-DTYPES = ("auto", "bfloat16", "float32")
 DEPENDS_ON = ("model", "dtype", "max_shard_size")  # with the checkpoint (the unit's key), what the files depend on
 
 
@@ -32,12 +32,17 @@ DEPENDS_ON = ("model", "dtype", "max_shard_size")  # with the checkpoint (the un
 class ExportConfig:
     checkpoint: str = field(default="", metadata={"help": "run output_dir or a checkpoints/step_XXXXXXXX dir"})
     model: str = field(default="", metadata={"help": "the base HF model dir (architecture, tokenizer)"})
-    out: str = field(default="", metadata={"help": "HF output dir"})
-    dtype: str = field(default="auto", metadata={"help": "auto (the base model's dtype) | bfloat16 | float32"})
+    output: str = field(default="", metadata={"help": "HF output dir"})
+    dtype: ExportDtype = field(default="auto", metadata={"help": "auto (the base model's dtype), bfloat16 or float32"})
     trust_remote_code: bool = field(default=False, metadata={"help": "run the model dir's own code (InternLM2)"})
     max_shard_size: str = field(default="5GB", metadata={"help": "safetensors shard size"})
-    on_mismatch: str = field(default="error", metadata={
-        "help": "out holds an export of another checkpoint or settings: error | redo (delete it, export again)"})
+    on_mismatch: OnMismatch = field(default="error", metadata={
+        "help": "output holds an export of another checkpoint or settings: error, or redo (delete it, export again)"})
+
+    def validate(self) -> None:
+        for key in ("checkpoint", "model", "output"):
+            if not getattr(self, key):
+                bad(key, "not set (set checkpoint, model and output)")
 
 
 def resolve_checkpoint(path: str) -> Path:
@@ -74,7 +79,7 @@ def export_checkpoint(cfg: ExportConfig, ckpt: Path) -> Path:
     state = {"model": model.state_dict()}
     load_dcp(state, ckpt)  # reads the model part only (never runs code from it); optimizer state stays on disk
     tokenizer = AutoTokenizer.from_pretrained(base, trust_remote_code=cfg.trust_remote_code)
-    out = save_hf_model(model, dict(state["model"]), cfg.out, tokenizer=tokenizer, dtype=cfg.dtype,
+    out = save_hf_model(model, dict(state["model"]), cfg.output, tokenizer=tokenizer, dtype=cfg.dtype,
                         max_shard_size=cfg.max_shard_size)
     if cfg.trust_remote_code:
         copy_remote_code(cfg.model, out)
@@ -84,13 +89,6 @@ def export_checkpoint(cfg: ExportConfig, ckpt: Path) -> Path:
 def check_config(cfg: ExportConfig) -> None:
     from common.hf_export import check_model_dir
 
-    for key in ("checkpoint", "model", "out"):
-        if not getattr(cfg, key):
-            raise UserError(f"key {key!r}: not set (set checkpoint, model and out)")
-    if cfg.dtype not in DTYPES:
-        raise UserError(f"key 'dtype': must be one of {DTYPES}, got {cfg.dtype!r}")
-    if cfg.on_mismatch not in ON_MISMATCH:
-        raise UserError(f"key 'on_mismatch': must be one of {ON_MISMATCH}, got {cfg.on_mismatch!r}")
     check_model_dir(cfg.model, weights=False)
 
 
@@ -99,10 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     check_config(cfg)
     ckpt = resolve_checkpoint(cfg.checkpoint)
     unit = Unit("export", key=checkpoint_key(ckpt))
-    with Run("pretrain.export", cfg.out, cfg, depends_on=DEPENDS_ON, on_mismatch=cfg.on_mismatch) as run:
+    with Run("pretrain.export", cfg.output, cfg, depends_on=DEPENDS_ON, on_mismatch=cfg.on_mismatch) as run:
         run.extra["checkpoint"] = str(ckpt)
         if run.is_done(unit):
-            print(f"{cfg.out}: already holds the export of {ckpt} with these settings")
+            print(f"{cfg.output}: already holds the export of {ckpt} with these settings")
             return run.exit_code
         out = export_checkpoint(cfg, ckpt)
         files = [p for p in out.iterdir() if p.is_file() and p.name not in ("manifest.json", "config.yaml")]

@@ -28,7 +28,6 @@ from pathlib import Path
 from common.cli import UserError, cli
 from common.config import load_config
 from common.hf_export import copy_remote_code
-from common.run import ON_MISMATCH
 from pretrain.config import DEPENDS_ON, PretrainConfig
 from pretrain.data import batch_function, data_dirs, load_pretrain_data
 
@@ -38,15 +37,6 @@ def check_config(cfg: PretrainConfig) -> None:
     from common.hf_export import check_model_dir
 
     cfg.train.validate()
-    if cfg.on_mismatch not in ON_MISMATCH:
-        raise UserError(f"key 'on_mismatch': must be one of {ON_MISMATCH}, got {cfg.on_mismatch!r}")
-    if cfg.export_dtype not in ("auto", "bfloat16", "float32"):
-        raise UserError(f"key 'export_dtype': must be auto, bfloat16 or float32, got {cfg.export_dtype!r}")
-    if bool(cfg.data) == bool(cfg.mixture):
-        raise UserError("key 'data' or 'mixture': set one (a dir written by python -m pretrain.tokenize, or several "
-                        "with weights)")
-    if cfg.mixture and cfg.train.max_steps <= 0:
-        raise UserError("key 'mixture': set train.max_steps (a mixture has no single epoch)")
     for folder in data_dirs(cfg):
         if not (Path(folder) / "meta.json").is_file() or not (Path(folder) / "train").is_dir():
             raise UserError(f"{folder}: not a tokenized dataset (no meta.json or train/); run "

@@ -228,6 +228,12 @@ TRAIN_USER_ERRORS = {
     "missing model": (lambda t: ["--model", str(t / "no-model")], ["no-model", "nothing is downloaded"]),
     "output folder is a file": (lambda t: ["--train.output_dir", str(_file(t / "taken"))], ["taken", "is a file"]),
     "bad parallelism": (lambda t: ["--train.parallelism", "tp"], ["train.parallelism", "'tp'"]),
+    "data and a mixture": (lambda t: ["--mixture", f"{t / 'tok'}=1", "--train.max_steps", "2"],
+                           ["--data: set data or mixture, not both"]),
+    "a mixture without max_steps": (lambda t: ["--data", "", "--mixture", f"{t / 'tok'}=1", "--train.max_steps", "0"],
+                                    ["--mixture: set train.max_steps too"]),
+    "bad export dtype": (lambda t: ["--export_dtype", "fp16"],
+                         ["command line: --export_dtype: expected one of auto, bfloat16, float32; got 'fp16'"]),
 }
 
 
@@ -287,7 +293,7 @@ class _RunsCode:
 
 
 def _export(checkpoint, model, out, *extra) -> int:
-    return cli(export.main, EXPORT, ["--checkpoint", str(checkpoint), "--model", str(model), "--out", str(out),
+    return cli(export.main, EXPORT, ["--checkpoint", str(checkpoint), "--model", str(model), "--output", str(out),
                                      *extra])
 
 
@@ -296,7 +302,10 @@ def test_export_errors_reruns_and_a_crafted_checkpoint(tiny_model_dir, trained, 
     assert _export(tmp_path / "none", tiny_model_dir, out) == 2
     _one_line_error(capsys, EXPORT, "none", "no complete checkpoint")
     assert _export(trained, tiny_model_dir, out, "--dtype", "fp8") == 2
-    _one_line_error(capsys, EXPORT, "key 'dtype'", "'fp8'")
+    _one_line_error(capsys, EXPORT, "command line: --dtype: expected one of auto, bfloat16, float32; got 'fp8'")
+    assert cli(export.main, EXPORT, ["--checkpoint", str(trained), "--model", str(tiny_model_dir), "--out",
+                                     str(out)]) == 2  # the old spelling of the output folder
+    _one_line_error(capsys, EXPORT, "--out is now --output")
     assert _export(trained, tiny_model_dir, _file(tmp_path / "taken")) == 2
     _one_line_error(capsys, EXPORT, "taken", "is a file")
 

@@ -107,7 +107,7 @@ def test_export_from_checkpoint_matches_end_of_training_export(tiny_model_dir, f
     from pretrain.export import main as export
 
     out = full_run
-    export(["--checkpoint", str(out), "--model", str(tiny_model_dir), "--out", str(tmp_path / "exported")])
+    export(["--checkpoint", str(out), "--model", str(tiny_model_dir), "--output", str(tmp_path / "exported")])
     a = load_file(tmp_path / "exported" / "model.safetensors")
     b = load_file(out / "hf" / "model.safetensors")
     assert sorted(a) == sorted(b) and all(torch.equal(a[k], b[k]) for k in a)

@@ -39,7 +39,7 @@ def test_crafted_checkpoint_is_refused_and_runs_nothing(tiny_model_dir, tmp_path
     (step / ".metadata").write_bytes(pickle.dumps(_RunsCode(marker)))
     (step / COMPLETE).write_text("step 2\n")
     with pytest.raises(UnsafeCheckpointError, match=r"\.metadata: refers to posix\.system"):
-        export(["--checkpoint", str(tmp_path / "run"), "--model", str(tiny_model_dir), "--out", str(tmp_path / "hf")])
+        export(["--checkpoint", str(tmp_path / "run"), "--model", str(tiny_model_dir), "--output", str(tmp_path / "hf")])
     assert not marker.exists()
 
 
