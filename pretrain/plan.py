@@ -19,9 +19,10 @@ import json
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 
 from common.cli import UserError, cli
-from common.config import load_config, read_yaml
+from common.config import bad, load_config, read_yaml
 from common.plan_model import (
     GPUS,
     MEMORY_GROUPS,
@@ -33,6 +34,8 @@ from common.plan_model import (
     throughput,
 )
 
+GpuName = Literal[tuple(GPUS)]  # the GPUs whose peak FLOPs and memory are known (common/plan_model.py)
+
 # model dir names of the released checkpoints -> built-in shapes (used when the dir is not on this machine)
 _NAMES = {"meta-llama-3-8b": "llama3_8b", "llama-3-8b": "llama3_8b", "meta-llama-3.1-8b": "llama3_8b",
           "mmed-llama-3-8b": "llama3_8b", "meta-llama-3.1-70b": "llama3_1_70b", "llama-3.1-70b": "llama3_1_70b",
@@ -43,7 +46,7 @@ _NAMES = {"meta-llama-3-8b": "llama3_8b", "llama-3-8b": "llama3_8b", "meta-llama
 class PlanConfig:
     train_config: str = field(default="", metadata={"help": "a pretrain.train or finetune.run YAML"})
     gpus: int = field(default=8, metadata={"help": "GPUs in all (the FSDP world size)"})
-    gpu: str = field(default="a100-80gb", metadata={"help": f"one of {', '.join(GPUS)}"})
+    gpu: GpuName = field(default="a100-80gb", metadata={"help": "the GPU (its peak FLOPs and memory)"})
     shape: str = field(default="", metadata={
         "help": f"model shape: {', '.join(SHAPES)} or a config.json path ('' = the model dir's config.json, or "
                 "the built-in shape its name matches)"})
@@ -51,12 +54,13 @@ class PlanConfig:
     mfu: float = field(default=0.4, metadata={"help": "model FLOPs utilisation to assume (0-1)"})
     tokens: float = field(default=0.0, metadata={
         "help": "token budget (0 = train.max_steps x global batch x seq_len)"})
-    activation_checkpointing: str = field(default="", metadata={"help": "true | false ('' = the config's)"})
-    cpu_offload: str = field(default="", metadata={"help": "true | false ('' = the config's)"})
+    activation_checkpointing: Literal["", "true", "false"] = field(default="", metadata={"help": "'' = the config's"})
+    cpu_offload: Literal["", "true", "false"] = field(default="", metadata={"help": "'' = the config's"})
     micro_batch_size: int = field(default=0, metadata={"help": "0 = the config's"})
-    grad_sync: str = field(default="", metadata={"help": "every_micro_batch | last_micro_batch ('' = the config's)"})
-    padding: str = field(default="auto", metadata={
-        "help": "true | false | auto: whether batches carry a padding mask (transformers then repeats k/v to every "
+    grad_sync: Literal["", "every_micro_batch", "last_micro_batch"] = field(default="", metadata={
+        "help": "'' = the config's"})
+    padding: Literal["auto", "true", "false"] = field(default="auto", metadata={
+        "help": "whether batches carry a padding mask (transformers then repeats k/v to every "
                 "head); auto: true for fine-tuning and for pretraining data with an attention_mask column (window "
                 "mode), or whose dir is not on this machine"})
     reserve_gb: float = field(default=3.0, metadata={
@@ -65,19 +69,14 @@ class PlanConfig:
     def validate(self) -> None:
         """One line naming the flag for values no plan can be made from."""
         if not self.train_config:
-            raise UserError("--train_config: give a pretrain.train or finetune.run YAML")
+            bad("train_config", "give a pretrain.train or finetune.run YAML")
         if self.gpus < 1:
-            raise UserError(f"--gpus {self.gpus}: give at least 1")
+            bad("gpus", f"give at least 1, got {self.gpus}")
         if not 0 < self.mfu <= 1:
-            raise UserError(f"--mfu {self.mfu}: give a share of the peak in (0, 1], e.g. 0.4")
+            bad("mfu", f"give a share of the peak in (0, 1], e.g. 0.4; got {self.mfu:g}")
         for name in ("tokens", "seq_len", "micro_batch_size", "reserve_gb"):
             if getattr(self, name) < 0:
-                raise UserError(f"--{name} {getattr(self, name):g}: cannot be negative")
-        for name, allowed in (("activation_checkpointing", ("", "true", "false")), ("cpu_offload", ("", "true", "false")),
-                              ("grad_sync", ("", "every_micro_batch", "last_micro_batch")),
-                              ("padding", ("auto", "true", "false"))):
-            if getattr(self, name).lower() not in allowed:
-                raise UserError(f"--{name} {getattr(self, name)!r}: one of {', '.join(a or repr('') for a in allowed)}")
+                bad(name, f"cannot be negative, got {getattr(self, name):g}")
 
 
 def resolve_shape(spec: str, model_dir: str) -> tuple[ModelShape, str]:
@@ -130,7 +129,7 @@ def _has_padding_mask(cfg: PlanConfig, run_cfg, finetune: bool) -> bool:
     """Fine-tuning pads every batch; pretraining data has a mask in window mode (its dataset_dict lists
     attention_mask). Data not on this machine counts as masked: the plan errs on the side of memory."""
     if cfg.padding != "auto":
-        return cfg.padding.lower() == "true"
+        return cfg.padding == "true"
     if finetune:
         return True
     info = Path(run_cfg.data) / "train" / "dataset_info.json"

@@ -205,8 +205,10 @@ def test_cli_reports_and_refuses_bad_flags_in_one_line(repo_root, capsys):
     assert plan_main(["--train_config", config, "--gpus", "8", "--mfu", "0.3"]) == 0
     out = capsys.readouterr().out
     assert "fits" in out and "tokens/s per GPU" in out and "days" in out
-    bad = {("--gpus", "0"): "--gpus 0", ("--mfu", "5"): "--mfu 5", ("--tokens", "-5"): "--tokens -5",
-           ("--gpu", "v100"): "unknown GPU 'v100'", ("--grad_sync", "never"): "--grad_sync 'never'",
+    bad = {("--gpus", "0"): "--gpus: give at least 1, got 0", ("--mfu", "5"): "--mfu: give a share of the peak",
+           ("--tokens", "-5"): "--tokens: cannot be negative, got -5",
+           ("--gpu", "v100"): "--gpu: expected one of a100-40gb, a100-80gb,",
+           ("--grad_sync", "never"): "--grad_sync: expected one of '', every_micro_batch, last_micro_batch; got 'never'",
            ("--train_config", "nope.yaml"): "--train_config nope.yaml: no such file",
            ("--shape", "nope"): "--shape nope"}
     for (flag, value), message in bad.items():
