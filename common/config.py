@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import re
 import sys
 import types
 import typing
@@ -329,6 +330,28 @@ def _metavar_and_help(tp: Any, f: dataclasses.Field) -> tuple[str, str]:
     return metavar, f"{help_text} [choices: {listed}; default: {_default_repr(f)}]"
 
 
+class _ArgumentParser(argparse.ArgumentParser):
+    """argparse whose mistakes (an unknown flag, a flag without its value) are a ConfigError, so that cli() prints
+    them as the one line every config mistake is, instead of the usage text and a second line."""
+
+    def error(self, message: str) -> NoReturn:
+        raise ConfigError(f"command line: {_with_suggestion(message, self._option_string_actions)}")
+
+
+def _with_suggestion(message: str, known: dict) -> str:
+    """argparse's message, an unknown flag named with the closest known one (`--trian.lr`: did you mean
+    --train.lr?), and where the flags are listed."""
+    import difflib
+
+    unknown = re.search(r"unrecognized arguments: (\S+)", message)
+    if not unknown:
+        return f"{message} (see --help)"
+    flag = unknown.group(1).split("=", 1)[0]
+    close = difflib.get_close_matches(flag, [k for k in known if k.startswith("--")], n=1, cutoff=0.75)
+    hint = f"did you mean {close[0]}?" if close else "see --help for the flags"
+    return f"unknown flag {flag} ({hint})"
+
+
 def _refuse_renamed_flags(argv: list[str], flags: set[str]) -> None:
     """`--out DIR` (an old spelling of `--output`) is one line naming the new flag; argparse would otherwise take it
     as an abbreviation of `--output`, or refuse it without saying what it became."""
@@ -353,8 +376,8 @@ def load_config(
     """Parse `--config FILE` plus one `--<field>` flag per field (dotted for sections) into `cls`, then run the
     `validate()` of every section that has one."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = argparse.ArgumentParser(prog=prog, description=description,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _ArgumentParser(prog=prog, description=description,
+                             formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", help="YAML file with any of the fields below; flags override it")
     for name in positional:
         parser.add_argument(name, nargs="?", default=None, help=f"same as --{name}")

@@ -180,3 +180,18 @@ def test_a_command_refuses_an_old_output_spelling_and_a_bad_choice_in_one_line(t
     assert capsys.readouterr().err == (f"{prog}: error: {path}: key 'dtype': expected one of auto, bf16, fp16, fp32; "
                                        "got 'fp8'\n")
     assert not out.exists()
+
+
+def test_an_unknown_or_incomplete_flag_is_one_line_with_the_nearest_flag(capsys):
+    from common.cli import cli
+    from finetune import merge
+
+    prog = "python -m finetune.merge"
+    assert cli(merge.main, prog, ["--base", "b", "--adaptor", "a"]) == 2  # argparse alone: usage text, then a line
+    assert capsys.readouterr().err == f"{prog}: error: command line: unknown flag --adaptor (did you mean --adapter?)\n"
+    assert cli(merge.main, prog, ["--base", "b", "--zzz", "1"]) == 2
+    assert capsys.readouterr().err == f"{prog}: error: command line: unknown flag --zzz (see --help for the flags)\n"
+    assert cli(merge.main, prog, ["--base"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{prog}: error: command line: argument --base: expected one argument") and \
+        err.count("\n") == 1
