@@ -9,6 +9,9 @@ number of target tokens (label != -100) in the whole step, so it does not depend
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
+
+from common.config import bad
 
 # Dense BF16 tensor-core peaks (FLOP/s) from the vendors' data sheets, for MFU. Anything else must be a number.
 PEAK_BF16_FLOPS = {
@@ -33,20 +36,21 @@ class TrainConfig:
     adam_beta2: float = field(default=0.95, metadata={"help": "AdamW beta2"})
     adam_eps: float = field(default=1e-8, metadata={"help": "AdamW epsilon"})
     warmup_ratio: float = field(default=0.01, metadata={"help": "share of the steps with linear warmup"})
-    lr_schedule: str = field(default="cosine", metadata={"help": "cosine | linear | constant (after warmup)"})
+    lr_schedule: Literal["cosine", "linear", "constant"] = field(default="cosine", metadata={
+        "help": "the learning rate after warmup"})
     min_lr_ratio: float = field(default=0.0, metadata={"help": "final lr as a share of the peak (cosine/linear)"})
     max_grad_norm: float = field(default=1.0, metadata={"help": "gradient clipping by global norm (0 = off)"})
     global_batch_size: int = field(default=512, metadata={"help": "sequences per optimizer step (all ranks)"})
     micro_batch_size: int = field(default=1, metadata={"help": "sequences per forward pass per rank"})
     max_steps: int = field(default=-1, metadata={"help": "optimizer steps; > 0 wins over epochs"})
     epochs: float = field(default=1.0, metadata={"help": "passes over the training set (fractions allowed)"})
-    mixed_precision: str = field(default="bf16", metadata={
-        "help": "bf16 | fp32: compute/param dtype of FSDP's MixedPrecisionPolicy (master weights, optimizer "
+    mixed_precision: Literal["bf16", "fp32"] = field(default="bf16", metadata={
+        "help": "compute/param dtype of FSDP's MixedPrecisionPolicy (master weights, optimizer "
                 "state and gradient reduction stay fp32)"})
-    parallelism: str = field(default="fsdp", metadata={"help": "fsdp (FSDP2 fully_shard) | ddp | none"})
+    parallelism: Literal["fsdp", "ddp", "none"] = field(default="fsdp", metadata={"help": "fsdp: FSDP2 fully_shard"})
     fsdp_layer_cls: list[str] = field(default_factory=list, metadata={
         "help": "class names of the decoder layers to shard and checkpoint (default: model._no_split_modules)"})
-    grad_sync: str = field(default="every_micro_batch", metadata={
+    grad_sync: Literal["every_micro_batch", "last_micro_batch"] = field(default="every_micro_batch", metadata={
         "help": "every_micro_batch: FSDP reduce-scatters (DDP all-reduces) each micro-batch's gradients, so "
                 "accumulated gradients stay sharded (fp32, 4 B/param / world size) | last_micro_batch: sync only "
                 "on the last micro-batch of a step (less communication; FSDP then accumulates an unsharded fp32 "
@@ -58,10 +62,10 @@ class TrainConfig:
     compile: bool = field(default=False, metadata={
         "help": "torch.compile each decoder layer in place (parameter names, checkpoints, exports and PEFT "
                 "adapters are unchanged); fuses the elementwise ops around the matmuls. Off = exact eager numerics"})
-    compile_backend: str = field(default="inductor", metadata={
+    compile_backend: Literal["inductor", "aot_eager"] = field(default="inductor", metadata={
         "help": "torch.compile backend for train.compile and loss_impl=compiled: inductor (fused kernels) | "
                 "aot_eager (no code generation: tests, debugging)"})
-    loss_impl: str = field(default="eager", metadata={
+    loss_impl: Literal["eager", "chunked", "compiled"] = field(default="eager", metadata={
         "help": "eager: fp32 cross-entropy over all logits of the micro-batch at once (B x T x vocab fp32 copy) | "
                 "chunked: fp32 upcast per chunk of loss_chunk_size positions, recomputed in backward (saves "
                 "memory) | compiled: the loss under torch.compile (fused upcast + log-softmax, no fp32 copy). "
@@ -79,8 +83,8 @@ class TrainConfig:
                 "auto (CUDA device name; an unknown GPU is an error) or none (no MFU; auto on CPU)"})
     num_workers: int = field(default=0, metadata={"help": "DataLoader worker processes per rank"})
     tensorboard: bool = field(default=True, metadata={"help": "also write TensorBoard events (rank 0)"})
-    backend: str = field(default="auto", metadata={"help": "auto (nccl on CUDA, gloo on CPU) | nccl | gloo"})
-    device: str = field(default="auto", metadata={"help": "auto (cuda if available) | cuda | cpu"})
+    backend: Literal["auto", "nccl", "gloo"] = field(default="auto", metadata={"help": "auto: nccl on CUDA, gloo on CPU"})
+    device: Literal["auto", "cuda", "cpu"] = field(default="auto", metadata={"help": "auto: cuda if available"})
     first_loss_max_ratio: float = field(default=0.0, metadata={
         "help": "stop after the first step of a fresh run when its loss is above this share of ln(vocab size), "
                 "the loss of an untrained model: the weights were not loaded (0 = off; the GPU recipes use 0.75)"})
@@ -91,26 +95,24 @@ class TrainConfig:
         "help": "save a checkpoint and stop after this many minutes (0 = off), e.g. before a Slurm time limit"})
 
     def validate(self) -> None:
-        """Raise ValueError naming the field for settings that cannot work (before any GPU work starts)."""
-        choices = {"lr_schedule": ("cosine", "linear", "constant"), "mixed_precision": ("bf16", "fp32"),
-                   "parallelism": ("fsdp", "ddp", "none"), "backend": ("auto", "nccl", "gloo"),
-                   "device": ("auto", "cuda", "cpu"), "loss_impl": ("eager", "chunked", "compiled"),
-                   "grad_sync": ("every_micro_batch", "last_micro_batch")}
-        for name, allowed in choices.items():
-            if getattr(self, name) not in allowed:
-                raise ValueError(f"train.{name}: {getattr(self, name)!r} is not one of {', '.join(allowed)}")
-        for name in ("global_batch_size", "micro_batch_size"):
+        """Settings that cannot work, before any GPU work starts (load_config runs it; the trainer again)."""
+        if self.lr <= 0:
+            bad("lr", f"must be > 0, got {self.lr}")
+        for name in ("global_batch_size", "micro_batch_size", "loss_chunk_size"):
             if getattr(self, name) < 1:
-                raise ValueError(f"train.{name} must be at least 1")
-        for name in ("first_loss_max_ratio", "loss_spike_ratio"):
+                bad(name, f"must be at least 1, got {getattr(self, name)}")
+        if self.global_batch_size % self.micro_batch_size:
+            bad("micro_batch_size", f"{self.micro_batch_size} does not divide global_batch_size "
+                f"{self.global_batch_size}")
+        for name in ("first_loss_max_ratio", "loss_spike_ratio", "max_grad_norm", "max_train_minutes"):
             if getattr(self, name) < 0:
-                raise ValueError(f"train.{name} must be 0 (off) or positive")
-        if self.loss_chunk_size < 1:
-            raise ValueError("train.loss_chunk_size must be at least 1")
+                bad(name, f"must be 0 (off) or positive, got {getattr(self, name)}")
         if self.max_steps <= 0 and self.epochs <= 0:
-            raise ValueError("train: set max_steps > 0 or epochs > 0")
+            bad("max_steps", "set max_steps > 0 or epochs > 0")
         if not 0 <= self.warmup_ratio < 1:
-            raise ValueError("train.warmup_ratio must be in [0, 1)")
+            bad("warmup_ratio", f"must be in [0, 1), got {self.warmup_ratio}")
+        if not 0 <= self.min_lr_ratio <= 1:
+            bad("min_lr_ratio", f"must be in [0, 1], got {self.min_lr_ratio}")
 
     def grad_accum_steps(self, world_size: int) -> int:
         if self.parallelism == "none" and world_size > 1:

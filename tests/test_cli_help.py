@@ -40,6 +40,7 @@ def test_a_percent_sign_in_a_help_text_is_printed_as_is(capsys):
     ("data_collection.filter", "--on_mismatch", "error,redo"),
     ("pretrain.tokenize", "--mode", "pack,window"),
     ("inference.generate", "--scoring", "generate,loglik"),
+    ("finetune.run", "--train.lr_schedule", "cosine,linear,constant"),
 ])
 def test_help_shows_the_choices_of_a_fixed_choice_field(module, flag, choices, capsys):
     with pytest.raises(SystemExit):

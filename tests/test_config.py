@@ -195,3 +195,16 @@ def test_an_unknown_or_incomplete_flag_is_one_line_with_the_nearest_flag(capsys)
     err = capsys.readouterr().err
     assert err.startswith(f"{prog}: error: command line: argument --base: expected one argument") and \
         err.count("\n") == 1
+
+
+def test_the_train_section_is_validated_with_its_key_named(tmp_path):
+    from pretrain.config import PretrainConfig
+
+    path = write(tmp_path, {"data": "d", "train": {"global_batch_size": 8, "micro_batch_size": 3}})
+    with pytest.raises(ConfigError) as err:
+        load_config(PretrainConfig, ["--config", path])
+    assert str(err.value) == f"{path}: key 'train.micro_batch_size': 3 does not divide global_batch_size 8"
+    with pytest.raises(ConfigError, match=r"^command line: --train\.warmup_ratio: must be in \[0, 1\), got 1\.0$"):
+        load_config(PretrainConfig, ["--data", "d", "--train.warmup_ratio", "1"])
+    with pytest.raises(ConfigError, match=r"^command line: --train\.parallelism: expected one of fsdp, ddp, none"):
+        load_config(PretrainConfig, ["--data", "d", "--train.parallelism", "zero3"])
