@@ -1,6 +1,6 @@
 """Checkpoints with torch.distributed.checkpoint (DCP): everything that defines the state of a run.
 
-    <output_dir>/checkpoints/step_00001000/
+    <output>/checkpoints/step_00001000/
         __0_0.distcp ... .metadata   model + optimizer (sharded DCP; loadable at another world size)
         trainer_state.json           step, data position (sampler), scheduler, tokens seen, world size
         rng/rank_00000.pt            each rank's torch / CUDA / Python RNG states (tensors and ints only)

@@ -27,7 +27,7 @@ PEAK_BF16_FLOPS = {
 
 @dataclass
 class TrainConfig:
-    output_dir: str = field(default="outputs/train", metadata={
+    output: str = field(default="outputs/train", metadata={
         "help": "run folder: checkpoints/, metrics.jsonl, tensorboard/, the final HF model"})
     seed: int = field(default=42, metadata={"help": "seed of the data order and of every rank's RNG"})
     lr: float = field(default=2e-5, metadata={"help": "peak learning rate (paper: 2e-5 Llama 3/InternLM, 8e-6 BLOOM)"})
@@ -74,7 +74,7 @@ class TrainConfig:
     checkpoint_every: int = field(default=500, metadata={"help": "save a checkpoint every N steps (0 = only at the end, -1 = never: benchmarks)"})
     keep_last: int = field(default=3, metadata={"help": "complete checkpoints to keep (older ones are deleted)"})
     resume: str = field(default="auto", metadata={
-        "help": "auto (latest complete checkpoint in output_dir, if any) | none | path of a step_XXXXXXXX dir"})
+        "help": "auto (latest complete checkpoint in output, if any) | none | path of a step_XXXXXXXX dir"})
     log_every: int = field(default=1, metadata={"help": "log metrics every N steps"})
     eval_every: int = field(default=0, metadata={"help": "validation loss every N steps (0 = only at the end)"})
     eval_max_batches: int = field(default=0, metadata={"help": "cap on validation micro-batches per rank (0 = all)"})

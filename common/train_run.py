@@ -33,7 +33,7 @@ GROWN = ("checkpoints", "metrics.jsonl", "tensorboard")
 # The train.* fields that cannot change what the checkpoints hold; every other field of a training command's config
 # is in its fingerprint (common.run.AllFieldsBut), so resuming with another lr, schedule or max_steps is refused.
 TRAIN_NOT_RESULTS = {
-    "train.output_dir": "the folder itself",
+    "train.output": "the folder itself",
     "train.checkpoint_every": "how often it is saved", "train.keep_last": "how many saves are kept",
     "train.resume": "where to continue from", "train.log_every": "logging", "train.eval_every": "reporting",
     "train.eval_max_batches": "reporting", "train.tensorboard": "logging", "train.device_peak_flops": "MFU only",

@@ -1,7 +1,7 @@
 """The training engine shared by continued pretraining and full/LoRA fine-tuning.
 
     trainer = Trainer(cfg.train, model, train_dataset, collate_fn, eval_datasets={"en": ds_en}, tokenizer=tok)
-    summary = trainer.train()        # resumes from the latest complete checkpoint in cfg.train.output_dir
+    summary = trainer.train()        # resumes from the latest complete checkpoint in cfg.train.output
     trainer.export_hf(out_dir)       # collective; rank 0 writes a plain HF dir (safetensors)
 
 A step: each rank runs `grad_accum` micro-batches (gradients reduce-scattered after each, so what accumulates stays
@@ -219,7 +219,7 @@ class Trainer:
         self.train_dataset, self.eval_datasets = train_dataset, eval_datasets or {}
         self.dist: DistInfo = init_distributed(cfg.backend, cfg.device)
         self.device = self.dist.device
-        self.output_dir = Path(cfg.output_dir)
+        self.output_dir = Path(cfg.output)
         self._lock = lock_for_all_ranks(self.output_dir, self.device)
         self._stop_signal: int | None = None
         self.grad_accum = cfg.grad_accum_steps(self.dist.world_size)
@@ -284,12 +284,12 @@ class Trainer:
         if saved["dataset_size"] != self.sampler.n:
             raise ValueError(f"{path}: the checkpoint was trained on {saved['dataset_size']} sequences, the "
                              f"training set now has {self.sampler.n}; its data position does not apply "
-                             "(use a new output_dir or train.resume=none)")
+                             "(use a new output folder or train.resume=none)")
         for key, now in (("global_batch", self.sampler.global_batch), ("seed", self.sampler.seed)):
             if saved.get(key, now) != now:  # the step -> data position map would silently change
                 raise ValueError(f"{path}: the checkpoint was trained with {key} {saved[key]}, the config now "
                                  f"says {now}; its data position does not apply (use the same value, a new "
-                                 "output_dir or train.resume=none)")
+                                 "output folder or train.resume=none)")
         self.step, self.tokens_seen = state["step"], state["tokens_seen"]
         self.last_loss, self.final_eval = state.get("last_loss"), state.get("final_eval", {})
         self.scheduler.load_state_dict(state["scheduler"])

@@ -32,10 +32,10 @@ class FinetuneConfig:
     data: FinetuneDataConfig = field(default_factory=FinetuneDataConfig)
     lora: LoraSection = field(default_factory=LoraSection)
     on_mismatch: OnMismatch = field(default="error", metadata={
-        "help": "checkpoints in train.output_dir of another model, recipe or data: error, or redo (delete them "
+        "help": "checkpoints in train.output of another model, recipe or data: error, or redo (delete them "
                 "and start over)"})
     train: TrainConfig = field(default_factory=lambda: TrainConfig(
-        output_dir="outputs/finetune/run", lr=1e-6, warmup_ratio=0.03, global_batch_size=128, epochs=5.0))
+        output="outputs/finetune/run", lr=1e-6, warmup_ratio=0.03, global_batch_size=128, epochs=5.0))
 
     def validate(self) -> None:
         if self.method == "full" and self.model_dtype != "fp32":

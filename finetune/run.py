@@ -8,12 +8,12 @@ Several nodes (Slurm): sbatch --nodes 4 scripts/slurm/finetune.sbatch configs/fi
 
 Every question gives a with-rationale and an answer-only example (common.prompts, the templates inference uses);
 only response tokens carry loss. `method: full|lora` is the only switch between the two recipes. Writes into
-`train.output_dir`: checkpoints/ (exact resume: rerun the same command), metrics.jsonl, tensorboard/,
+`train.output`: checkpoints/ (exact resume: rerun the same command), metrics.jsonl, tensorboard/,
 config.yaml, manifest.json (counts: questions, examples, truncated, rejected), rejects.jsonl (on_bad_record: skip)
 and the result: `model/` (a HF model dir, full) or `adapter/` (a PEFT adapter dir with the tokenizer, LoRA; merge
 it with `python -m finetune.merge`).
 
-Resuming (rerun the same command) continues the checkpoints in train.output_dir only when they were made with the
+Resuming (rerun the same command) continues the checkpoints in train.output only when they were made with the
 same settings (every field but output paths, cadences, time limits and speed or memory switches: RESUME_KEYS) and
 the same training files (common/train_run.py); else the run stops with one line naming what changed, or with
 `--on_mismatch redo` deletes them and starts over. Exit status: 0 done (or stopped to be
@@ -51,9 +51,9 @@ def check_config(cfg: FinetuneConfig) -> None:
         raise UserError(f"key 'data.train_dir': not a folder: {cfg.data.train_dir} (MMedBench Train/)")
     if cfg.data.instructions and not Path(cfg.data.instructions).is_file():
         raise UserError(f"key 'data.instructions': file not found: {cfg.data.instructions}")
-    out = Path(cfg.train.output_dir)
+    out = Path(cfg.train.output)
     if out.exists() and not out.is_dir():
-        raise UserError(f"key 'train.output_dir': {out} is a file; name a folder")
+        raise UserError(f"key 'train.output': {out} is a file; name a folder")
 
 
 def data_key(cfg: FinetuneConfig) -> str:
@@ -105,7 +105,7 @@ def save_result(cfg: FinetuneConfig, trainer: Any, tokenizer: Any) -> Path:
     from common.distributed import is_main
     from common.prompts import write_style_file
 
-    target = Path(cfg.train.output_dir) / ("model" if cfg.method == "full" else "adapter")
+    target = Path(cfg.train.output) / ("model" if cfg.method == "full" else "adapter")
     trainer.export_hf(target, tokenizer=tokenizer)
     if is_main():  # generation reads it: the model is asked in the format it was taught
         write_style_file(target, cfg.data.prompt_style)
@@ -120,14 +120,14 @@ def main(argv: list[str] | None = None) -> int:
     cfg = load_config(FinetuneConfig, argv, description=__doc__, prog="python -m finetune.run")
     check_config(cfg)
     dist_info = init_distributed(cfg.train.backend, cfg.train.device)
-    with training_run("finetune.run", cfg, cfg.train.output_dir, RESUME_KEYS, data_key(cfg), cfg.on_mismatch,
+    with training_run("finetune.run", cfg, cfg.train.output, RESUME_KEYS, data_key(cfg), cfg.on_mismatch,
                       dist_info.device) as run:
         summary, counts = finetune(cfg, dist_info)
         if run is not None:
             run.counts.update(counts)
             run.extra["train"] = _jsonable(summary)
             if summary["finished"]:
-                run.extra["result"] = str(Path(cfg.train.output_dir) / ("model" if cfg.method == "full"
+                run.extra["result"] = str(Path(cfg.train.output) / ("model" if cfg.method == "full"
                                                                         else "adapter"))
     report_status(summary)  # exit 0 also when stopped to resume: a launcher tells the two apart from this
     return 0
@@ -137,7 +137,7 @@ def finetune(cfg: FinetuneConfig, dist_info) -> tuple[dict, Counter]:
     """Collective: data, model, training and the result of a finished run. Returns (summary, counts)."""
     from common.trainer import Trainer
 
-    out = Path(cfg.train.output_dir)
+    out = Path(cfg.train.output)
     # data: every rank builds the same examples (cheap next to training); rank 0 writes the rejects
     tokenizer = load_tokenizer(cfg)
     rejects = RejectLog(out / "rejects.jsonl" if dist_info.is_main else None)

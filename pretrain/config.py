@@ -25,20 +25,20 @@ class PretrainConfig:
     val_languages: list[str] = field(default_factory=list, metadata={
         "help": "languages of the validation split to report (empty: all present)"})
     export_at_end: bool = field(default=True, metadata={"help": "write the HF model when training finishes"})
-    export_dir: str = field(default="", metadata={"help": "HF output dir (default: <train.output_dir>/hf)"})
+    export_dir: str = field(default="", metadata={"help": "HF output dir (default: <train.output>/hf)"})
     export_dtype: ExportDtype = field(default="auto", metadata={
         "help": "auto (the base model's dtype), bfloat16 or float32"})
     mixture: list[str] = field(default_factory=list, metadata={
         "help": "instead of data: tokenized datasets mixed by weight, each 'DIR=WEIGHT' or 'DIR:LANG=WEIGHT' "
                 "(e.g. --mixture data/mmedc=0.9,data/general-replay=0.1); every step takes each one's share of the global "
                 "batch, the same at any world size and after a resume (common/mixture.py); needs train.max_steps; "
-                "realised sequences and tokens per source in <train.output_dir>/mixture.json"})
+                "realised sequences and tokens per source in <train.output>/mixture.json"})
     document_mask: bool = field(default=False, metadata={
         "help": "pack-mode data: each document attends only to itself (position ids restart after every EOS; "
                 "transformers builds the block-diagonal causal mask) and no document's first token is a target "
                 "of the one before (common/packing.py)"})
     on_mismatch: OnMismatch = field(default="error", metadata={
-        "help": "checkpoints in train.output_dir made from another model or data: error, or redo (delete them "
+        "help": "checkpoints in train.output made from another model or data: error, or redo (delete them "
                 "and start over)"})
     train: TrainConfig = field(default_factory=TrainConfig)
 

@@ -1,9 +1,9 @@
 """Export a pretraining checkpoint (DCP) as a plain HF model dir: safetensors shards, config, tokenizer.
 
     python -m pretrain.export --checkpoint outputs/pretrain/llama3_8b --model /models/Meta-Llama-3-8B \\
-        --out outputs/pretrain/llama3_8b/hf-step20000
+        --output outputs/pretrain/llama3_8b/hf-step20000
 
-`checkpoint` is a run's output_dir (its latest complete checkpoint is used) or one checkpoints/step_XXXXXXXX dir.
+`checkpoint` is a run folder (train.output; its latest complete checkpoint is used) or one checkpoints/step_XXXXXXXX dir.
 One CPU process; it needs memory for the model in fp32. The result loads with
 `AutoModelForCausalLM.from_pretrained(out)` without this codebase (trust_remote_code models keep their code
 files). Training exports by itself at the end (pretrain.train export_at_end); this is for intermediate steps.
@@ -30,7 +30,7 @@ DEPENDS_ON = ("model", "dtype", "max_shard_size")  # with the checkpoint (the un
 
 @dataclass
 class ExportConfig:
-    checkpoint: str = field(default="", metadata={"help": "run output_dir or a checkpoints/step_XXXXXXXX dir"})
+    checkpoint: str = field(default="", metadata={"help": "run folder (train.output) or a checkpoints/step_XXXXXXXX dir"})
     model: str = field(default="", metadata={"help": "the base HF model dir (architecture, tokenizer)"})
     output: str = field(default="", metadata={"help": "HF output dir"})
     dtype: ExportDtype = field(default="auto", metadata={"help": "auto (the base model's dtype), bfloat16 or float32"})

@@ -8,13 +8,13 @@ CPU, the tiny model (gloo, 2 processes):
     torchrun --nproc_per_node 2 -m pretrain.train --config configs/pretrain/tiny.yaml
 
 Reads <data>/train (and <data>/validation: loss per language) written by `python -m pretrain.tokenize`. Writes
-into train.output_dir: checkpoints/step_XXXXXXXX (DCP; a restarted job resumes from the latest complete one),
+into train.output: checkpoints/step_XXXXXXXX (DCP; a restarted job resumes from the latest complete one),
 metrics.jsonl, tensorboard/, config.yaml, manifest.json, and at the end the HF model (export_dir, default
-<output_dir>/hf). SIGTERM or SIGUSR1 (Slurm's --signal, scancel, requeue) makes every rank stop at the same step and
-save a checkpoint; a second run on the same output_dir fails at once naming the run that holds it (.lock). Any
+<output>/hf). SIGTERM or SIGUSR1 (Slurm's --signal, scancel, requeue) makes every rank stop at the same step and
+save a checkpoint; a second run on the same output folder fails at once naming the run that holds it (.lock). Any
 field can be overridden: `--train.lr 1e-5 --train.max_steps 100`.
 
-Resuming (rerun the same command) continues the checkpoints in train.output_dir only when they were made from the
+Resuming (rerun the same command) continues the checkpoints in train.output only when they were made from the
 same base model and the same tokenized data (its meta.json); otherwise the run stops with one line naming what
 changed (common/train_run.py), or with `--on_mismatch redo` deletes them and starts over. The manifest is written
 also when a run fails. Exit status: 0 done (or stopped to be resumed), 2 a user error (one line).
@@ -36,14 +36,13 @@ def check_config(cfg: PretrainConfig) -> None:
     """Fail before any heavy work (and before torchrun's ranks meet) on settings or paths that cannot work."""
     from common.hf_export import check_model_dir
 
-    cfg.train.validate()
     for folder in data_dirs(cfg):
         if not (Path(folder) / "meta.json").is_file() or not (Path(folder) / "train").is_dir():
             raise UserError(f"{folder}: not a tokenized dataset (no meta.json or train/); run "
                             "python -m pretrain.tokenize first")
-    out = Path(cfg.train.output_dir)
+    out = Path(cfg.train.output)
     if out.exists() and not out.is_dir():
-        raise UserError(f"key 'train.output_dir': {out} is a file; name a folder")
+        raise UserError(f"key 'train.output': {out} is a file; name a folder")
     check_model_dir(cfg.model)
 
 
@@ -57,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # the folder's lock, then its checkpoints checked against this model and data (common/train_run.py)
         data_key = files_key([Path(d) / "meta.json" for d in data_dirs(cfg)])
-        with training_run("pretrain.train", cfg, cfg.train.output_dir, DEPENDS_ON, data_key, cfg.on_mismatch,
+        with training_run("pretrain.train", cfg, cfg.train.output, DEPENDS_ON, data_key, cfg.on_mismatch,
                           info.device) as run:
             summary = train(cfg, info)
             if run is not None:
@@ -91,7 +90,7 @@ def train(cfg: PretrainConfig, info) -> dict:
         raise UserError(f"{cfg.data}/meta.json: sequences of {meta['seq_len']} tokens exceed the model's "
                         f"{max_pos} positions")
 
-    # train (resumes from the latest complete checkpoint in train.output_dir)
+    # train (resumes from the latest complete checkpoint in train.output)
     trainer = Trainer(cfg.train, model, data.train, batch_function(cfg, meta, tokenizer.eos_token_id),
                       eval_datasets=data.validation, tokenizer=tokenizer, sampler_factory=data.sampler_factory)
     if info.is_main:
@@ -101,7 +100,7 @@ def train(cfg: PretrainConfig, info) -> dict:
         summary = trainer.train()
 
         # export the HF model when the run is complete
-        export_dir = Path(cfg.export_dir or Path(cfg.train.output_dir) / "hf")
+        export_dir = Path(cfg.export_dir or Path(cfg.train.output) / "hf")
         if summary["finished"] and cfg.export_at_end:
             trainer.export_hf(export_dir, tokenizer, dtype=cfg.export_dtype)
             if info.is_main and cfg.trust_remote_code:
@@ -113,18 +112,18 @@ def train(cfg: PretrainConfig, info) -> dict:
     if data.sources and info.is_main:
         from pretrain.mixture_data import write_mixture_report
 
-        mixture = write_mixture_report(Path(cfg.train.output_dir) / "mixture.json", data.sources, data.metas,
+        mixture = write_mixture_report(Path(cfg.train.output) / "mixture.json", data.sources, data.metas,
                                        trainer.sampler, summary["steps"])
         for row in mixture["sources"]:
             print(f"mixture: {row['source']} {row['sequences']:,} sequences ({row['realised_share']:.1%}, "
                   f"weight share {row['share']:.1%}), ~{row['tokens']:,} tokens", flush=True)
-    if info.is_main and (Path(cfg.train.output_dir) / "metrics.jsonl").is_file():
+    if info.is_main and (Path(cfg.train.output) / "metrics.jsonl").is_file():
         from pretrain.loss_report import report
 
-        report(Path(cfg.train.output_dir))  # loss.png and validation.md (per language) beside the metrics
+        report(Path(cfg.train.output))  # loss.png and validation.md (per language) beside the metrics
     if info.is_main:
         print(f"out: {summary['steps']}/{summary['total_steps']} steps, final loss {summary['final_loss']}, "
-              f"checkpoints in {cfg.train.output_dir}/checkpoints"
+              f"checkpoints in {cfg.train.output}/checkpoints"
               + (f", HF model in {export_dir}" if "export_dir" in summary else ""), flush=True)
     return summary
 

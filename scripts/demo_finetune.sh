@@ -23,13 +23,13 @@ rm -rf outputs/demo/finetune_lora outputs/demo/finetune_full outputs/demo/finetu
 # Japanese, asked in new wordings at test time): a tiny model learns it in a few hundred steps, so the demo's tables
 # show learning per language
 torchrun --standalone --nproc_per_node 2 -m finetune.run --config configs/finetune/tiny_learnable.yaml --model "$BASE" \
-  --train.output_dir outputs/demo/finetune_full --train.parallelism fsdp --train.micro_batch_size 8
+  --train.output outputs/demo/finetune_full --train.parallelism fsdp --train.micro_batch_size 8
 
 # LoRA on the MMedBench samples (answer mode) from that model, and the merge: the model then writes the answer line
 # for the MMedBench prompts too, which are longer than the learnable task's, in every language. Their long rationales
 # are left out: 40 steps of a 600k-parameter model cannot learn them and only unlearn the answer line.
 python -m finetune.run --config configs/finetune/tiny_lora.yaml --model outputs/demo/finetune_full/model \
-  --data.train_dir samples/mmedbench/Train --data.modes answer --train.output_dir outputs/demo/finetune_lora \
+  --data.train_dir samples/mmedbench/Train --data.modes answer --train.output outputs/demo/finetune_lora \
   --train.max_steps 40
 python -m finetune.merge --base outputs/demo/finetune_full/model --adapter outputs/demo/finetune_lora/adapter \
   --output outputs/demo/finetune_lora/merged

@@ -21,7 +21,7 @@ python -m pretrain.tokenize --config configs/pretrain/tokenize_tiny.yaml --input
 echo "-- pretrain.train: torchrun --nproc_per_node 2 (gloo)"
 python -m torch.distributed.run --nproc_per_node 2 --master_port "${DEMO_PORT:-29531}" \
   -m pretrain.train --config configs/pretrain/tiny.yaml \
-  --data "$OUT/pretrain_tokens" --train.output_dir "$OUT/pretrain_run" --export_dir "$OUT/pretrained" \
+  --data "$OUT/pretrain_tokens" --train.output "$OUT/pretrain_run" --export_dir "$OUT/pretrained" \
   --train.max_steps 40 --train.eval_every 5
 
 # train and held-out validation loss (val_ratio in tokenize_tiny.yaml keeps whole documents out of training)

@@ -55,7 +55,7 @@ def measure(settings: dict, out_dir: str) -> dict:
     model = LlamaForCausalLM(LlamaConfig(**shape.hf_config_kwargs(), attn_implementation="sdpa"))
     world = torch.distributed.get_world_size()
     global_batch = micro * world * accum
-    cfg = TrainConfig(output_dir=out_dir, global_batch_size=global_batch, micro_batch_size=micro, max_steps=2,
+    cfg = TrainConfig(output=out_dir, global_batch_size=global_batch, micro_batch_size=micro, max_steps=2,
                       device="cpu", backend="gloo", device_peak_flops="none", checkpoint_every=-1,
                       tensorboard=False, resume="none", fsdp_layer_cls=["LlamaDecoderLayer"], **settings)
     rows = random_rows(shape.vocab_size, seq, 2 * global_batch, padding)

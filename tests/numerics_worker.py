@@ -2,9 +2,9 @@
 engine on fine-tuning examples, saving the gradients the optimizer is about to apply.
 
     python -m torch.distributed.run --nproc_per_node 2 tests/numerics_worker.py MODEL_DIR EXAMPLES.json OUT_DIR \
-        '[{"output_dir": "a"}, {"output_dir": "b", ...}]'
+        '[{"output": "a"}, {"output": "b", ...}]'
 
-Each element of the JSON list is one run (TrainConfig overrides); rank 0 writes `<output_dir>/grads.pt`.
+Each element of the JSON list is one run (TrainConfig overrides); rank 0 writes `<output>/grads.pt`.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def one_step(model_dir: str, examples: list[dict], overrides: dict) -> None:
     trainer.optimizer.register_step_pre_hook(lambda *_: seen.update(full_gradients(trainer.model)))
     trainer.train()
     if trainer.dist.is_main:
-        torch.save(seen, Path(cfg.output_dir) / "grads.pt")
+        torch.save(seen, Path(cfg.output) / "grads.pt")
     trainer.close()
 
 

@@ -107,7 +107,7 @@ def test_a_damaged_model_dir_is_one_line_in_every_command(case, tiny_model_dir, 
     _run_all_model_commands(model, adapter_dir, tmp_path, capsys, fragments)
     train_dir = write_train_dir(tmp_path)
     assert cli(finetune.main, FT, ["--config", str(REPO / "configs/finetune/tiny_lora.yaml"), "--model", str(model),
-                                   "--data.train_dir", str(train_dir), "--train.output_dir",
+                                   "--data.train_dir", str(train_dir), "--train.output",
                                    str(tmp_path / "ft")]) == 2
     one_line_error(capsys, FT, *fragments)
     assert not (tmp_path / "ft").exists()

@@ -207,7 +207,7 @@ def tokens(tiny_model_dir, tmp_path_factory) -> Path:
 def _train(tiny_model_dir, data, out, *extra) -> int:
     return cli(train.main, TRAIN, [
         "--config", str(REPO / "configs/pretrain/tiny.yaml"), "--model", str(tiny_model_dir), "--data", str(data),
-        "--train.output_dir", str(out), "--export_dir", str(out / "hf"), "--train.max_steps", "3",
+        "--train.output", str(out), "--export_dir", str(out / "hf"), "--train.max_steps", "3",
         "--train.global_batch_size", "2", "--train.micro_batch_size", "1", "--train.checkpoint_every", "1",
         "--train.parallelism", "none", "--train.activation_checkpointing", "false", "--train.tensorboard", "false",
         "--train.eval_every", "0", *extra])
@@ -226,7 +226,7 @@ TRAIN_USER_ERRORS = {
                                        ["p.yaml", "modell"]),
     "data not tokenized": (lambda t: ["--data", str(t / "corpus")], ["corpus", "not a tokenized dataset"]),
     "missing model": (lambda t: ["--model", str(t / "no-model")], ["no-model", "nothing is downloaded"]),
-    "output folder is a file": (lambda t: ["--train.output_dir", str(_file(t / "taken"))], ["taken", "is a file"]),
+    "output folder is a file": (lambda t: ["--train.output", str(_file(t / "taken"))], ["taken", "is a file"]),
     "bad parallelism": (lambda t: ["--train.parallelism", "tp"], ["train.parallelism", "'tp'"]),
     "data and a mixture": (lambda t: ["--mixture", f"{t / 'tok'}=1", "--train.max_steps", "2"],
                            ["--data: set data or mixture, not both"]),
@@ -378,7 +378,7 @@ def test_a_damaged_or_crafted_checkpoint_is_one_line_on_resume(case, tiny_model_
 def _ft(model, train_dir, out, *extra) -> int:
     return cli(finetune.main, FT, [
         "--config", str(REPO / "configs/finetune/tiny_lora.yaml"), "--model", str(model), "--data.train_dir",
-        str(train_dir), "--train.output_dir", str(out), "--data.max_seq_len", "384", "--train.tensorboard", "false",
+        str(train_dir), "--train.output", str(out), "--data.max_seq_len", "384", "--train.tensorboard", "false",
         "--train.global_batch_size", "2", "--train.micro_batch_size", "2", "--train.max_steps", "2",
         "--train.checkpoint_every", "1", "--data.on_bad_record", "error", *extra])
 
@@ -423,7 +423,7 @@ FT_USER_ERRORS = {
     "bad method": (lambda t: ["--method", "qlora"], ["command line: --method: expected one of full, lora; got 'qlora'"]),
     "missing model": (lambda t: ["--model", str(t / "no-model")], ["no-model", "nothing is downloaded"]),
     "missing train dir": (lambda t: ["--data.train_dir", str(t / "nowhere")], ["data.train_dir", "nowhere"]),
-    "output folder is a file": (lambda t: ["--train.output_dir", str(_file(t / "taken"))], ["taken", "is a file"]),
+    "output folder is a file": (lambda t: ["--train.output", str(_file(t / "taken"))], ["taken", "is a file"]),
 }
 
 

@@ -52,7 +52,7 @@ def run_tiny(model_dir, out_dir, **overrides) -> tuple[list[float], list[str]]:
 
     from common.hf_export import load_causal_lm
 
-    cfg = TrainConfig(output_dir=str(out_dir), mixed_precision="fp32", device="cpu", tensorboard=False,
+    cfg = TrainConfig(output=str(out_dir), mixed_precision="fp32", device="cpu", tensorboard=False,
                       global_batch_size=4, micro_batch_size=2, lr=3e-3, warmup_ratio=0.0, max_steps=3,
                       checkpoint_every=-1, activation_checkpointing=True, **overrides)
     data = packed_blocks(AutoTokenizer.from_pretrained(model_dir), 32, 12)

@@ -49,7 +49,7 @@ def main() -> None:
 
     model_dir, out_dir, overrides = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
     meta = overrides.pop("meta_init", False)
-    settings = {"output_dir": out_dir, "mixed_precision": "fp32", "device": "cpu", "tensorboard": False,
+    settings = {"output": out_dir, "mixed_precision": "fp32", "device": "cpu", "tensorboard": False,
                 "global_batch_size": 4, "micro_batch_size": 1, "lr": 3e-3, "warmup_ratio": 0.0}
     cfg = TrainConfig(**{**settings, **overrides})
     tok = AutoTokenizer.from_pretrained(model_dir)

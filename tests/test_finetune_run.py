@@ -29,7 +29,7 @@ def _metrics(run_dir: Path) -> list[dict]:
 
 
 def _common_flags(model_dir: Path, train_dir: Path, out: Path) -> list[str]:
-    return ["--model", str(model_dir), "--data.train_dir", str(train_dir), "--train.output_dir", str(out),
+    return ["--model", str(model_dir), "--data.train_dir", str(train_dir), "--train.output", str(out),
             "--data.max_seq_len", "384", "--data.on_bad_record", "error", "--train.tensorboard", "false",
             "--train.checkpoint_every", "0", "--train.warmup_ratio", "0", "--train.weight_decay", "0"]
 

@@ -206,7 +206,7 @@ def test_evaluate_lenient_rule_for_the_leaderboard_table(tmp_path):
 
 def test_evaluate_rejects_what_it_cannot_place(tmp_path):
     """An ISO code is read as its language; an unknown language or a gold letter that is not an option is a bad
-    record named by file and line; a model name cannot leave --out."""
+    record named by file and line; a model name cannot leave --output."""
     good = _rec(1, "en", "answer", ["B"], "###Answer: OPTION B IS CORRECT.")
     _write(tmp_path / "p.jsonl", [good, _rec(2, "Klingon", "answer", ["B"], "B"),
                                   _rec(3, "English", "answer", ["F"], "F")])

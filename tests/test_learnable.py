@@ -27,7 +27,7 @@ def test_finetune_generate_evaluate_learns_the_learnable_task(repo_root, samples
     run_dir = tmp_path / "ft"
     finetune_run.main(["--config", str(repo_root / "configs/finetune/tiny_learnable.yaml"),
                        "--model", str(tiny_model_dir), "--data.train_dir", str(samples_dir / "learnable/Train"),
-                       "--train.output_dir", str(run_dir)])
+                       "--train.output", str(run_dir)])
     generate.main(["--model", str(run_dir / "model"), "--data", str(samples_dir / "learnable/Test"),
                    "--output", str(tmp_path / "pred"), "--max_new_tokens", "48", "--device", "cpu",
                    "--dtype", "float32", "--progress", "false"])

@@ -27,7 +27,7 @@ def adapter(tmp_path_factory, ft_model_dir) -> Path:  # noqa: F811
     root = tmp_path_factory.mktemp("lora-formula")
     out = root / "run"
     finetune_main(["--config", str(REPO / "configs/finetune/tiny_lora.yaml"), "--model", str(ft_model_dir),
-                   "--data.train_dir", str(write_train_dir(root)), "--train.output_dir", str(out),
+                   "--data.train_dir", str(write_train_dir(root)), "--train.output", str(out),
                    "--data.max_seq_len", "384", "--train.tensorboard", "false", "--train.checkpoint_every", "0",
                    "--lora.r", str(R), "--lora.alpha", str(ALPHA), "--lora.dropout", "0",
                    "--lora.target_modules", ",".join(TARGETS), "--train.global_batch_size", "10",

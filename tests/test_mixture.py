@@ -59,7 +59,7 @@ def test_pretrain_on_a_mixture_writes_the_realised_mixture(tiny_model_dir, tmp_p
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
     cmd = [sys.executable, "-m", "pretrain.train", "--config", str(REPO / "configs/pretrain/tiny.yaml"),
            "--model", str(tiny_model_dir), "--data", "", "--mixture",
-           f"{tmp_path / 'medical'}=0.75,{tmp_path / 'replay'}:en=0.25", "--train.output_dir", str(out), "--export_at_end", "false",
+           f"{tmp_path / 'medical'}=0.75,{tmp_path / 'replay'}:en=0.25", "--train.output", str(out), "--export_at_end", "false",
            "--train.max_steps", "4", "--train.global_batch_size", "4", "--train.micro_batch_size", "2"]
     proc = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]

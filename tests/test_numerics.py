@@ -97,7 +97,7 @@ def test_step_gradients_are_the_global_token_mean_on_one_and_two_ranks(tiny_mode
         counts = micro_batch_targets(examples, world)
         assert max(counts) > 3 * min(counts), counts
     for world, runs in RUNS.items():  # 1 rank x 4 micro-batches, 2 ranks x 2 micro-batches
-        run_worker(tiny_model_dir, examples_path, [{"output_dir": str(tmp_path / name), **overrides}
+        run_worker(tiny_model_dir, examples_path, [{"output": str(tmp_path / name), **overrides}
                                                    for name, overrides in runs.items()], nproc=world)
     loss, reference = reference_step(tiny_model_dir, examples)
     norm = float(torch.linalg.vector_norm(torch.stack([g.norm() for g in reference.values()])))

@@ -67,7 +67,7 @@ def test_pretrain_with_document_mask_trains_on_pack_data(tiny_model_dir, tmp_pat
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
     out = tmp_path / "run"
     cmd = [sys.executable, "-m", "pretrain.train", "--config", str(REPO / "configs/pretrain/tiny.yaml"),
-           "--model", str(tiny_model_dir), "--data", str(tmp_path / "tokens"), "--train.output_dir", str(out),
+           "--model", str(tiny_model_dir), "--data", str(tmp_path / "tokens"), "--train.output", str(out),
            "--export_at_end", "false", "--train.max_steps", "3", "--train.global_batch_size", "2",
            "--train.micro_batch_size", "2", "--document_mask", "true"]
     proc = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True, timeout=300)

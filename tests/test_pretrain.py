@@ -34,7 +34,7 @@ def pretrain(model_dir: Path, data: Path, out: Path, *flags: str, killed_after: 
     entry = [str(REPO / "tests" / "killed_run.py"), str(killed_after)] if killed_after else ["-m"]
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port",
            str(free_port()), *entry, "pretrain.train", "--config", str(REPO / "configs/pretrain/tiny.yaml"),
-           "--model", str(model_dir), "--data", str(data), "--train.output_dir", str(out),
+           "--model", str(model_dir), "--data", str(data), "--train.output", str(out),
            "--export_dir", str(out / "hf"), "--train.max_steps", "6", "--train.checkpoint_every", "2",
            "--train.global_batch_size", "4", "--train.micro_batch_size", "1", "--train.eval_every", "3", *flags]
     proc = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True, timeout=300)

@@ -75,7 +75,7 @@ def test_sbatch_scripts_run_unchanged_on_a_one_node_cluster(cluster, repo_copy, 
     # COMPLETED once finished and is not requeued again
     run = out / "run"
     train_args = ["configs/pretrain/tiny.yaml", "--model", str(tiny_model_dir), "--data", str(out / "tokens"),
-                  "--train.output_dir", str(run), "--export_dir", str(run / "hf"), "--train.max_steps", "40",
+                  "--train.output", str(run), "--export_dir", str(run / "hf"), "--train.max_steps", "40",
                   "--train.checkpoint_every", "100", "--train.global_batch_size", "4",
                   "--train.micro_batch_size", "1", "--train.eval_every", "0"]
     job = cluster.sbatch(repo, "--gpus-per-node=0", "--cpus-per-task=2", "--mem=3G",

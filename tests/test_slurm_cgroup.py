@@ -75,7 +75,7 @@ def test_pretrain_stops_and_requeues_under_proctrack_cgroup(cluster, tmp_path_fa
     run = tmp_path / "run"
     job = cluster.sbatch(repo, "--gpus-per-node=0", "--cpus-per-task=1", "--mem=2G", "scripts/slurm/pretrain.sbatch",
                          "configs/pretrain/tiny.yaml", "--model", str(tiny_model_dir), "--data", str(tokens),
-                         "--train.output_dir", str(run), "--export_at_end", "false", "--train.max_steps", "20",
+                         "--train.output", str(run), "--export_at_end", "false", "--train.max_steps", "20",
                          "--train.checkpoint_every", "100", "--train.global_batch_size", "2",
                          "--train.micro_batch_size", "1", "--train.eval_every", "0",
                          env={**job_env(), "NPROC_PER_NODE": "1"})

@@ -80,7 +80,7 @@ def test_two_node_pretrain_requeues_and_resumes_exactly(cluster, repo, tokens, t
         f"mmed-tokenize-{parts}_0.out", f"mmed-tokenize-{parts}_1.out"]
 
     run = tmp_path / "run"
-    train_args = ["configs/pretrain/tiny.yaml", "--data", str(tokens), "--train.output_dir", str(run),
+    train_args = ["configs/pretrain/tiny.yaml", "--data", str(tokens), "--train.output", str(run),
                   "--export_dir", str(run / "hf"), "--train.max_steps", "30", "--train.checkpoint_every", "100",
                   "--train.global_batch_size", "4", "--train.micro_batch_size", "1", "--train.eval_every", "0"]
     job = cluster.sbatch(repo, *TWO_NODES, "scripts/slurm/pretrain.sbatch", *train_args,
@@ -120,7 +120,7 @@ def test_time_limit_signal_stops_a_two_node_run_which_requeues_and_resumes(clust
     that the signal is due at Slurm's next check of the limits (every 30 s) with 50 to 110 s left."""
     run = tmp_path / "run"
     job = cluster.sbatch(repo, *TWO_NODES, "--time=10", "--signal=B:USR1@120", "scripts/slurm/pretrain.sbatch",
-                         "configs/pretrain/tiny.yaml", "--data", str(tokens), "--train.output_dir", str(run),
+                         "configs/pretrain/tiny.yaml", "--data", str(tokens), "--train.output", str(run),
                          "--train.max_steps", "100000", "--train.checkpoint_every", "0", "--train.eval_every", "0",
                          "--train.global_batch_size", "2", "--train.micro_batch_size", "1",
                          env={**job_env(), "NPROC_PER_NODE": "1"})
@@ -145,7 +145,7 @@ def test_time_limit_signal_stops_a_two_node_run_which_requeues_and_resumes(clust
 def test_two_node_lora_finetune_adapter_loads_from_anywhere(cluster, repo, tmp_path, monkeypatch):
     out = tmp_path / "ft"
     job = cluster.sbatch(repo, *TWO_NODES, "scripts/slurm/finetune.sbatch", "configs/finetune/tiny_lora.yaml",
-                         "--train.output_dir", str(out), "--train.max_steps", "4", "--train.checkpoint_every", "0",
+                         "--train.output", str(out), "--train.max_steps", "4", "--train.checkpoint_every", "0",
                          "--train.tensorboard", "false", env={**job_env(), "NPROC_PER_NODE": "1"})
     records = cluster.wait(job, timeout=300)
     text = log(repo, f"mmed-finetune-{job}.out")

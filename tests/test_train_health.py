@@ -38,7 +38,7 @@ def _trainer(model, out_dir, evaluate: bool = False, **settings):
 
     tok = AutoTokenizer.from_pretrained(settings.pop("model_dir"))
     data = packed_blocks(tok, 32, 16)
-    cfg = TrainConfig(**{"output_dir": str(out_dir), "mixed_precision": "fp32", "device": "cpu",
+    cfg = TrainConfig(**{"output": str(out_dir), "mixed_precision": "fp32", "device": "cpu",
                          "tensorboard": False, "global_batch_size": 4, "micro_batch_size": 2, "lr": 3e-3,
                          "warmup_ratio": 0.0, "checkpoint_every": 0, "resume": "none", **settings})
     return Trainer(cfg, model, data, collate, eval_datasets={"en": data} if evaluate else None)

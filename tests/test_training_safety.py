@@ -71,7 +71,7 @@ def test_training_on_a_locked_folder_stops_before_writing(tiny_model_dir, tokens
     try:
         proc = subprocess.run([sys.executable, "-m", "pretrain.train", "--config", "configs/pretrain/tiny.yaml",
                                "--model", str(tiny_model_dir), "--data", str(tokens),
-                               "--train.output_dir", str(tmp_path / "run")], cwd=REPO, capture_output=True,
+                               "--train.output", str(tmp_path / "run")], cwd=REPO, capture_output=True,
                               text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(REPO)})
     finally:
         holder.kill()
@@ -105,7 +105,7 @@ def test_torchrun_workers_die_when_the_launchers_process_group_is_killed(tiny_mo
     out = tmp_path / "run"
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(free_port()),
            "-m", "pretrain.train", "--config", "configs/pretrain/tiny.yaml", "--model", str(tiny_model_dir),
-           "--data", str(tokens), "--train.output_dir", str(out), "--train.max_steps", "100000",
+           "--data", str(tokens), "--train.output", str(out), "--train.max_steps", "100000",
            "--train.global_batch_size", "4", "--train.micro_batch_size", "1", "--train.checkpoint_every", "0"]
     launcher = subprocess.Popen(cmd, cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, env={**os.environ, "OMP_NUM_THREADS": "1",
