@@ -208,3 +208,16 @@ def test_the_train_section_is_validated_with_its_key_named(tmp_path):
         load_config(PretrainConfig, ["--data", "d", "--train.warmup_ratio", "1"])
     with pytest.raises(ConfigError, match=r"^command line: --train\.parallelism: expected one of fsdp, ddp, none"):
         load_config(PretrainConfig, ["--data", "d", "--train.parallelism", "zero3"])
+
+
+def test_the_old_spelling_of_the_train_run_folder_names_the_new_one(tmp_path):
+    from pretrain.config import PretrainConfig
+
+    with pytest.raises(ConfigError) as err:
+        load_config(PretrainConfig, ["--data", "d", "--train.output_dir", "runs/a"])
+    assert str(err.value) == "command line: --train.output_dir is now --train.output"
+    path = write(tmp_path, {"data": "d", "train": {"output_dir": "runs/a"}})
+    with pytest.raises(ConfigError) as err:
+        load_config(PretrainConfig, ["--config", path])
+    assert str(err.value) == f"{path}: key 'train.output_dir' is now 'train.output'"
+    assert load_config(PretrainConfig, ["--data", "d", "--train.output", "runs/a"]).train.output == "runs/a"
