@@ -277,4 +277,6 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    from common.cli import cli
+
+    sys.exit(cli(lambda argv: main(argv) and 0, "python scripts/bench_train.py"))  # a bad flag is one line, exit 2
