@@ -11,7 +11,7 @@ gutter, a table, low-contrast JPEG) at 200 and 300 dpi. Every page is read by th
 (data_collection.ocr.read_book with the default settings and each --backends entry) and by plain
 `tesseract <image> - -l <pack>` on the scanned image; CER is NFKC with whitespace removed
 (data_collection.sources.ocr_quality). The goal per cell: CER <= max(5%, plain Tesseract + 0.5 points).
-Results (texts included) go to --out/results.json.
+Results (texts included) go to --output/results.json.
 """
 
 from __future__ import annotations
@@ -81,9 +81,9 @@ def main() -> None:
     parser.add_argument("--layout", default=",".join(samples.HELDOUT_LAYOUTS))
     parser.add_argument("--dpi", default=",".join(map(str, samples.HELDOUT_DPIS)), help="scan resolutions")
     parser.add_argument("--backends", default="auto", help=f"auto and/or {', '.join(BACKENDS)}")
-    parser.add_argument("--out", default="outputs/bench_ocr")
+    parser.add_argument("--output", default="outputs/bench_ocr")
     args = parser.parse_args()
-    out = Path(args.out)
+    out = Path(args.output)
     layouts, dpis, backends = args.layout.split(","), [int(d) for d in args.dpi.split(",")], args.backends.split(",")
     cells = [f"{layout} {dpi}" for layout in layouts for dpi in dpis]
     results = []

@@ -6,7 +6,7 @@ OUT=outputs/demo
 mkdir -p "$OUT"
 
 echo "-- sample PDFs (typeset, scanned, mixed, encrypted, truncated) -> $OUT/pdfs"
-python scripts/make_sample_pdfs.py --out "$OUT/pdfs"
+python scripts/make_sample_pdfs.py --output "$OUT/pdfs"
 
 echo "-- textbooks: text layer or OCR per page -> $OUT/textbooks (the encrypted and truncated PDFs go to errors)"
 # rapidocr: the sample scan mixes English and Chinese lines, which its PP-OCRv4 model reads both (auto: Tesseract eng)

@@ -1,6 +1,6 @@
 """Write samples/benchmarks/: a few questions of each multilingual benchmark in its published file format.
 
-    python scripts/make_benchmark_samples.py [--out samples/benchmarks]
+    python scripts/make_benchmark_samples.py [--output samples/benchmarks]
 
 Nothing here is copied from the benchmarks: the questions are written for this project. The file layout and the
 field names are the published ones (docs/benchmarks.md says where each comes from), so the loaders read the real
@@ -218,8 +218,8 @@ def bad_files(out: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "samples" / "benchmarks"))
-    out = Path(parser.parse_args().out)
+    parser.add_argument("--output", default=str(Path(__file__).resolve().parent.parent / "samples" / "benchmarks"))
+    out = Path(parser.parse_args().output)
     for write in (xmedbench, medexpqa, kormedmcqa, global_mmlu, mmlu_prox, bad_files):
         write(out)
     print(f"wrote {out}")

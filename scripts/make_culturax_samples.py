@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write small CulturaX-like web-corpus samples (parquet) for the data_collection tests and demo.
 
-Usage: python scripts/make_culturax_samples.py --out samples/culturax
+Usage: python scripts/make_culturax_samples.py --output samples/culturax
 
 Writes <out>/<lang>/<lang>_part_00000.parquet for lang in en zh ja fr ru es with CulturaX's columns
 ``text`` (str), ``timestamp`` (str, "YYYY/MM/DD HH:MM:SS"), ``url`` (str) and ``source`` ("mC4" or "OSCAR-2301").
@@ -992,14 +992,14 @@ def build_rows(lang):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default="samples/culturax", help="output folder (default: samples/culturax)")
+    ap.add_argument("--output", default="samples/culturax", help="output folder (default: samples/culturax)")
     args = ap.parse_args(argv)
     schema = pa.schema([("text", pa.string()), ("timestamp", pa.string()), ("url", pa.string()),
                         ("source", pa.string())])
     for lang in LANGS:
         rows = build_rows(lang)
         table = pa.Table.from_pylist(rows, schema=schema)
-        d = os.path.join(args.out, lang)
+        d = os.path.join(args.output, lang)
         os.makedirs(d, exist_ok=True)
         path = os.path.join(d, f"{lang}_part_00000.parquet")
         pq.write_table(table, path, compression="zstd")

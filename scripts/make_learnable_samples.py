@@ -1,7 +1,7 @@
 """Write samples/learnable/{Train,Test}/<Language>.jsonl: a small MMedBench-format task a tiny model can learn, in
 the six MMedBench languages.
 
-    python scripts/make_learnable_samples.py --out samples/learnable
+    python scripts/make_learnable_samples.py --output samples/learnable
 
 Per language, each fact (a condition and its first-line drug) is asked in two wordings in Train and in two other
 wordings in Test, always with the same four options in the same order (the correct drug and drugs of other facts),
@@ -128,14 +128,14 @@ def records(lang: str, wordings: tuple[str, ...], seed: int, count: int = len(FA
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", default="samples/learnable")
+    parser.add_argument("--output", default="samples/learnable")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--facts", type=int, default=DEFAULT_FACTS,
                         help=f"single-answer facts per language (at most {len(FACTS)}); fewer train faster")
     args = parser.parse_args()
     for split, wordings in (("Train", TRAIN_WORDINGS), ("Test", TEST_WORDINGS)):
         for lang in LANGS:
-            path = Path(args.out) / split / f"{lang}.jsonl"
+            path = Path(args.output) / split / f"{lang}.jsonl"
             path.parent.mkdir(parents=True, exist_ok=True)
             rows = records(lang, wordings[lang], args.seed, args.facts)
             path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")

@@ -1,7 +1,7 @@
 """Generate small sample PDFs for the OCR demo, tests and benchmark (nothing is committed; they are made in seconds).
 
-    python scripts/make_sample_pdfs.py --out outputs/demo/pdfs
-    python scripts/make_sample_pdfs.py --out outputs/demo/scans --langs ru,fr,es,ja --variant clean-150
+    python scripts/make_sample_pdfs.py --output outputs/demo/pdfs
+    python scripts/make_sample_pdfs.py --output outputs/demo/scans --langs ru,fr,es,ja --variant clean-150
 
 Writes: text.pdf (typeset, 2 pages), scanned.pdf (one page rendered to an image and inserted as a picture, like a
 scanned book: Chinese and English, a hyphenated line end, a full-width title over two columns), mixed.pdf (a typeset
@@ -500,16 +500,16 @@ def make_sample_pdfs(out_dir: str | Path) -> dict[str, Path]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", default="outputs/demo/pdfs", help="folder for the PDFs")
+    parser.add_argument("--output", default="outputs/demo/pdfs", help="folder for the PDFs")
     parser.add_argument("--langs", default="", help="comma-separated languages: write scanned language pages instead")
     parser.add_argument("--variant", default="clean-150", choices=sorted(VARIANTS), help="scan variant (with --langs)")
     args = parser.parse_args()
     if args.langs:
-        Path(args.out).mkdir(parents=True, exist_ok=True)
+        Path(args.output).mkdir(parents=True, exist_ok=True)
         for lang in args.langs.split(","):
-            print(make_language_scan(Path(args.out) / f"scan-{lang}-{args.variant}.pdf", lang, args.variant))
+            print(make_language_scan(Path(args.output) / f"scan-{lang}-{args.variant}.pdf", lang, args.variant))
         return
-    for name, path in make_sample_pdfs(args.out).items():
+    for name, path in make_sample_pdfs(args.output).items():
         print(f"{name:10s} {path}")
 
 
