@@ -44,7 +44,8 @@ class PretrainConfig:
 
     def validate(self) -> None:
         if bool(self.data) == bool(self.mixture):
-            bad("data", "set data or mixture, not both (a dir written by python -m pretrain.tokenize, or several "
+            both = "not both" if self.data else "none is set"
+            bad("data", f"set data or mixture, {both} (a dir written by python -m pretrain.tokenize, or several "
                 "with weights)")
         if self.mixture and self.train.max_steps <= 0:
             bad("mixture", "set train.max_steps too (a mixture has no single epoch)")
