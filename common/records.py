@@ -265,6 +265,13 @@ def record_format(path: str | os.PathLike) -> str:
     raise ValueError(f"{name}: unsupported record file (expected {JSONL_SUFFIXES + PARQUET_SUFFIXES} or a HF dataset dir)")
 
 
+def refuse_dangling_link(path: Path) -> None:
+    """A link to nothing among the inputs is a file the user meant to give: an error naming it, never a file
+    skipped in silence (a folder walk's is_file() is false for it)."""
+    if path.is_symlink() and not path.exists():
+        raise FileNotFoundError(f"{path}: a link to {path.readlink()}, which does not exist")
+
+
 def expand_inputs(spec: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
     """Turn a glob, a file, a dir, or a list of those into a sorted, de-duplicated list of record files/dirs.
     Inside a dir, paths with a component starting with "_" or "." are skipped."""
@@ -285,9 +292,9 @@ def expand_inputs(spec: str | os.PathLike | Iterable[str | os.PathLike]) -> list
             # names starting with "_" or "." are work or hidden files (build_corpus's _work/, temp files), not data
             visible = [x for x in sorted(p.rglob("*"))
                        if not any(part.startswith(("_", ".")) for part in x.relative_to(p).parts)]
-            for x in visible:  # a link to nothing is a file the user meant to give: never skipped in silence
-                if x.is_symlink() and not x.exists() and x.name.endswith(JSONL_SUFFIXES + PARQUET_SUFFIXES):
-                    raise FileNotFoundError(f"{x}: a link to {x.readlink()}, which does not exist")
+            for x in visible:
+                if x.name.endswith(JSONL_SUFFIXES + PARQUET_SUFFIXES):
+                    refuse_dangling_link(x)
             found.extend(x for x in visible if x.is_file() and x.name.endswith(JSONL_SUFFIXES + PARQUET_SUFFIXES))
             found.extend(d for d in visible if d.is_dir() and is_hf_dataset_dir(d))
         else:

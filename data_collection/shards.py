@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from common.cli import UserError
-from common.records import expand_inputs, is_hf_dataset_dir, write_json
+from common.records import expand_inputs, is_hf_dataset_dir, refuse_dangling_link, write_json
 from common.sharding import resolve_shard_args, slice_for_task  # noqa: F401  (re-exported for the stages)
 
 STATS_SUFFIX = ".stats.json"
@@ -62,8 +62,7 @@ def _wanted_file(path: Path, keep: Callable[[Path], bool] | None) -> bool:
     an error naming it, never skipped in silence (as common.records.expand_inputs does)."""
     if keep is not None and not keep(path):
         return False
-    if path.is_symlink() and not path.exists():
-        raise FileNotFoundError(f"{path}: a link to {path.readlink()}, which does not exist")
+    refuse_dangling_link(path)
     return path.is_file()
 
 
